@@ -1,0 +1,104 @@
+/**
+ * The only reader of process.env. Every setting is parsed and checked once at start-up, so a typo in
+ * an environment variable stops the process with a clear message instead of failing a request later.
+ */
+export interface Config {
+  nodeEnv: "development" | "production" | "test";
+  port: number;
+  databaseUrl: string;
+  dbPoolSize: number;
+  redisUrl: string;
+  /** Prefix of every Redis key and of the BullMQ queues; tests give each file its own. */
+  redisPrefix: string;
+  /** Unset: `npm start` runs the bundled fake platform and points here at it. */
+  dataPlatformUrl: string | null;
+  jwtSecret: string;
+  jwtTtlSeconds: number;
+  admin: { loginId: string; password: string } | null;
+  rankingTimezone: string;
+  /** Demo products and logins when the database is empty; off in production unless asked for. */
+  seedDemoData: boolean;
+  /** How long SIGTERM waits for in-flight requests before closing connections anyway. */
+  shutdownGraceMs: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+export const DEV_JWT_SECRET = "dev-only-secret-change-me-0123456789abcdef";
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (["1", "true", "yes"].includes(raw.toLowerCase())) return true;
+  if (["0", "false", "no"].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function url(env: Env, name: string, fallback: string | null, protocols: string[]): string | null {
+  const raw = env[name] || fallback;
+  if (raw === null) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a URL`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must use ${protocols.join(" or ")}`);
+  }
+  return raw;
+}
+
+function timezone(env: Env, name: string, fallback: string): string {
+  const value = env[name] || fallback;
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: value });
+  } catch {
+    throw new ConfigError(`${name} is not a known IANA time zone: "${value}"`);
+  }
+  return value;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = env.NODE_ENV === "production" || env.NODE_ENV === "test" ? env.NODE_ENV : "development";
+  const jwtSecret = env.JWT_SECRET || "";
+  if (nodeEnv === "production" && jwtSecret.length < 32) {
+    throw new ConfigError("JWT_SECRET of at least 32 characters is required when NODE_ENV=production");
+  }
+  if (jwtSecret && jwtSecret.length < 32) throw new ConfigError("JWT_SECRET must be at least 32 characters");
+  const adminLoginId = env.ADMIN_LOGIN_ID || "";
+  const adminPassword = env.ADMIN_PASSWORD || "";
+
+  return {
+    nodeEnv,
+    port: integer(env, "PORT", 4000, 0, 65535),
+    databaseUrl: url(env, "DATABASE_URL", "mysql://root@127.0.0.1:3306/ecommerce", ["mysql:", "mariadb:"])!,
+    dbPoolSize: integer(env, "DB_POOL_SIZE", 20, 1, 500),
+    redisUrl: url(env, "REDIS_URL", "redis://127.0.0.1:6379", ["redis:", "rediss:"])!,
+    redisPrefix: env.REDIS_PREFIX || "shop",
+    dataPlatformUrl: url(env, "DATA_PLATFORM_URL", null, ["http:", "https:"]),
+    jwtSecret: jwtSecret || DEV_JWT_SECRET,
+    jwtTtlSeconds: integer(env, "JWT_TTL_SECONDS", 12 * 3600, 60, 30 * 24 * 3600),
+    admin: adminLoginId && adminPassword ? { loginId: adminLoginId, password: adminPassword } : null,
+    rankingTimezone: timezone(env, "RANKING_TIMEZONE", "Asia/Seoul"),
+    seedDemoData: boolean(env, "SEED_DEMO_DATA", nodeEnv !== "production"),
+    shutdownGraceMs: integer(env, "SHUTDOWN_GRACE_MS", 10_000, 0, 120_000),
+  };
+}
+
+/** True when the dev JWT secret is in use: start-up logs a warning (never the secret itself). */
+export const usesDevJwtSecret = (config: Config): boolean => config.jwtSecret === DEV_JWT_SECRET;

@@ -1,0 +1,79 @@
+import mysql from "mysql2/promise";
+import { drizzle, type MySql2Database } from "drizzle-orm/mysql2";
+import type { Logger as DrizzleLogger } from "drizzle-orm/logger";
+import * as schema from "./schema/index.js";
+
+export type Schema = typeof schema;
+export type Db = MySql2Database<Schema>;
+/** What a repository runs its statements on: the pool, or the transaction it was handed. */
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+export type Executor = Db | Tx;
+
+/** Counts statements sent through drizzle; tests use it to prove DataLoaders keep queries constant. */
+export class StatementCounter implements DrizzleLogger {
+  count = 0;
+  logQuery(): void {
+    this.count += 1;
+  }
+}
+
+export interface Database {
+  db: Db;
+  pool: mysql.Pool;
+  statements: StatementCounter;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  url: string;
+  poolSize: number;
+}
+
+export function createDatabase({ url, poolSize }: DatabaseOptions): Database {
+  const pool = mysql.createPool({
+    uri: url,
+    connectionLimit: poolSize,
+    // Every DATETIME is UTC: the driver converts with 'Z' and each session's CURRENT_TIMESTAMP agrees.
+    timezone: "Z",
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+    enableKeepAlive: true,
+    waitForConnections: true,
+  });
+  // Runs once per new physical connection, before the pool hands it out.
+  pool.pool.on("connection", (connection) => {
+    connection.query("SET time_zone = '+00:00'");
+  });
+  const statements = new StatementCounter();
+  const db = drizzle({ client: pool, schema, mode: "default", logger: statements });
+  return {
+    db,
+    pool,
+    statements,
+    close: () => pool.end(),
+  };
+}
+
+/** The database name in a mysql:// URL, checked so it can be quoted into DDL safely. */
+export function databaseNameOf(url: string): string {
+  const name = decodeURIComponent(new URL(url).pathname.replace(/^\//, ""));
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(name)) {
+    throw new Error("DATABASE_URL must name a database made of letters, digits and underscores");
+  }
+  return name;
+}
+
+/** Creates the database named in `url` when it is missing (the first `npm start` on a fresh machine). */
+export async function ensureDatabaseExists(url: string): Promise<void> {
+  const name = databaseNameOf(url);
+  const serverUrl = new URL(url);
+  serverUrl.pathname = "/";
+  const connection = await mysql.createConnection({ uri: serverUrl.toString() });
+  try {
+    await connection.query(
+      `CREATE DATABASE IF NOT EXISTS \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+    );
+  } finally {
+    await connection.end();
+  }
+}

@@ -1,0 +1,17 @@
+import type { Db } from "../db/client.js";
+import { createCatalogLoaders } from "../modules/catalog/catalog.loaders.js";
+import { createMemberLoaders } from "../modules/member/member.loaders.js";
+import type { Viewer } from "../modules/member/viewer.js";
+
+/** DataLoaders live for one request: batching within it, no data cached across requests or members. */
+export function createLoaders(db: Db) {
+  return { ...createMemberLoaders(db), ...createCatalogLoaders(db) };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;
+
+export interface GraphQLContext {
+  requestId: string;
+  viewer: Viewer;
+  loaders: Loaders;
+}

@@ -1,0 +1,69 @@
+import type { ApolloServerPlugin } from "@apollo/server";
+import { unwrapResolverError } from "@apollo/server/errors";
+import { GraphQLError, type GraphQLFormattedError } from "graphql";
+import type { Logger } from "../logger.js";
+import { DomainError } from "../shared/errors.js";
+import type { GraphQLContext } from "./context.js";
+
+/**
+ * Codes Apollo and graphql-js give to errors about the request itself (syntax, unknown fields, wrong
+ * variable types). Their messages describe the caller's document, so they are safe to return.
+ */
+const REQUEST_ERROR_CODES = new Set([
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "BAD_USER_INPUT",
+  "BAD_REQUEST",
+  "OPERATION_RESOLUTION_FAILURE",
+  "PERSISTED_QUERY_NOT_FOUND",
+  "PERSISTED_QUERY_NOT_SUPPORTED",
+]);
+
+type Classified = { kind: "domain"; error: DomainError } | { kind: "request"; code: string } | { kind: "internal" };
+
+function classify(error: unknown): Classified {
+  const original = unwrapResolverError(error);
+  if (original instanceof DomainError) return { kind: "domain", error: original };
+  // An error graphql-js raised about the request (no original error behind it) with a known code.
+  if (original instanceof GraphQLError && !original.originalError) {
+    const code = original.extensions.code;
+    if (typeof code === "string" && REQUEST_ERROR_CODES.has(code)) return { kind: "request", code };
+  }
+  return { kind: "internal" };
+}
+
+/**
+ * What a client sees: domain errors with their code and details, request errors as graphql-js worded
+ * them, everything else as a bare INTERNAL_SERVER_ERROR: no stack, no SQL, no driver text.
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const where = { locations: formatted.locations, path: formatted.path };
+  const kind = classify(error);
+  switch (kind.kind) {
+    case "domain":
+      return { message: kind.error.message, ...where, extensions: { ...kind.error.details, code: kind.error.code } };
+    case "request":
+      return { message: formatted.message, ...where, extensions: { code: kind.code } };
+    case "internal":
+      return { message: "Internal server error", ...where, extensions: { code: "INTERNAL_SERVER_ERROR" } };
+  }
+}
+
+/** Logs the errors that formatError hides, with the request id, so an operator can find the cause. */
+export function internalErrorLogging(log: Logger): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ contextValue, errors, operationName }) {
+          for (const error of errors) {
+            if (classify(error).kind !== "internal") continue;
+            log.error(
+              { requestId: contextValue.requestId, operationName, path: error.path, err: unwrapResolverError(error) },
+              "internal error while executing GraphQL",
+            );
+          }
+        },
+      };
+    },
+  };
+}

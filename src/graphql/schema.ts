@@ -1,0 +1,40 @@
+import "reflect-metadata";
+import type { GraphQLSchema } from "graphql";
+import { buildSchema, type ContainerType } from "type-graphql";
+import { CatalogResolver, ProductConnectionResolver, ProductFieldsResolver } from "../modules/catalog/catalog.resolver.js";
+import { MemberResolver } from "../modules/member/member.resolver.js";
+import type { Services } from "../services.js";
+import { DateTime, SafeInt } from "./scalars.js";
+
+const resolverClasses = [MemberResolver, CatalogResolver, ProductFieldsResolver, ProductConnectionResolver] as const;
+
+/** Resolver instances built from the services; the map is what type-graphql's container hands out. */
+function resolverInstances(services: Services): Map<Function, object> {
+  return new Map<Function, object>([
+    [MemberResolver, new MemberResolver(services.members)],
+    [CatalogResolver, new CatalogResolver(services.catalog, services.members)],
+    [ProductFieldsResolver, new ProductFieldsResolver()],
+    [ProductConnectionResolver, new ProductConnectionResolver(services.catalog)],
+  ]);
+}
+
+/**
+ * Builds the executable schema. Without services it can still be printed (schema.graphql), but not run.
+ * Input is validated by the domain rules, not class-validator, so every rule lives in one covered place.
+ */
+export function buildGraphQLSchema(services?: Services): Promise<GraphQLSchema> {
+  const instances = services ? resolverInstances(services) : new Map<Function, object>();
+  const container: ContainerType = {
+    get(someClass: Function) {
+      const instance = instances.get(someClass);
+      if (!instance) throw new Error(`no resolver instance for ${someClass.name}`);
+      return instance;
+    },
+  };
+  return buildSchema({
+    resolvers: resolverClasses,
+    container,
+    validate: false,
+    scalarsMap: [{ type: Date, scalar: DateTime }],
+  });
+}

@@ -1,0 +1,81 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { expressMiddleware } from "@as-integrations/express5";
+import express from "express";
+import type { Redis } from "ioredis";
+import type { Config } from "../config.js";
+import type { Database } from "../db/client.js";
+import { createLoaders, type GraphQLContext } from "../graphql/context.js";
+import { formatError, internalErrorLogging } from "../graphql/format-error.js";
+import { createPlayground } from "../graphql/playground.js";
+import { buildGraphQLSchema } from "../graphql/schema.js";
+import type { Logger } from "../logger.js";
+import type { Services } from "../services.js";
+import { healthRoutes } from "./health.js";
+import { requestIdFrom, viewerFrom } from "./request-context.js";
+
+export interface ApiServerDeps {
+  config: Config;
+  log: Logger;
+  database: Database;
+  redis: Redis;
+  services: Services;
+}
+
+export interface ApiServer {
+  /** Starts listening; resolves with the bound address (port 0 picks a free port). */
+  listen(port: number, host?: string): Promise<AddressInfo>;
+  /** Stops taking connections, lets in-flight requests finish (up to the grace period), then returns. */
+  stop(): Promise<void>;
+}
+
+export async function createApiServer({ config, log, database, redis, services }: ApiServerDeps): Promise<ApiServer> {
+  const app = express();
+  app.disable("x-powered-by");
+  const httpServer = http.createServer(app);
+
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema: await buildGraphQLSchema(services),
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    // Apollo's own landing pages load from its CDN; the offline playground below replaces them.
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
+      ApolloServerPluginLandingPageDisabled(),
+      internalErrorLogging(log),
+    ],
+  });
+  await apollo.start();
+
+  const playground = createPlayground("/graphql");
+  app.use(healthRoutes(database, redis));
+  app.get("/graphql", (req, res, next) => (playground.wants(req) ? playground.send(req, res) : next()));
+  app.use(
+    "/graphql",
+    express.json({ limit: "1mb" }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        const requestId = requestIdFrom(req.headers);
+        res.setHeader("x-request-id", requestId);
+        return {
+          requestId,
+          viewer: await viewerFrom(req.headers, services.tokens),
+          loaders: createLoaders(database.db),
+        };
+      },
+    }),
+  );
+
+  return {
+    listen(port, host = "0.0.0.0") {
+      return new Promise((resolve, reject) => {
+        httpServer.once("error", reject);
+        httpServer.listen(port, host, () => resolve(httpServer.address() as AddressInfo));
+      });
+    },
+    stop: () => apollo.stop(),
+  };
+}

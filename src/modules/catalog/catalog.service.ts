@@ -1,0 +1,63 @@
+import type { Db } from "../../db/client.js";
+import { runInTransaction } from "../../db/transaction.js";
+import { notFound } from "../../shared/errors.js";
+import { toPage, type Page, type PageRequest } from "../../shared/pagination.js";
+import {
+  countProducts,
+  findOptionViewsByIds,
+  insertOptionsWithStock,
+  insertProduct,
+  listProducts,
+  lockStock,
+  setStock,
+  type OptionView,
+  type ProductRow,
+} from "./catalog.repository.js";
+import { restockedQuantity, validateCreateProduct, type CreateProductInput } from "./catalog.rules.js";
+
+/** The catalog: products, their options, and stock as it is in the database right now. */
+export class CatalogService {
+  constructor(private readonly db: Db) {}
+
+  /** A page of listed products, newest first. */
+  async listProducts(request: PageRequest): Promise<Page<ProductRow>> {
+    return toPage(await listProducts(this.db, request), request);
+  }
+
+  countProducts(): Promise<number> {
+    return countProducts(this.db);
+  }
+
+  /** Creates a product with its options and their stock in one transaction. */
+  async createProduct(input: CreateProductInput): Promise<ProductRow> {
+    const valid = validateCreateProduct(input);
+    return runInTransaction(
+      this.db,
+      async (tx) => {
+        const id = await insertProduct(tx, { name: valid.name, price: valid.price });
+        await insertOptionsWithStock(tx, id, valid.options);
+        return { id, name: valid.name, price: valid.price, deletedAt: null };
+      },
+      // Inserts only: nothing is read, so the weakest level the API uses anywhere is enough.
+      { isolationLevel: "read committed" },
+    );
+  }
+
+  /** Adds `quantity` units to an option's stock; the stock row is locked so concurrent orders see it whole. */
+  async restock(optionId: number, quantity: number): Promise<OptionView> {
+    restockedQuantity(0, quantity);
+    await runInTransaction(
+      this.db,
+      async (tx) => {
+        const current = await lockStock(tx, optionId);
+        if (current === undefined) throw notFound("option", optionId);
+        await setStock(tx, optionId, restockedQuantity(current, quantity));
+      },
+      // The stock row is read under FOR UPDATE, which always sees the latest committed value, so
+      // READ COMMITTED is enough and takes no gap locks.
+      { isolationLevel: "read committed" },
+    );
+    const [view] = await findOptionViewsByIds(this.db, [optionId]);
+    return view!;
+  }
+}

@@ -1,0 +1,27 @@
+import { Arg, Ctx, Mutation, Query, Resolver } from "type-graphql";
+import type { GraphQLContext } from "../../graphql/context.js";
+import type { MemberRow } from "./member.repository.js";
+import type { AuthResult, MemberService } from "./member.service.js";
+import { AuthPayloadType, MemberType, SignUpInputType } from "./member.types.js";
+import { requireMemberId } from "./viewer.js";
+
+@Resolver()
+export class MemberResolver {
+  constructor(private readonly members: MemberService) {}
+
+  @Query(() => MemberType, { nullable: true, description: "The caller; null without a token." })
+  me(@Ctx() { viewer, loaders }: GraphQLContext): Promise<MemberRow | null> | null {
+    if (viewer.kind === "anonymous") return null;
+    return loaders.memberById.load(requireMemberId(viewer));
+  }
+
+  @Mutation(() => AuthPayloadType)
+  signUp(@Arg("input", () => SignUpInputType) input: SignUpInputType): Promise<AuthResult> {
+    return this.members.signUp(input);
+  }
+
+  @Mutation(() => AuthPayloadType)
+  login(@Arg("loginId") loginId: string, @Arg("password") password: string): Promise<AuthResult> {
+    return this.members.login(loginId, password);
+  }
+}

@@ -1,0 +1,45 @@
+import { DomainError, ErrorCode, badUserInput } from "../../shared/errors.js";
+
+export const ROLES = ["MEMBER", "ADMIN"] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface SignUpInput {
+  loginId: string;
+  password: string;
+  nickname: string;
+}
+
+export const LOGIN_ID_PATTERN = /^[A-Za-z0-9._-]{4,50}$/;
+export const PASSWORD_MIN = 8;
+// scrypt hashes any length, but an unbounded password is a cheap way to burn our CPU.
+export const PASSWORD_MAX = 128;
+export const NICKNAME_MAX = 50;
+
+// Control and format characters (newlines, bidi overrides, zero-width) have no place in a display name.
+const INVISIBLE = /[\p{Cc}\p{Cf}]/u;
+
+/** Checks and normalizes a sign-up: trims the nickname, keeps loginId and password exactly as typed. */
+export function validateSignUp(input: SignUpInput): SignUpInput {
+  if (!LOGIN_ID_PATTERN.test(input.loginId)) {
+    throw badUserInput("loginId", "loginId must be 4 to 50 letters, digits, '.', '_' or '-'");
+  }
+  validatePassword(input.password);
+  const nickname = input.nickname.trim();
+  if (nickname.length === 0 || [...nickname].length > NICKNAME_MAX || INVISIBLE.test(nickname)) {
+    throw badUserInput("nickname", `nickname must be 1 to ${NICKNAME_MAX} visible characters`);
+  }
+  return { loginId: input.loginId, password: input.password, nickname };
+}
+
+export function validatePassword(password: string): void {
+  if (password.length < PASSWORD_MIN || password.length > PASSWORD_MAX) {
+    throw badUserInput("password", `password must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters`);
+  }
+}
+
+/** The same error for an unknown loginId and a wrong password, so the API does not reveal who has an account. */
+export const invalidCredentials = (): DomainError =>
+  new DomainError(ErrorCode.UNAUTHENTICATED, "loginId or password is incorrect");
+
+export const loginIdTaken = (): DomainError =>
+  new DomainError(ErrorCode.CONFLICT, "this loginId is already taken", { field: "loginId" });

@@ -1,0 +1,105 @@
+import type { Db } from "../../db/client.js";
+import { isDuplicateKey } from "../../db/errors.js";
+import { runInTransaction } from "../../db/transaction.js";
+import type { CartService } from "../cart/cart.service.js";
+import type { PointService } from "../point/point.service.js";
+import type { AuthTokens } from "./auth-token.js";
+import {
+  findMemberByLoginId,
+  findMembersByIds,
+  insertMember,
+  updateMemberRole,
+  type MemberRow,
+} from "./member.repository.js";
+import {
+  invalidCredentials,
+  loginIdTaken,
+  validatePassword,
+  validateSignUp,
+  type Role,
+  type SignUpInput,
+} from "./member.rules.js";
+import { adminOnly, requireMemberId, type Viewer } from "./viewer.js";
+import { decoyPasswordHash, hashPassword, verifyPassword } from "./password-hasher.js";
+
+export interface AuthResult {
+  token: string;
+  member: MemberRow;
+}
+
+/** Sign-up, login and the ADMIN bootstrap. */
+export class MemberService {
+  constructor(
+    private readonly db: Db,
+    private readonly tokens: AuthTokens,
+    private readonly points: PointService,
+    private readonly carts: CartService,
+  ) {}
+
+  /** Creates a MEMBER with an empty wallet and cart, and signs them in. */
+  async signUp(input: SignUpInput): Promise<AuthResult> {
+    const valid = validateSignUp(input);
+    const created = await this.createMember(valid, "MEMBER");
+    return { token: await this.tokens.issue({ memberId: created.id, role: created.role }), member: created };
+  }
+
+  /** Unknown loginId and wrong password fail alike, in the same time. */
+  async login(loginId: string, password: string): Promise<AuthResult> {
+    const found = loginId.length <= 50 ? await findMemberByLoginId(this.db, loginId) : undefined;
+    const passwordOk = await verifyPassword(password.slice(0, 1024), found?.passwordHash ?? (await decoyPasswordHash()));
+    if (!found || !passwordOk) throw invalidCredentials();
+    return { token: await this.tokens.issue({ memberId: found.id, role: found.role }), member: found };
+  }
+
+  /**
+   * The calling member when they are an ADMIN now. The role is read from the database, not the token,
+   * so a demoted admin loses catalog rights at once rather than when their token expires.
+   */
+  async requireAdmin(viewer: Viewer): Promise<MemberRow> {
+    const [found] = await findMembersByIds(this.db, [requireMemberId(viewer)]);
+    if (found?.role !== "ADMIN") throw adminOnly();
+    return found;
+  }
+
+  /**
+   * Makes sure the operator-configured ADMIN exists (ADMIN_LOGIN_ID / ADMIN_PASSWORD). An existing
+   * member with that loginId is promoted; their password is left as it is.
+   */
+  async ensureAdmin(loginId: string, password: string): Promise<MemberRow> {
+    validatePassword(password);
+    const existing = await findMemberByLoginId(this.db, loginId);
+    if (existing) {
+      if (existing.role !== "ADMIN") await updateMemberRole(this.db, existing.id, "ADMIN");
+      return { ...existing, role: "ADMIN" };
+    }
+    try {
+      return await this.createMember(validateSignUp({ loginId, password, nickname: "admin" }), "ADMIN");
+    } catch (error) {
+      // Another process bootstrapped the same admin at the same moment: theirs is as good as ours.
+      const raced = await findMemberByLoginId(this.db, loginId);
+      if (raced) return raced;
+      throw error;
+    }
+  }
+
+  private async createMember(input: SignUpInput, role: Role): Promise<MemberRow> {
+    const passwordHash = await hashPassword(input.password);
+    try {
+      return await runInTransaction(
+        this.db,
+        async (tx) => {
+          const id = await insertMember(tx, { loginId: input.loginId, passwordHash, nickname: input.nickname, role });
+          await this.points.openWallet(tx, id);
+          await this.carts.openCart(tx, id);
+          const now = new Date();
+          return { id, loginId: input.loginId, passwordHash, nickname: input.nickname, role, createdAt: now, updatedAt: now };
+        },
+        // Plain inserts: the unique index on login_id, not isolation, is what keeps loginIds unique.
+        { isolationLevel: "read committed" },
+      );
+    } catch (error) {
+      if (isDuplicateKey(error)) throw loginIdTaken();
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,19 @@
+import type { Config } from "./config.js";
+import type { Db } from "./db/client.js";
+import { CartService } from "./modules/cart/cart.service.js";
+import { CatalogService } from "./modules/catalog/catalog.service.js";
+import { AuthTokens } from "./modules/member/auth-token.js";
+import { MemberService } from "./modules/member/member.service.js";
+import { PointService } from "./modules/point/point.service.js";
+
+/** Wires the use-case services once per process; resolvers receive them through the schema's container. */
+export function createServices(db: Db, config: Config) {
+  const tokens = new AuthTokens(config.jwtSecret, config.jwtTtlSeconds);
+  const points = new PointService();
+  const carts = new CartService();
+  const members = new MemberService(db, tokens, points, carts);
+  const catalog = new CatalogService(db);
+  return { tokens, points, carts, members, catalog };
+}
+
+export type Services = ReturnType<typeof createServices>;
