@@ -1,5 +1,5 @@
-import { Field, ObjectType } from "type-graphql";
-import { encodeCursor, type Page } from "../shared/pagination.js";
+import { ArgsType, Field, Int, ObjectType } from "type-graphql";
+import { DEFAULT_PAGE_SIZE, encodeCursor, type Page } from "../shared/pagination.js";
 
 @ObjectType("PageInfo")
 export class PageInfoType {
@@ -28,4 +28,13 @@ export function toConnection<T extends { id: number }>(page: Page<T>): Connectio
     nodes: page.items,
     pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
   };
+}
+
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE, description: "1 to 100." })
+  first: number | null;
+
+  @Field(() => String, { nullable: true, description: "The endCursor of the previous page." })
+  after: string | null;
 }

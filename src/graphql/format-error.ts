@@ -24,9 +24,9 @@ type Classified = { kind: "domain"; error: DomainError } | { kind: "request"; co
 function classify(error: unknown): Classified {
   const original = unwrapResolverError(error);
   if (original instanceof DomainError) return { kind: "domain", error: original };
-  // An error graphql-js raised about the request (no original error behind it) with a known code.
-  if (original instanceof GraphQLError && !original.originalError) {
-    const code = original.extensions.code;
+  // Errors about the request itself carry no path (no resolver ran) and one of the known codes.
+  if (error instanceof GraphQLError && error.path === undefined) {
+    const code = error.extensions.code;
     if (typeof code === "string" && REQUEST_ERROR_CODES.has(code)) return { kind: "request", code };
   }
   return { kind: "internal" };

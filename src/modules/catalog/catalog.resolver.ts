@@ -1,6 +1,6 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { GraphQLContext } from "../../graphql/context.js";
-import { toConnection, type ConnectionParts } from "../../graphql/connection.js";
+import { PageArgs, toConnection, type ConnectionParts } from "../../graphql/connection.js";
 import { parseId } from "../../shared/ids.js";
 import { toPageRequest } from "../../shared/pagination.js";
 import type { MemberService } from "../member/member.service.js";
@@ -14,6 +14,15 @@ import {
   ProductType,
 } from "./catalog.types.js";
 
+@ArgsType()
+class RestockArgs {
+  @Field(() => ID)
+  optionId: string;
+
+  @Field(() => Int, { description: "Units to add, > 0." })
+  quantity: number;
+}
+
 @Resolver()
 export class CatalogResolver {
   constructor(
@@ -22,10 +31,7 @@ export class CatalogResolver {
   ) {}
 
   @Query(() => ProductConnectionType, { description: "Listed products, newest first." })
-  async products(
-    @Arg("first", () => Int, { defaultValue: 20 }) first: number,
-    @Arg("after", () => String, { nullable: true }) after: string | null,
-  ): Promise<ConnectionParts<ProductRow>> {
+  async products(@Args(() => PageArgs) { first, after }: PageArgs): Promise<ConnectionParts<ProductRow>> {
     return toConnection(await this.catalog.listProducts(toPageRequest(first, after)));
   }
 
@@ -45,11 +51,7 @@ export class CatalogResolver {
   }
 
   @Mutation(() => ProductOptionType, { description: "ADMIN only. Adds `quantity` (> 0) units to the option's stock." })
-  async restock(
-    @Arg("optionId", () => ID) optionId: string,
-    @Arg("quantity", () => Int) quantity: number,
-    @Ctx() { viewer }: GraphQLContext,
-  ): Promise<OptionView> {
+  async restock(@Args(() => RestockArgs) { optionId, quantity }: RestockArgs, @Ctx() { viewer }: GraphQLContext): Promise<OptionView> {
     const id = parseId(optionId, "optionId");
     await this.members.requireAdmin(viewer);
     return this.catalog.restock(id, quantity);

@@ -1,9 +1,18 @@
-import { Arg, Ctx, Mutation, Query, Resolver } from "type-graphql";
+import { Arg, Args, ArgsType, Ctx, Field, Mutation, Query, Resolver } from "type-graphql";
 import type { GraphQLContext } from "../../graphql/context.js";
 import type { MemberRow } from "./member.repository.js";
 import type { AuthResult, MemberService } from "./member.service.js";
 import { AuthPayloadType, MemberType, SignUpInputType } from "./member.types.js";
 import { requireMemberId } from "./viewer.js";
+
+@ArgsType()
+class LoginArgs {
+  @Field()
+  loginId: string;
+
+  @Field()
+  password: string;
+}
 
 @Resolver()
 export class MemberResolver {
@@ -21,7 +30,7 @@ export class MemberResolver {
   }
 
   @Mutation(() => AuthPayloadType)
-  login(@Arg("loginId") loginId: string, @Arg("password") password: string): Promise<AuthResult> {
+  login(@Args(() => LoginArgs) { loginId, password }: LoginArgs): Promise<AuthResult> {
     return this.members.login(loginId, password);
   }
 }

@@ -1,0 +1,68 @@
+import "reflect-metadata";
+import { randomBytes } from "node:crypto";
+import type { Redis } from "ioredis";
+import { loadStartupData, openDatabase } from "../../src/bootstrap.js";
+import { loadConfig, type Config } from "../../src/config.js";
+import type { Database } from "../../src/db/client.js";
+import { createApiServer, type ApiServer } from "../../src/http/server.js";
+import { createLogger } from "../../src/logger.js";
+import { createRedis } from "../../src/redis/connection.js";
+import { createServices, type Services } from "../../src/services.js";
+import { postGraphQL, type GraphQLResponse, type RequestOptions } from "./graphql.js";
+import { dropDatabase, uniqueDatabaseUrl } from "./test-database.js";
+
+export const TEST_ADMIN = { loginId: "test-admin", password: "test-admin-password" };
+
+export interface TestApp {
+  url: string;
+  config: Config;
+  database: Database;
+  redis: Redis;
+  services: Services;
+  gql<TData = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    options?: RequestOptions,
+  ): Promise<GraphQLResponse<TData>>;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots the real service in-process (database created and migrated, Apollo over HTTP on a free port)
+ * against a database and a Redis prefix of this test file's own.
+ */
+export async function startTestApp(label: string, env: Record<string, string> = {}): Promise<TestApp> {
+  const config = loadConfig({
+    NODE_ENV: "test",
+    DATABASE_URL: uniqueDatabaseUrl(label),
+    REDIS_PREFIX: `test:${label}:${randomBytes(4).toString("hex")}`,
+    DB_POOL_SIZE: "30",
+    SEED_DEMO_DATA: "false",
+    ADMIN_LOGIN_ID: TEST_ADMIN.loginId,
+    ADMIN_PASSWORD: TEST_ADMIN.password,
+    SHUTDOWN_GRACE_MS: "2000",
+    ...env,
+  });
+  const log = createLogger(process.env.TEST_LOG_LEVEL ?? "silent");
+  const database = await openDatabase(config, log);
+  const redis = createRedis(config.redisUrl, log);
+  const services = createServices(database.db, config);
+  await loadStartupData(config, database, services, log);
+  const api: ApiServer = await createApiServer({ config, log, database, redis, services });
+  const address = await api.listen(0, "127.0.0.1");
+  const url = `http://127.0.0.1:${address.port}`;
+
+  return {
+    url,
+    config,
+    database,
+    redis,
+    services,
+    gql: (query, variables, options) => postGraphQL(url, query, variables, options),
+    async close() {
+      await api.stop();
+      await Promise.allSettled([database.close(), redis.quit()]);
+      await dropDatabase(config.databaseUrl);
+    },
+  };
+}

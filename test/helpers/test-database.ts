@@ -1,0 +1,20 @@
+import { randomBytes } from "node:crypto";
+import mysql from "mysql2/promise";
+
+const SERVER_URL = process.env.TEST_MYSQL_URL ?? "mysql://root@127.0.0.1:3306";
+
+/** A database URL of its own for one test file; the database itself is created by the app's start-up. */
+export function uniqueDatabaseUrl(label: string): string {
+  const name = `test_${label.replace(/[^A-Za-z0-9]/g, "_").slice(0, 30)}_${randomBytes(4).toString("hex")}`;
+  return `${SERVER_URL}/${name}`;
+}
+
+export async function dropDatabase(url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  const connection = await mysql.createConnection({ uri: SERVER_URL });
+  try {
+    await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
+  } finally {
+    await connection.end();
+  }
+}
