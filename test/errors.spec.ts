@@ -21,12 +21,9 @@ describe("error responses", () => {
       const response = await app.gql(`{ products(first: 1) { nodes { id } } }`);
       expect(errorCode(response)).toBe("INTERNAL_SERVER_ERROR");
       expect(response.errors![0]!.message).toBe("Internal server error");
-      const { message, extensions } = response.errors![0]!;
-      expect(extensions).toEqual({ code: "INTERNAL_SERVER_ERROR" });
-      const body = JSON.stringify({ message, extensions });
-      for (const leak of ["select", "product_gone", "ER_", "stack", " at ", ".ts:", "mysql", "errno"]) {
-        expect(body.toLowerCase()).not.toContain(leak.toLowerCase());
-      }
+      // Exactly these fields and values: nothing of the driver's message, the SQL or a stack.
+      expect(Object.keys(response.errors![0]!).sort()).toEqual(["extensions", "locations", "message", "path"]);
+      expect(response.errors![0]!.extensions).toEqual({ code: "INTERNAL_SERVER_ERROR" });
       expect(response.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
     } finally {
       await app.database.pool.query("RENAME TABLE product_gone TO product");
