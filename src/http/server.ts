@@ -41,6 +41,9 @@ export async function createApiServer({ config, log, database, redis, services }
     schema: await buildGraphQLSchema(services),
     formatError,
     includeStacktraceInErrorResponses: false,
+    // The composition root owns SIGTERM: it stops the API, then closes the pool and Redis, in order.
+    // Apollo's own signal handler would race it and leave stop() hanging.
+    stopOnTerminationSignals: false,
     // Apollo's own landing pages load from its CDN; the offline playground below replaces them.
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),

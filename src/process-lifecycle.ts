@@ -1,0 +1,22 @@
+import type { Logger } from "./logger.js";
+import type { Running } from "./run-api.js";
+
+/**
+ * SIGTERM / SIGINT: stop every running part (in-flight requests and jobs finish first), then exit.
+ * A second signal while stopping is ignored; the orchestrator's own kill timeout is the backstop.
+ */
+export function stopOnSignals(log: Logger, parts: Running[]): void {
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "shutting down: finishing in-flight work");
+    const results = await Promise.allSettled(parts.map((part) => part.stop()));
+    const failed = results.filter((result) => result.status === "rejected");
+    for (const failure of failed) log.error({ err: failure.reason }, "error while stopping");
+    log.info("stopped");
+    process.exit(failed.length === 0 ? 0 : 1);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}

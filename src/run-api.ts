@@ -1,0 +1,30 @@
+import type { Config } from "./config.js";
+import { loadStartupData, openDatabase } from "./bootstrap.js";
+import { createApiServer } from "./http/server.js";
+import type { Logger } from "./logger.js";
+import { createRedis } from "./redis/connection.js";
+import { createServices } from "./services.js";
+
+export interface Running {
+  /** Finishes in-flight work, then closes every connection this part opened. */
+  stop(): Promise<void>;
+}
+
+/** Migrations, start-up data and the HTTP API on config.port. */
+export async function runApi(config: Config, log: Logger): Promise<Running> {
+  const database = await openDatabase(config, log);
+  const redis = createRedis(config.redisUrl, log);
+  const services = createServices(database.db, config);
+  await loadStartupData(config, database, services, log);
+
+  const api = await createApiServer({ config, log, database, redis, services });
+  const address = await api.listen(config.port);
+  log.info({ port: address.port }, `API ready: http://localhost:${address.port}/graphql`);
+
+  return {
+    async stop() {
+      await api.stop();
+      await Promise.allSettled([database.close(), redis.quit()]);
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import http from "node:http";
+import mysql from "mysql2/promise";
+import { afterAll, describe, expect, it } from "vitest";
+import { postGraphQL, expectData } from "./helpers/graphql.js";
+import { startServiceProcess, type ServiceProcess } from "./helpers/service-process.js";
+import { dropDatabase, uniqueDatabaseUrl } from "./helpers/test-database.js";
+import { DEMO_ADMIN, DEMO_MEMBER, DEMO_PRODUCTS } from "../src/db/seed/demo-data.js";
+
+const databaseUrl = uniqueDatabaseUrl("process");
+const running: ServiceProcess[] = [];
+
+afterAll(async () => {
+  for (const service of running) service.child.kill("SIGKILL");
+  await dropDatabase(databaseUrl);
+});
+
+async function databaseExists(url: string): Promise<boolean> {
+  const connection = await mysql.createConnection({ uri: "mysql://root@127.0.0.1:3306" });
+  try {
+    const [rows] = await connection.query("SHOW DATABASES LIKE ?", [new URL(url).pathname.slice(1)]);
+    return (rows as unknown[]).length === 1;
+  } finally {
+    await connection.end();
+  }
+}
+
+/** Sends a GraphQL POST in two halves, so the request is still in flight when the test says so. */
+function slowRequest(url: string, body: string): { finish(): void; response: Promise<{ status: number; body: string }> } {
+  const request = http.request(`${url}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+  });
+  const half = Math.floor(body.length / 2);
+  request.write(body.slice(0, half));
+  const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    request.on("response", (res) => {
+      let text = "";
+      res.on("data", (chunk: Buffer) => (text += chunk.toString()));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    request.on("error", reject);
+  });
+  return { finish: () => request.end(body.slice(half)), response };
+}
+
+describe("npm start (the service as a process)", () => {
+  it("creates the database, migrates, loads demo data, serves, and stops cleanly on SIGTERM", async () => {
+    expect(await databaseExists(databaseUrl)).toBe(false);
+    const service = await startServiceProcess({ DATABASE_URL: databaseUrl });
+    running.push(service);
+    expect(await databaseExists(databaseUrl)).toBe(true);
+
+    expect((await fetch(`${service.url}/readyz`)).status).toBe(200);
+    const page = expectData(await postGraphQL<{ products: { totalCount: number } }>(service.url, `{ products { totalCount } }`));
+    expect(page.products.totalCount).toBe(DEMO_PRODUCTS.length);
+    for (const login of [DEMO_MEMBER, DEMO_ADMIN]) {
+      const signedIn = await postGraphQL(service.url, `mutation ($l: String!, $p: String!) { login(loginId: $l, password: $p) { token } }`, {
+        l: login.loginId,
+        p: login.password,
+      });
+      expect(signedIn.errors).toBeUndefined();
+    }
+
+    // A request is half sent when SIGTERM arrives: it must still be answered, then the process exits 0.
+    const inFlight = slowRequest(service.url, JSON.stringify({ query: "{ products(first: 1) { totalCount } }" }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    service.child.kill("SIGTERM");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    inFlight.finish();
+    const answered = await inFlight.response;
+    expect(answered.status).toBe(200);
+    expect(JSON.parse(answered.body)).toEqual({ data: { products: { totalCount: DEMO_PRODUCTS.length } } });
+    expect(await service.exited).toBe(0);
+    expect(service.output()).toContain('"msg":"stopped"');
+    // No secret in the logs.
+    expect(service.output()).not.toContain(DEMO_ADMIN.password);
+  });
+
+  it("starts again on the same database without loading the demo data twice", async () => {
+    const service = await startServiceProcess({ DATABASE_URL: databaseUrl });
+    running.push(service);
+    const page = expectData(await postGraphQL<{ products: { totalCount: number } }>(service.url, `{ products { totalCount } }`));
+    expect(page.products.totalCount).toBe(DEMO_PRODUCTS.length);
+    service.child.kill("SIGTERM");
+    expect(await service.exited).toBe(0);
+  });
+
+  it("is live but not ready while Redis is unreachable", async () => {
+    const service = await startServiceProcess({ DATABASE_URL: databaseUrl, REDIS_URL: "redis://127.0.0.1:1" });
+    running.push(service);
+    const ready = await fetch(`${service.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ status: "not ready", checks: { mysql: "ok", redis: "down" } });
+    expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
+    service.child.kill("SIGTERM");
+    expect(await service.exited).toBe(0);
+  });
+});
