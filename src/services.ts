@@ -5,15 +5,18 @@ import { CatalogService } from "./modules/catalog/catalog.service.js";
 import { AuthTokens } from "./modules/member/auth-token.js";
 import { MemberService } from "./modules/member/member.service.js";
 import { PointService } from "./modules/point/point.service.js";
+import { IdempotencyService } from "./modules/idempotency/idempotency.service.js";
+import { systemClock } from "./shared/clock.js";
 
 /** Wires the use-case services once per process; resolvers receive them through the schema's container. */
 export function createServices(db: Db, config: Config) {
   const tokens = new AuthTokens(config.jwtSecret, config.jwtTtlSeconds);
-  const points = new PointService();
+  const idempotency = new IdempotencyService(systemClock);
+  const points = new PointService(db, idempotency);
   const carts = new CartService();
   const members = new MemberService(db, tokens, points, carts);
   const catalog = new CatalogService(db);
-  return { tokens, points, carts, members, catalog };
+  return { tokens, idempotency, points, carts, members, catalog };
 }
 
 export type Services = ReturnType<typeof createServices>;

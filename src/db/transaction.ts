@@ -1,4 +1,8 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { DomainError, ErrorCode } from "../shared/errors.js";
 import type { Db, Tx } from "./client.js";
+import { MysqlErrno, mysqlErrnoOf } from "./errors.js";
+import { DEFAULT_RETRY_POLICY, retryDelayMs, shouldRetry, type RetryPolicy } from "./retry-policy.js";
 
 /**
  * Isolation levels the service asks for explicitly, so no transaction silently depends on the
@@ -8,9 +12,40 @@ export type IsolationLevel = "read committed" | "repeatable read";
 
 export interface TransactionOptions {
   isolationLevel: IsolationLevel;
+  retry?: RetryPolicy;
+  /** Called before each retry, e.g. to count lock retries in metrics. */
+  onRetry?: (attempt: number, errno: number) => void;
 }
 
-/** The one way to open a transaction; `work` receives the handle every repository call must use. */
-export function runInTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>, options: TransactionOptions): Promise<T> {
-  return db.transaction(work, { isolationLevel: options.isolationLevel });
+const isLockConflict = (errno: number | undefined): errno is number =>
+  errno === MysqlErrno.DEADLOCK || errno === MysqlErrno.LOCK_WAIT_TIMEOUT;
+
+/**
+ * The one way to open a transaction; `work` receives the handle every repository call must use.
+ *
+ * A deadlock or a lock-wait timeout rolls the whole transaction back, so the whole unit of work is
+ * run again (not just the failed statement), a bounded number of times with jittered backoff. `work`
+ * must therefore have no effects outside the transaction. When every attempt lost, the caller gets
+ * a clear, retryable error instead of a driver error.
+ */
+export async function runInTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>, options: TransactionOptions): Promise<T> {
+  const policy = options.retry ?? DEFAULT_RETRY_POLICY;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await db.transaction(work, { isolationLevel: options.isolationLevel });
+    } catch (error) {
+      const errno = mysqlErrnoOf(error);
+      if (!shouldRetry(policy, attempt, isLockConflict(errno))) {
+        if (isLockConflict(errno)) throw busy();
+        throw error;
+      }
+      options.onRetry?.(attempt, errno!);
+      await sleep(retryDelayMs(policy, attempt, Math.random()));
+    }
+  }
 }
+
+const busy = (): DomainError =>
+  new DomainError(ErrorCode.CONFLICT, "too many concurrent changes to the same rows: nothing was changed, try again", {
+    retryable: true,
+  });

@@ -3,10 +3,18 @@ import type { GraphQLSchema } from "graphql";
 import { buildSchema, type ContainerType } from "type-graphql";
 import { CatalogResolver, ProductConnectionResolver, ProductFieldsResolver } from "../modules/catalog/catalog.resolver.js";
 import { MemberResolver } from "../modules/member/member.resolver.js";
+import { PointHistoryResolver, PointResolver } from "../modules/point/point.resolver.js";
 import type { Services } from "../services.js";
 import { DateTime, SafeInt } from "./scalars.js";
 
-const resolverClasses = [MemberResolver, CatalogResolver, ProductFieldsResolver, ProductConnectionResolver] as const;
+const resolverClasses = [
+  MemberResolver,
+  CatalogResolver,
+  ProductFieldsResolver,
+  ProductConnectionResolver,
+  PointResolver,
+  PointHistoryResolver,
+] as const;
 
 /** Resolver instances built from the services; the map is what type-graphql's container hands out. */
 function resolverInstances(services: Services): Map<Function, object> {
@@ -15,6 +23,8 @@ function resolverInstances(services: Services): Map<Function, object> {
     [CatalogResolver, new CatalogResolver(services.catalog, services.members)],
     [ProductFieldsResolver, new ProductFieldsResolver()],
     [ProductConnectionResolver, new ProductConnectionResolver(services.catalog)],
+    [PointResolver, new PointResolver(services.points)],
+    [PointHistoryResolver, new PointHistoryResolver(services.points)],
   ]);
 }
 

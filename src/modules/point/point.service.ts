@@ -1,10 +1,101 @@
-import type { Tx } from "../../db/client.js";
-import { insertWallet } from "./point.repository.js";
+import type { Db, Tx } from "../../db/client.js";
+import { runInTransaction } from "../../db/transaction.js";
+import { toPage, type Page, type PageRequest } from "../../shared/pagination.js";
+import type { IdempotencyService } from "../idempotency/idempotency.service.js";
+import {
+  countLedger,
+  insertLedgerEntries,
+  insertWallet,
+  listLedger,
+  lockWallet,
+  readBalance,
+  setBalance,
+  type LedgerRow,
+} from "./point.repository.js";
+import { balanceAfterCharge, balanceAfterRefund, balanceAfterUse } from "./point.rules.js";
 
-/** Point balances: one wallet row per member, a ledger entry for every change. */
+/** What chargePoint returns, and what a replay of the same idempotency key returns again. */
+export interface ChargeResult {
+  balance: number;
+}
+
+export interface Refund {
+  orderId: number;
+  orderItemId: number;
+  amount: number;
+}
+
+/** Point balances: one wallet row per member, a ledger entry with the running balance for every change. */
 export class PointService {
+  constructor(
+    private readonly db: Db,
+    private readonly idempotency: IdempotencyService,
+  ) {}
+
   /** Opens the member's empty wallet inside the sign-up transaction. */
   openWallet(tx: Tx, memberId: number): Promise<void> {
     return insertWallet(tx, memberId);
+  }
+
+  balanceOf(memberId: number): Promise<number> {
+    return readBalance(this.db, memberId);
+  }
+
+  /** The member's ledger, newest first. */
+  async history(memberId: number, request: PageRequest): Promise<Page<LedgerRow>> {
+    return toPage(await listLedger(this.db, memberId, request), request);
+  }
+
+  countHistory(memberId: number): Promise<number> {
+    return countLedger(this.db, memberId);
+  }
+
+  /** Adds points under the wallet's row lock, with a CHARGE ledger entry; once per idempotency key. */
+  chargePoints(memberId: number, amount: number, idempotencyKey?: string | null): Promise<ChargeResult> {
+    balanceAfterCharge(0, amount); // refuse a bad amount before opening a transaction
+    return runInTransaction(
+      this.db,
+      (tx) =>
+        this.idempotency.once(tx, {
+          memberId,
+          scope: "CHARGE_POINT",
+          key: idempotencyKey,
+          request: { amount },
+          run: async () => {
+            const balance = balanceAfterCharge(await lockWallet(tx, memberId), amount);
+            await setBalance(tx, memberId, balance);
+            await insertLedgerEntries(tx, [{ memberId, type: "CHARGE", amount, balanceAfter: balance }]);
+            return { balance };
+          },
+        }),
+      // Every decision is made on the wallet row read FOR UPDATE, which sees the latest committed
+      // balance whatever the isolation level; READ COMMITTED adds no gap locks on the ledger.
+      { isolationLevel: "read committed" },
+    );
+  }
+
+  /**
+   * Payment, step 1, inside the order's transaction: locks the wallet and checks it covers `amount`
+   * (INSUFFICIENT_BALANCE with the shortfall otherwise). Returns the balance after paying.
+   */
+  async lockForPayment(tx: Tx, memberId: number, amount: number): Promise<number> {
+    return balanceAfterUse(await lockWallet(tx, memberId), amount);
+  }
+
+  /** Payment, step 2, once the order exists: deducts and writes the USE entry. */
+  async recordPayment(tx: Tx, payment: { memberId: number; amount: number; balanceAfter: number; orderId: number }): Promise<void> {
+    await setBalance(tx, payment.memberId, payment.balanceAfter);
+    await insertLedgerEntries(tx, [{ ...payment, type: "USE" }]);
+  }
+
+  /** Refunds cancelled order lines inside the cancellation's transaction, one REFUND entry per line. */
+  async refund(tx: Tx, memberId: number, refunds: Refund[]): Promise<void> {
+    let balance = await lockWallet(tx, memberId);
+    const entries = refunds.map((refund) => {
+      balance = balanceAfterRefund(balance, refund.amount);
+      return { memberId, type: "REFUND" as const, amount: refund.amount, balanceAfter: balance, orderId: refund.orderId, orderItemId: refund.orderItemId };
+    });
+    await setBalance(tx, memberId, balance);
+    await insertLedgerEntries(tx, entries);
   }
 }
