@@ -13,9 +13,9 @@ export function createServices(db: Db, config: Config) {
   const tokens = new AuthTokens(config.jwtSecret, config.jwtTtlSeconds);
   const idempotency = new IdempotencyService(systemClock);
   const points = new PointService(db, idempotency);
-  const carts = new CartService();
-  const members = new MemberService(db, tokens, points, carts);
   const catalog = new CatalogService(db);
+  const carts = new CartService(db, catalog);
+  const members = new MemberService(db, tokens, points, carts);
   return { tokens, idempotency, points, carts, members, catalog };
 }
 

@@ -2,6 +2,7 @@ import "reflect-metadata";
 import type { GraphQLSchema } from "graphql";
 import { buildSchema, type ContainerType } from "type-graphql";
 import { CatalogResolver, ProductConnectionResolver, ProductFieldsResolver } from "../modules/catalog/catalog.resolver.js";
+import { CartItemResolver, CartResolver } from "../modules/cart/cart.resolver.js";
 import { MemberResolver } from "../modules/member/member.resolver.js";
 import { PointHistoryResolver, PointResolver } from "../modules/point/point.resolver.js";
 import type { Services } from "../services.js";
@@ -14,6 +15,8 @@ const resolverClasses = [
   ProductConnectionResolver,
   PointResolver,
   PointHistoryResolver,
+  CartResolver,
+  CartItemResolver,
 ] as const;
 
 /** Resolver instances built from the services; the map is what type-graphql's container hands out. */
@@ -25,6 +28,8 @@ function resolverInstances(services: Services): Map<Function, object> {
     [ProductConnectionResolver, new ProductConnectionResolver(services.catalog)],
     [PointResolver, new PointResolver(services.points)],
     [PointHistoryResolver, new PointHistoryResolver(services.points)],
+    [CartResolver, new CartResolver(services.carts)],
+    [CartItemResolver, new CartItemResolver()],
   ]);
 }
 

@@ -5,7 +5,9 @@ import {
   OPTIONS_MAX,
   PRICE_MAX,
   STOCK_MAX,
+  ensureInStock,
   optionPrice,
+  pickOption,
   restockedQuantity,
   totalStock,
   validateCreateProduct,
@@ -39,23 +41,23 @@ const option = (overrides: Partial<CreateProductOptionInput> = {}): CreateProduc
 
 /** Names no product or option may have: nothing visible, too long, or hiding control/format characters. */
 const badNames: [string, string][] = [
-  ["empty", ""],
-  ["only spaces", "   "],
-  ["only tabs and newlines", "\t\n\r"],
-  ["only a byte-order mark (trimmed away)", "\uFEFF"],
+  ["that is empty", ""],
+  ["of only spaces", "   "],
+  ["of only tabs and newlines", "\t\n\r"],
+  ["of only a byte-order mark", "\uFEFF"],
   ["one character too long", "a".repeat(NAME_MAX + 1)],
   ["one emoji too long", "👕".repeat(NAME_MAX + 1)],
-  ["an inner newline", "Linen\nshirt"],
-  ["an inner tab", "Linen\tshirt"],
-  ["a NUL", "Linen\u0000shirt"],
-  ["a DEL", "Linen\u007Fshirt"],
-  ["a C1 control", "Linen\u0085shirt"],
-  ["a zero-width space", "Linen\u200Bshirt"],
-  ["a zero-width joiner alone", "\u200D"],
-  ["a word joiner", "Linen\u2060shirt"],
-  ["a soft hyphen", "Lin\u00ADen"],
-  ["a right-to-left override", "Linen \u202Etrihs"],
-  ["an inner byte-order mark", "Linen\uFEFFshirt"],
+  ["with an inner newline", "Linen\nshirt"],
+  ["with an inner tab", "Linen\tshirt"],
+  ["with a NUL", "Linen\u0000shirt"],
+  ["with a DEL", "Linen\u007Fshirt"],
+  ["with a C1 control", "Linen\u0085shirt"],
+  ["with a zero-width space", "Linen\u200Bshirt"],
+  ["of only a zero-width joiner", "\u200D"],
+  ["with a word joiner", "Linen\u2060shirt"],
+  ["with a soft hyphen", "Lin\u00ADen"],
+  ["with a right-to-left override", "Linen \u202Etrihs"],
+  ["with an inner byte-order mark", "Linen\uFEFFshirt"],
 ];
 
 describe(validateCreateProduct.name, () => {
@@ -104,7 +106,7 @@ describe(validateCreateProduct.name, () => {
       expect(validateCreateProduct(product({ name: `  ${name}  ` })).name).toBe(name);
     });
 
-    it.each(badNames)("refuses a name with %s", (_, name) => {
+    it.each(badNames)("refuses a name %s", (_, name) => {
       const error = thrown(() => validateCreateProduct(product({ name })));
       expect(error.code).toBe(ErrorCode.BAD_USER_INPUT);
       expect(error.details.field).toBe("name");
@@ -164,7 +166,12 @@ describe(validateCreateProduct.name, () => {
       expect(error.details.field).toBe("options");
     });
 
-    it.each(badNames)("refuses an option name with %s, naming the option", (_, name) => {
+    // The same check as the product name; a few of its cases show it applies per option.
+    it.each([
+      ["blank", "  "],
+      ["too long", "a".repeat(NAME_MAX + 1)],
+      ["with a zero-width space", "M\u200B"],
+    ])("refuses an option name %s, naming the option", (_, name) => {
       const error = thrown(() => validateCreateProduct(product({ options: [option({ name: "S" }), option({ name })] })));
       expect(error.code).toBe(ErrorCode.BAD_USER_INPUT);
       expect(error.details.field).toBe("options[1].name");
@@ -257,5 +264,55 @@ describe(restockedQuantity.name, () => {
     expect(error.code).toBe(ErrorCode.BAD_USER_INPUT);
     expect(error.details.field).toBe("quantity");
     expect(error.message).toMatch(/exceed/);
+  });
+});
+
+describe(pickOption.name, () => {
+  const small = { id: 11, productId: 1, stock: 4 };
+  const large = { id: 12, productId: 1, stock: 0 };
+
+  it("takes the only option when none is named", () => {
+    expect(pickOption(1, [small], null)).toBe(small);
+  });
+
+  it("takes the named option", () => {
+    expect(pickOption(1, [small, large], 12)).toBe(large);
+    expect(pickOption(1, [small], 11)).toBe(small);
+  });
+
+  it("asks which option when the product has several and none is named", () => {
+    const error = thrown(() => pickOption(1, [small, large], null));
+    expect(error.code).toBe(ErrorCode.BAD_USER_INPUT);
+    expect(error.details.field).toBe("optionId");
+  });
+
+  it("does not find an option of another product", () => {
+    const error = thrown(() => pickOption(1, [small, large], 99));
+    expect(error.code).toBe(ErrorCode.NOT_FOUND);
+    expect(error.details.id).toBe("99");
+  });
+
+  it.each([null, 11])("does not find a product without options (unknown or delisted), with optionId %s", (optionId) => {
+    const error = thrown(() => pickOption(1, [], optionId));
+    expect(error.code).toBe(ErrorCode.NOT_FOUND);
+    expect(error.details.id).toBe("1");
+  });
+});
+
+describe(ensureInStock.name, () => {
+  const option = { id: 11, productId: 1, stock: 3 };
+
+  it.each([1, 3])("lets %d of 3 units through", (requested) => {
+    expect(() => ensureInStock(option, requested)).not.toThrow();
+  });
+
+  it("refuses more units than are left, saying how many are", () => {
+    const error = thrown(() => ensureInStock(option, 4));
+    expect(error.code).toBe(ErrorCode.INSUFFICIENT_STOCK);
+    expect(error.details).toEqual({ productId: "1", optionId: "11", available: 3, requested: 4 });
+  });
+
+  it("refuses any unit of a sold-out option", () => {
+    expect(thrown(() => ensureInStock({ ...option, stock: 0 }, 1)).code).toBe(ErrorCode.INSUFFICIENT_STOCK);
   });
 });

@@ -1,4 +1,4 @@
-import { badUserInput } from "../../shared/errors.js";
+import { DomainError, ErrorCode, badUserInput, notFound } from "../../shared/errors.js";
 
 export const NAME_MAX = 200;
 /** One billion won per unit: far above any real price, far below where order totals could overflow. */
@@ -95,4 +95,32 @@ export function restockedQuantity(current: number, quantity: number): number {
     throw badUserInput("quantity", `stock would exceed ${STOCK_MAX}`);
   }
   return current + quantity;
+}
+
+/**
+ * The option a cart or order line means. `optionId` may be left out only when the product has
+ * exactly one option; an option of another product is NOT_FOUND, as is a product with no options
+ * (an unknown or delisted product).
+ */
+export function pickOption<T extends { id: number }>(productId: number, options: readonly T[], optionId: number | null): T {
+  if (options.length === 0) throw notFound("product", productId);
+  if (optionId === null) {
+    if (options.length === 1) return options[0]!;
+    throw badUserInput("optionId", `product ${productId} has ${options.length} options: say which one with optionId`);
+  }
+  const option = options.find((candidate) => candidate.id === optionId);
+  if (!option) throw notFound("option", optionId);
+  return option;
+}
+
+/** Refuses more units than the option has in stock now. */
+export function ensureInStock(option: { id: number; productId: number; stock: number }, requested: number): void {
+  if (requested > option.stock) {
+    throw new DomainError(ErrorCode.INSUFFICIENT_STOCK, `only ${option.stock} left of option ${option.id} of product ${option.productId}`, {
+      productId: String(option.productId),
+      optionId: String(option.id),
+      available: option.stock,
+      requested,
+    });
+  }
 }

@@ -1,10 +1,11 @@
-import type { Db } from "../../db/client.js";
+import type { Db, Executor } from "../../db/client.js";
 import { runInTransaction } from "../../db/transaction.js";
 import { notFound } from "../../shared/errors.js";
 import { toPage, type Page, type PageRequest } from "../../shared/pagination.js";
 import {
   countProducts,
   findOptionViewsByIds,
+  findOptionViewsByProductIds,
   insertOptionsWithStock,
   insertProduct,
   listProducts,
@@ -22,6 +23,15 @@ export class CatalogService {
   /** A page of listed products, newest first. */
   async listProducts(request: PageRequest): Promise<Page<ProductRow>> {
     return toPage(await listProducts(this.db, request), request);
+  }
+
+  /** The product's options with stock and price as committed now (on `executor`, e.g. a transaction). */
+  optionsOfProduct(executor: Executor, productId: number): Promise<OptionView[]> {
+    return findOptionViewsByProductIds(executor, [productId]);
+  }
+
+  optionsByIds(executor: Executor, optionIds: readonly number[]): Promise<OptionView[]> {
+    return findOptionViewsByIds(executor, optionIds);
   }
 
   countProducts(): Promise<number> {
