@@ -33,7 +33,7 @@ export class ConfigError extends Error {
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
+  const value = /^[0-9]+$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
   }
@@ -74,7 +74,11 @@ function timezone(env: Env, name: string, fallback: string): string {
 }
 
 export function loadConfig(env: Env = process.env): Config {
-  const nodeEnv = env.NODE_ENV === "production" || env.NODE_ENV === "test" ? env.NODE_ENV : "development";
+  const nodeEnv = env.NODE_ENV || "development";
+  if (nodeEnv !== "development" && nodeEnv !== "production" && nodeEnv !== "test") {
+    // A typo such as "prod" must not quietly run with the development JWT secret and demo logins.
+    throw new ConfigError(`NODE_ENV must be development, production or test, got "${nodeEnv}"`);
+  }
   const jwtSecret = env.JWT_SECRET || "";
   if (nodeEnv === "production" && jwtSecret.length < 32) {
     throw new ConfigError("JWT_SECRET of at least 32 characters is required when NODE_ENV=production");
@@ -82,6 +86,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (jwtSecret && jwtSecret.length < 32) throw new ConfigError("JWT_SECRET must be at least 32 characters");
   const adminLoginId = env.ADMIN_LOGIN_ID || "";
   const adminPassword = env.ADMIN_PASSWORD || "";
+  if (Boolean(adminLoginId) !== Boolean(adminPassword)) {
+    throw new ConfigError("set both ADMIN_LOGIN_ID and ADMIN_PASSWORD, or neither");
+  }
 
   return {
     nodeEnv,

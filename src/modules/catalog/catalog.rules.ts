@@ -3,8 +3,11 @@ import { DomainError, ErrorCode, badUserInput, notFound } from "../../shared/err
 export const NAME_MAX = 200;
 /** One billion won per unit: far above any real price, far below where order totals could overflow. */
 export const PRICE_MAX = 1_000_000_000;
-/** Stock is an INT column; cap well inside it so restocks can never overflow. */
-export const STOCK_MAX = 1_000_000_000;
+/**
+ * Units per option. Product.stock (GraphQL Int, at most 2^31-1) sums up to OPTIONS_MAX options, so
+ * the cap keeps even a full product's total inside Int: 100 x 20,000,000 = 2,000,000,000.
+ */
+export const STOCK_MAX = 20_000_000;
 export const OPTIONS_MAX = 100;
 
 export interface CreateProductOptionInput {
@@ -26,10 +29,11 @@ export interface NewProduct {
   options: CreateProductOptionInput[];
 }
 
-const INVISIBLE = /[\p{Cc}\p{Cf}]/u;
+// Control, format, separator and lone-surrogate characters: invisible, or line breaks, in a name.
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
 
 function validName(field: string, raw: string): string {
-  const name = raw.trim();
+  const name = raw.normalize("NFC").trim();
   if (name.length === 0 || [...name].length > NAME_MAX || INVISIBLE.test(name)) {
     throw badUserInput(field, `${field} must be 1 to ${NAME_MAX} visible characters`);
   }

@@ -16,7 +16,7 @@ export const PASSWORD_MAX = 128;
 export const NICKNAME_MAX = 50;
 
 // Control and format characters (newlines, bidi overrides, zero-width) have no place in a display name.
-const INVISIBLE = /[\p{Cc}\p{Cf}]/u;
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
 
 /** Checks and normalizes a sign-up: trims the nickname, keeps loginId and password exactly as typed. */
 export function validateSignUp(input: SignUpInput): SignUpInput {
@@ -24,7 +24,7 @@ export function validateSignUp(input: SignUpInput): SignUpInput {
     throw badUserInput("loginId", "loginId must be 4 to 50 letters, digits, '.', '_' or '-'");
   }
   validatePassword(input.password);
-  const nickname = input.nickname.trim();
+  const nickname = input.nickname.normalize("NFC").trim();
   if (nickname.length === 0 || [...nickname].length > NICKNAME_MAX || INVISIBLE.test(nickname)) {
     throw badUserInput("nickname", `nickname must be 1 to ${NICKNAME_MAX} visible characters`);
   }

@@ -1,0 +1,189 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, DEV_JWT_SECRET, loadConfig, usesDevJwtSecret } from "./config.js";
+
+const SECRET = "s".repeat(32);
+
+/** Runs `fn` and returns the ConfigError it throws; fails the test if it throws nothing. */
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  return expect.unreachable("expected a ConfigError, but nothing was thrown");
+}
+
+describe(loadConfig.name, () => {
+  it("runs a development setup against local services when nothing is set", () => {
+    const config = loadConfig({});
+    expect(config).toEqual({
+      nodeEnv: "development",
+      port: 4000,
+      databaseUrl: "mysql://root@127.0.0.1:3306/ecommerce",
+      dbPoolSize: 20,
+      redisUrl: "redis://127.0.0.1:6379",
+      redisPrefix: "shop",
+      dataPlatformUrl: null,
+      jwtSecret: DEV_JWT_SECRET,
+      jwtTtlSeconds: 43_200,
+      admin: null,
+      rankingTimezone: "Asia/Seoul",
+      seedDemoData: true,
+      shutdownGraceMs: 10_000,
+    });
+    expect(usesDevJwtSecret(config)).toBe(true);
+  });
+
+  it("treats empty variables as unset", () => {
+    const empty = ["PORT", "DATABASE_URL", "REDIS_URL", "REDIS_PREFIX", "JWT_SECRET", "RANKING_TIMEZONE", "SEED_DEMO_DATA"];
+    expect(loadConfig(Object.fromEntries(empty.map((name) => [name, ""])))).toEqual(loadConfig({}));
+  });
+
+  it("reads every setting it is given", () => {
+    const config = loadConfig({
+      NODE_ENV: "production",
+      PORT: "8080",
+      DATABASE_URL: "mariadb://app:pw@db:3306/shop",
+      DB_POOL_SIZE: "50",
+      REDIS_URL: "rediss://cache:6380",
+      REDIS_PREFIX: "test_orders_ab12",
+      DATA_PLATFORM_URL: "https://events.example.com/orders",
+      JWT_SECRET: SECRET,
+      JWT_TTL_SECONDS: "3600",
+      ADMIN_LOGIN_ID: "root.admin",
+      ADMIN_PASSWORD: "admin-pass-1234",
+      RANKING_TIMEZONE: "UTC",
+      SEED_DEMO_DATA: "yes",
+      SHUTDOWN_GRACE_MS: "0",
+    });
+    expect(config).toEqual({
+      nodeEnv: "production",
+      port: 8080,
+      databaseUrl: "mariadb://app:pw@db:3306/shop",
+      dbPoolSize: 50,
+      redisUrl: "rediss://cache:6380",
+      redisPrefix: "test_orders_ab12",
+      dataPlatformUrl: "https://events.example.com/orders",
+      jwtSecret: SECRET,
+      jwtTtlSeconds: 3600,
+      admin: { loginId: "root.admin", password: "admin-pass-1234" },
+      rankingTimezone: "UTC",
+      seedDemoData: true,
+      shutdownGraceMs: 0,
+    });
+    expect(usesDevJwtSecret(config)).toBe(false);
+  });
+
+  it.each(["test", "production"] as const)("recognises NODE_ENV=%s", (nodeEnv) => {
+    expect(loadConfig({ NODE_ENV: nodeEnv, JWT_SECRET: SECRET }).nodeEnv).toBe(nodeEnv);
+  });
+
+  it.each(["staging", "prod", "Production"])("refuses any other NODE_ENV, such as %j", (nodeEnv) => {
+    expect(configError(() => loadConfig({ NODE_ENV: nodeEnv })).message).toMatch(/NODE_ENV must be/);
+  });
+
+  describe("integers", () => {
+    it.each(["0", "65535"])("accepts PORT=%s", (port) => {
+      expect(loadConfig({ PORT: port }).port).toBe(Number(port));
+    });
+
+    it.each(["abc", "-1", "65536", "80.5", "80 80", "  ", "0x1F90", "1e3", " 80 "])("refuses PORT=%j", (port) => {
+      expect(configError(() => loadConfig({ PORT: port })).message).toBe(
+        `PORT must be an integer between 0 and 65535, got "${port}"`,
+      );
+    });
+
+    it.each([
+      ["DB_POOL_SIZE", "0"],
+      ["DB_POOL_SIZE", "501"],
+      ["JWT_TTL_SECONDS", "59"],
+      ["JWT_TTL_SECONDS", String(30 * 24 * 3600 + 1)],
+      ["SHUTDOWN_GRACE_MS", "120001"],
+    ])("refuses %s=%s, out of its range", (name, value) => {
+      expect(configError(() => loadConfig({ [name]: value })).message).toMatch(new RegExp(`^${name} must be an integer`));
+    });
+  });
+
+  describe("URLs", () => {
+    it.each([
+      ["DATABASE_URL", "not a url"],
+      ["REDIS_URL", "127.0.0.1:6379:x"],
+      ["DATA_PLATFORM_URL", "//events.example.com"],
+    ])("refuses %s=%j as not a URL", (name, value) => {
+      expect(configError(() => loadConfig({ [name]: value })).message).toBe(`${name} is not a URL`);
+    });
+
+    it.each([
+      ["DATABASE_URL", "postgres://db/shop", "mysql: or mariadb:"],
+      ["REDIS_URL", "http://cache:6379", "redis: or rediss:"],
+      ["DATA_PLATFORM_URL", "ftp://events.example.com", "http: or https:"],
+    ])("refuses %s=%s for its protocol", (name, value, allowed) => {
+      expect(configError(() => loadConfig({ [name]: value })).message).toBe(`${name} must use ${allowed}`);
+    });
+  });
+
+  describe("JWT_SECRET", () => {
+    it.each([
+      ["missing", undefined],
+      ["empty", ""],
+      ["too short", "s".repeat(31)],
+    ])("is required in production, and refused when %s", (_, secret) => {
+      expect(configError(() => loadConfig({ NODE_ENV: "production", JWT_SECRET: secret })).message).toMatch(
+        /required when NODE_ENV=production/,
+      );
+    });
+
+    it("refuses a secret shorter than 32 characters outside production too", () => {
+      expect(configError(() => loadConfig({ JWT_SECRET: "s".repeat(31) })).message).toBe(
+        "JWT_SECRET must be at least 32 characters",
+      );
+    });
+  });
+
+  describe("RANKING_TIMEZONE", () => {
+    it.each(["UTC", "Europe/Berlin", "America/New_York"])("accepts the IANA zone %s", (zone) => {
+      expect(loadConfig({ RANKING_TIMEZONE: zone }).rankingTimezone).toBe(zone);
+    });
+
+    it.each(["Mars/Olympus_Mons", "KST+9", "Seoul"])("refuses %j", (zone) => {
+      expect(configError(() => loadConfig({ RANKING_TIMEZONE: zone })).message).toBe(
+        `RANKING_TIMEZONE is not a known IANA time zone: "${zone}"`,
+      );
+    });
+  });
+
+  describe("SEED_DEMO_DATA", () => {
+    it.each(["1", "true", "TRUE", "yes", "Yes"])("reads %j as on, even in production", (value) => {
+      expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: SECRET, SEED_DEMO_DATA: value }).seedDemoData).toBe(true);
+    });
+
+    it.each(["0", "false", "False", "no", "NO"])("reads %j as off", (value) => {
+      expect(loadConfig({ SEED_DEMO_DATA: value }).seedDemoData).toBe(false);
+    });
+
+    it("is off by default in production", () => {
+      expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: SECRET }).seedDemoData).toBe(false);
+    });
+
+    it.each(["maybe", "on", "2"])("refuses %j", (value) => {
+      expect(configError(() => loadConfig({ SEED_DEMO_DATA: value })).message).toBe(
+        `SEED_DEMO_DATA must be true or false, got "${value}"`,
+      );
+    });
+  });
+
+  describe("admin", () => {
+    it.each([
+      ["only ADMIN_LOGIN_ID is set", { ADMIN_LOGIN_ID: "admin" }],
+      ["only ADMIN_PASSWORD is set", { ADMIN_PASSWORD: "admin-pass-1234" }],
+      ["ADMIN_PASSWORD is empty", { ADMIN_LOGIN_ID: "admin", ADMIN_PASSWORD: "" }],
+    ])("refuses a half-set admin when %s", (_, env) => {
+      expect(configError(() => loadConfig(env)).message).toMatch(/both ADMIN_LOGIN_ID and ADMIN_PASSWORD/);
+    });
+
+    it("creates no admin when neither is set", () => {
+      expect(loadConfig({}).admin).toBeNull();
+    });
+  });
+});

@@ -1,0 +1,150 @@
+import { describe, expect, it } from "vitest";
+import { DomainError, ErrorCode } from "../../shared/errors.js";
+import {
+  NICKNAME_MAX,
+  PASSWORD_MAX,
+  PASSWORD_MIN,
+  invalidCredentials,
+  loginIdTaken,
+  validatePassword,
+  validateSignUp,
+  type SignUpInput,
+} from "./member.rules.js";
+
+/** Runs `fn` and returns the DomainError it throws; fails the test if it throws nothing. */
+function thrown(fn: () => unknown): DomainError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof DomainError) return error;
+    throw error;
+  }
+  return expect.unreachable("expected a DomainError, but nothing was thrown");
+}
+
+const signUp = (overrides: Partial<SignUpInput> = {}): SignUpInput => ({
+  loginId: "jane.doe",
+  password: "correct horse",
+  nickname: "Jane",
+  ...overrides,
+});
+
+describe(validateSignUp.name, () => {
+  it("trims the nickname and keeps the loginId and password exactly as typed", () => {
+    expect(validateSignUp(signUp({ loginId: "Jane_Doe-1.x", password: "  pass word  ", nickname: "  Jane  " }))).toEqual({
+      loginId: "Jane_Doe-1.x",
+      password: "  pass word  ",
+      nickname: "Jane",
+    });
+  });
+
+  describe("loginId", () => {
+    it.each(["jane.doe", "jane_doe", "jane-doe", "JaneDoe2024", "...."])("accepts %j", (loginId) => {
+      expect(validateSignUp(signUp({ loginId })).loginId).toBe(loginId);
+    });
+
+    it("accepts 4 to 50 characters", () => {
+      expect(validateSignUp(signUp({ loginId: "abcd" })).loginId).toBe("abcd");
+      expect(validateSignUp(signUp({ loginId: "a".repeat(50) })).loginId).toBe("a".repeat(50));
+    });
+
+    it.each([
+      ["that is empty", ""],
+      ["of three characters", "abc"],
+      ["of 51 characters", "a".repeat(51)],
+      ["with a space", "jane doe"],
+      ["with a leading space", " jane"],
+      ["with a trailing newline", "jane.doe\n"],
+      ["with an @", "jane@example.com"],
+      ["with a non-ASCII letter", "jäne.doe"],
+      ["in Hangul", "김철수회원"],
+      ["with a zero-width space", "jane\u200Bdoe"],
+      ["with a fullwidth letter", "ｊａｎｅ"],
+    ])("refuses a loginId %s", (_, loginId) => {
+      const error = thrown(() => validateSignUp(signUp({ loginId })));
+      expect(error.code).toBe(ErrorCode.BAD_USER_INPUT);
+      expect(error.details.field).toBe("loginId");
+    });
+  });
+
+  it("checks the password", () => {
+    const error = thrown(() => validateSignUp(signUp({ password: "short" })));
+    expect(error.code).toBe(ErrorCode.BAD_USER_INPUT);
+    expect(error.details.field).toBe("password");
+  });
+
+  it("reports the loginId first when several fields are wrong", () => {
+    expect(thrown(() => validateSignUp({ loginId: "x", password: "", nickname: "" })).details.field).toBe("loginId");
+  });
+
+  describe("nickname", () => {
+    it.each(["J", "김철수", "Zoë", "Jane Doe", "🐱"])("accepts %j", (nickname) => {
+      expect(validateSignUp(signUp({ nickname })).nickname).toBe(nickname);
+    });
+
+    it(`counts characters, not UTF-16 units, against the ${NICKNAME_MAX}-character limit`, () => {
+      expect(validateSignUp(signUp({ nickname: "a".repeat(NICKNAME_MAX) })).nickname).toHaveLength(NICKNAME_MAX);
+      expect(validateSignUp(signUp({ nickname: "🐱".repeat(NICKNAME_MAX) })).nickname).toHaveLength(2 * NICKNAME_MAX);
+    });
+
+    it(`measures the ${NICKNAME_MAX}-character limit after trimming`, () => {
+      expect(validateSignUp(signUp({ nickname: ` ${"a".repeat(NICKNAME_MAX)} ` })).nickname).toBe("a".repeat(NICKNAME_MAX));
+    });
+
+    it.each([
+      ["that is empty", ""],
+      ["of only spaces", "    "],
+      ["of only an ideographic space", "\u3000"],
+      ["one character too long", "a".repeat(NICKNAME_MAX + 1)],
+      ["one emoji too long", "🐱".repeat(NICKNAME_MAX + 1)],
+      ["with an inner newline", "Jane\nDoe"],
+      ["with a bell character", "Jane\u0007"],
+      ["with a zero-width space", "Ja\u200Bne"],
+      ["of only a zero-width non-joiner", "\u200C"],
+      ["with a right-to-left override", "\u202EenaJ"],
+      ["with a left-to-right mark", "Jane\u200E"],
+    ])("refuses a nickname %s", (_, nickname) => {
+      const error = thrown(() => validateSignUp(signUp({ nickname })));
+      expect(error.code).toBe(ErrorCode.BAD_USER_INPUT);
+      expect(error.details.field).toBe("nickname");
+    });
+  });
+});
+
+describe(validatePassword.name, () => {
+  it.each([
+    ["the shortest", "a".repeat(PASSWORD_MIN)],
+    ["the longest", "a".repeat(PASSWORD_MAX)],
+    ["an all-space", " ".repeat(PASSWORD_MIN)],
+    ["a non-ASCII", "비밀번호비밀번호"],
+  ])("accepts %s password", (_, password) => {
+    expect(() => validatePassword(password)).not.toThrow();
+  });
+
+  it.each([
+    ["an empty", ""],
+    ["a too short", "a".repeat(PASSWORD_MIN - 1)],
+    ["a too long", "a".repeat(PASSWORD_MAX + 1)],
+  ])("refuses %s password", (_, password) => {
+    const error = thrown(() => validatePassword(password));
+    expect(error.code).toBe(ErrorCode.BAD_USER_INPUT);
+    expect(error.details.field).toBe("password");
+  });
+});
+
+describe(invalidCredentials.name, () => {
+  it("is UNAUTHENTICATED without saying whether the loginId or the password was wrong", () => {
+    const error = invalidCredentials();
+    expect(error.code).toBe(ErrorCode.UNAUTHENTICATED);
+    expect(error.details).toEqual({});
+    expect(error.message).toBe("loginId or password is incorrect");
+  });
+});
+
+describe(loginIdTaken.name, () => {
+  it("is a CONFLICT on the loginId field", () => {
+    const error = loginIdTaken();
+    expect(error.code).toBe(ErrorCode.CONFLICT);
+    expect(error.details.field).toBe("loginId");
+  });
+});
