@@ -6,17 +6,20 @@ import { AuthTokens } from "./modules/member/auth-token.js";
 import { MemberService } from "./modules/member/member.service.js";
 import { PointService } from "./modules/point/point.service.js";
 import { IdempotencyService } from "./modules/idempotency/idempotency.service.js";
-import { systemClock } from "./shared/clock.js";
+import { systemClock, type Clock } from "./shared/clock.js";
+import { OrderService } from "./modules/order/order.service.js";
 
 /** Wires the use-case services once per process; resolvers receive them through the schema's container. */
-export function createServices(db: Db, config: Config) {
+/** `clock` is injectable so tests can place orders on chosen days. */
+export function createServices(db: Db, config: Config, clock: Clock = systemClock) {
   const tokens = new AuthTokens(config.jwtSecret, config.jwtTtlSeconds);
-  const idempotency = new IdempotencyService(systemClock);
+  const idempotency = new IdempotencyService(clock);
   const points = new PointService(db, idempotency);
   const catalog = new CatalogService(db);
   const carts = new CartService(db, catalog);
   const members = new MemberService(db, tokens, points, carts);
-  return { tokens, idempotency, points, carts, members, catalog };
+  const orders = new OrderService(db, clock, catalog, points, carts, idempotency);
+  return { tokens, idempotency, points, carts, members, catalog, orders };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -3,6 +3,7 @@ import type { GraphQLSchema } from "graphql";
 import { buildSchema, type ContainerType } from "type-graphql";
 import { CatalogResolver, ProductConnectionResolver, ProductFieldsResolver } from "../modules/catalog/catalog.resolver.js";
 import { CartItemResolver, CartResolver } from "../modules/cart/cart.resolver.js";
+import { OrderConnectionResolver, OrderItemResolver, OrderResolver } from "../modules/order/order.resolver.js";
 import { MemberResolver } from "../modules/member/member.resolver.js";
 import { PointHistoryResolver, PointResolver } from "../modules/point/point.resolver.js";
 import type { Services } from "../services.js";
@@ -17,6 +18,9 @@ const resolverClasses = [
   PointHistoryResolver,
   CartResolver,
   CartItemResolver,
+  OrderResolver,
+  OrderItemResolver,
+  OrderConnectionResolver,
 ] as const;
 
 /** Resolver instances built from the services; the map is what type-graphql's container hands out. */
@@ -30,6 +34,9 @@ function resolverInstances(services: Services): Map<Function, object> {
     [PointHistoryResolver, new PointHistoryResolver(services.points)],
     [CartResolver, new CartResolver(services.carts)],
     [CartItemResolver, new CartItemResolver()],
+    [OrderResolver, new OrderResolver(services.orders)],
+    [OrderItemResolver, new OrderItemResolver()],
+    [OrderConnectionResolver, new OrderConnectionResolver(services.orders)],
   ]);
 }
 

@@ -47,3 +47,26 @@ export async function createProduct(
   );
   return data.createProduct;
 }
+
+export async function chargePoints(app: TestApp, member: SignedIn, amount: number): Promise<void> {
+  expectData(await app.gql(`mutation ($a: SafeInt!) { chargePoint(amount: $a) { balance } }`, { a: amount }, { token: member.token }));
+}
+
+export const ORDER_FIELDS = `id status totalAmount refundedAmount createdAt
+  items { id productName optionName unitPrice quantity amount status product { id } option { id stock } }`;
+
+export interface OrderData {
+  id: string;
+  status: string;
+  totalAmount: number;
+  refundedAmount: number;
+  items: Array<{ id: string; productName: string; optionName: string; unitPrice: number; quantity: number; amount: number; status: string; product: { id: string }; option: { id: string; stock: number } }>;
+}
+
+export function placeOrder(app: TestApp, member: SignedIn, input: Record<string, unknown>) {
+  return app.gql<{ placeOrder: OrderData }>(`mutation ($input: PlaceOrderInput!) { placeOrder(input: $input) { ${ORDER_FIELDS} } }`, { input }, { token: member.token });
+}
+
+export async function balanceOf(app: TestApp, member: SignedIn): Promise<number> {
+  return expectData(await app.gql<{ point: { balance: number } }>(`{ point { balance } }`, {}, { token: member.token })).point.balance;
+}

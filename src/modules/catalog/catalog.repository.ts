@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, inArray, isNull, lt } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { Executor, Tx } from "../../db/client.js";
 import { product, productOption, stock } from "../../db/schema/index.js";
 import type { PageRequest } from "../../shared/pagination.js";
@@ -16,6 +16,7 @@ export interface ProductRow {
 export interface OptionView {
   id: number;
   productId: number;
+  productName: string;
   name: string;
   additionalPrice: number;
   price: number;
@@ -53,6 +54,7 @@ async function selectOptionViews(executor: Executor, where: ReturnType<typeof in
     .select({
       id: productOption.id,
       productId: productOption.productId,
+      productName: product.name,
       name: productOption.name,
       additionalPrice: productOption.additionalPrice,
       productPrice: product.price,
@@ -96,6 +98,34 @@ export async function insertOptionsWithStock(
 export async function lockStock(tx: Tx, optionId: number): Promise<number | undefined> {
   const rows = await tx.select({ quantity: stock.quantity }).from(stock).where(eq(stock.optionId, optionId)).for("update");
   return rows[0]?.quantity;
+}
+
+/**
+ * Locks the stock rows of these options, one statement, in ascending option id order (the primary
+ * key's order, which InnoDB follows), so concurrent orders over the same options queue instead of
+ * deadlocking. Returns the quantities the rows hold.
+ */
+export async function lockStocks(tx: Tx, optionIds: readonly number[]): Promise<Map<number, number>> {
+  const rows = await tx
+    .select({ optionId: stock.optionId, quantity: stock.quantity })
+    .from(stock)
+    .where(inArray(stock.optionId, [...optionIds]))
+    .orderBy(asc(stock.optionId))
+    .for("update");
+  return new Map(rows.map((row) => [row.optionId, row.quantity]));
+}
+
+/** Adds `delta` (negative to take) to each option's stock, in one statement. */
+export async function adjustStocks(tx: Tx, deltas: ReadonlyArray<{ optionId: number; delta: number }>): Promise<void> {
+  if (deltas.length === 0) return;
+  const cases = sql.join(
+    deltas.map(({ optionId, delta }) => sql`WHEN ${optionId} THEN ${delta}`),
+    sql` `,
+  );
+  await tx
+    .update(stock)
+    .set({ quantity: sql`${stock.quantity} + CASE ${stock.optionId} ${cases} END` })
+    .where(inArray(stock.optionId, deltas.map((entry) => entry.optionId)));
 }
 
 export async function setStock(tx: Tx, optionId: number, quantity: number): Promise<void> {

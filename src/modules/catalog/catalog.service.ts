@@ -1,4 +1,4 @@
-import type { Db, Executor } from "../../db/client.js";
+import type { Db, Executor, Tx } from "../../db/client.js";
 import { runInTransaction } from "../../db/transaction.js";
 import { notFound } from "../../shared/errors.js";
 import { toPage, type Page, type PageRequest } from "../../shared/pagination.js";
@@ -9,7 +9,9 @@ import {
   insertOptionsWithStock,
   insertProduct,
   listProducts,
+  adjustStocks,
   lockStock,
+  lockStocks,
   setStock,
   type OptionView,
   type ProductRow,
@@ -30,8 +32,27 @@ export class CatalogService {
     return findOptionViewsByProductIds(executor, [productId]);
   }
 
+  optionsOfProducts(executor: Executor, productIds: readonly number[]): Promise<OptionView[]> {
+    return findOptionViewsByProductIds(executor, productIds);
+  }
+
   optionsByIds(executor: Executor, optionIds: readonly number[]): Promise<OptionView[]> {
     return findOptionViewsByIds(executor, optionIds);
+  }
+
+  /** Inside an order's transaction: locks the options' stock rows (ascending id) and returns their quantities. */
+  lockStock(tx: Tx, optionIds: readonly number[]): Promise<Map<number, number>> {
+    return lockStocks(tx, optionIds);
+  }
+
+  /** Inside an order's transaction, after lockStock: takes the ordered units. */
+  takeStock(tx: Tx, lines: ReadonlyArray<{ optionId: number; quantity: number }>): Promise<void> {
+    return adjustStocks(tx, lines.map((line) => ({ optionId: line.optionId, delta: -line.quantity })));
+  }
+
+  /** Inside a cancellation's transaction: puts cancelled units back (the UPDATE locks in id order). */
+  returnStock(tx: Tx, lines: ReadonlyArray<{ optionId: number; quantity: number }>): Promise<void> {
+    return adjustStocks(tx, lines.map((line) => ({ optionId: line.optionId, delta: line.quantity })));
   }
 
   countProducts(): Promise<number> {

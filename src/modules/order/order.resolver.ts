@@ -1,0 +1,84 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { GraphQLContext } from "../../graphql/context.js";
+import { PageArgs, toConnection, type ConnectionParts } from "../../graphql/connection.js";
+import { parseId } from "../../shared/ids.js";
+import { toPageRequest } from "../../shared/pagination.js";
+import type { OptionView, ProductRow } from "../catalog/catalog.repository.js";
+import { ProductOptionType, ProductType } from "../catalog/catalog.types.js";
+import { requireMemberId } from "../member/viewer.js";
+import type { OrderItemRow, OrderRow } from "./order.repository.js";
+import type { OrderService } from "./order.service.js";
+import { OrderConnectionType, OrderItemType, OrderType, PlaceOrderInputType } from "./order.types.js";
+
+type OrdersRoot = ConnectionParts<OrderRow> & { memberId: number };
+
+@Resolver(() => OrderType)
+export class OrderResolver {
+  constructor(private readonly orderService: OrderService) {}
+
+  @Query(() => OrderConnectionType, { description: "The caller's orders, newest first." })
+  async orders(@Args(() => PageArgs) { first, after }: PageArgs, @Ctx() { viewer }: GraphQLContext): Promise<OrdersRoot> {
+    const memberId = requireMemberId(viewer);
+    return { ...toConnection(await this.orderService.ordersOf(memberId, toPageRequest(first, after))), memberId };
+  }
+
+  @Query(() => OrderType, { nullable: true, description: "The caller's order; another member's order is NOT_FOUND." })
+  order(@Arg("id", () => ID) id: string, @Ctx() { viewer }: GraphQLContext): Promise<OrderRow> {
+    const orderId = parseId(id, "id");
+    return this.orderService.orderOf(requireMemberId(viewer), orderId);
+  }
+
+  @Mutation(() => OrderType, { description: "Places an order paid from points, all or nothing." })
+  placeOrder(@Arg("input", () => PlaceOrderInputType) input: PlaceOrderInputType, @Ctx() { viewer }: GraphQLContext): Promise<OrderRow> {
+    const memberId = requireMemberId(viewer);
+    return this.orderService.placeOrder(memberId, {
+      fromCart: input.fromCart,
+      idempotencyKey: input.idempotencyKey,
+      items: input.items?.map((line, index) => ({
+        productId: parseId(line.productId, `items[${index}].productId`),
+        optionId: line.optionId == null ? null : parseId(line.optionId, `items[${index}].optionId`),
+        quantity: line.quantity,
+      })),
+    });
+  }
+
+  @Mutation(() => OrderType, { description: "Cancels one paid line: stock back, its amount refunded." })
+  cancelOrderItem(@Arg("orderItemId", () => ID) orderItemId: string, @Ctx() { viewer }: GraphQLContext): Promise<OrderRow> {
+    const id = parseId(orderItemId, "orderItemId");
+    return this.orderService.cancelOrderItem(requireMemberId(viewer), id);
+  }
+
+  @Mutation(() => OrderType, { description: "Cancels every line still paid." })
+  cancelOrder(@Arg("orderId", () => ID) orderId: string, @Ctx() { viewer }: GraphQLContext): Promise<OrderRow> {
+    const id = parseId(orderId, "orderId");
+    return this.orderService.cancelOrder(requireMemberId(viewer), id);
+  }
+
+  @FieldResolver(() => [OrderItemType])
+  items(@Root() order: OrderRow, @Ctx() { loaders }: GraphQLContext): Promise<OrderItemRow[]> {
+    return loaders.itemsByOrderId.load(order.id);
+  }
+}
+
+@Resolver(() => OrderItemType)
+export class OrderItemResolver {
+  @FieldResolver(() => ProductType)
+  async product(@Root() item: OrderItemRow, @Ctx() { loaders }: GraphQLContext): Promise<ProductRow> {
+    return (await loaders.productById.load(item.productId))!;
+  }
+
+  @FieldResolver(() => ProductOptionType)
+  async option(@Root() item: OrderItemRow, @Ctx() { loaders }: GraphQLContext): Promise<OptionView> {
+    return (await loaders.optionById.load(item.optionId))!;
+  }
+}
+
+@Resolver(() => OrderConnectionType)
+export class OrderConnectionResolver {
+  constructor(private readonly orderService: OrderService) {}
+
+  @FieldResolver(() => Int)
+  totalCount(@Root() connection: OrdersRoot): Promise<number> {
+    return this.orderService.countOrdersOf(connection.memberId);
+  }
+}

@@ -1,0 +1,61 @@
+import type { OrderItemStatus } from "../modules/order/order.rules.js";
+
+/** The events other systems hear about. Names and body follow the data platform contract (SPEC.md). */
+export type OrderEventType = "ORDER_PAID" | "ORDER_ITEM_CANCELLED";
+
+export interface OrderEventItem {
+  id: string;
+  productId: string;
+  optionId: string;
+  quantity: number;
+  unitPrice: number;
+  status: OrderItemStatus;
+}
+
+export interface OrderEvent {
+  eventId: string;
+  type: OrderEventType;
+  occurredAt: string;
+  order: {
+    id: string;
+    memberId: string;
+    totalAmount: number;
+    /** When the order was paid: a cancellation counts against the ranking day of the payment. */
+    paidAt: string;
+    items: OrderEventItem[];
+  };
+  /** ORDER_ITEM_CANCELLED only: the line this event cancels. */
+  orderItemId?: string;
+}
+
+export interface OrderSnapshot {
+  id: number;
+  memberId: number;
+  totalAmount: number;
+  createdAt: Date;
+  items: ReadonlyArray<{ id: number; productId: number; optionId: number; quantity: number; unitPrice: number; status: OrderItemStatus }>;
+}
+
+/** Builds an event body from the order as it stands when the event happens. */
+export function orderEvent(type: OrderEventType, eventId: string, occurredAt: Date, order: OrderSnapshot, orderItemId?: number): OrderEvent {
+  return {
+    eventId,
+    type,
+    occurredAt: occurredAt.toISOString(),
+    order: {
+      id: String(order.id),
+      memberId: String(order.memberId),
+      totalAmount: order.totalAmount,
+      paidAt: order.createdAt.toISOString(),
+      items: order.items.map((item) => ({
+        id: String(item.id),
+        productId: String(item.productId),
+        optionId: String(item.optionId),
+        quantity: item.quantity,
+        unitPrice: item.unitPrice,
+        status: item.status,
+      })),
+    },
+    ...(orderItemId === undefined ? {} : { orderItemId: String(orderItemId) }),
+  };
+}
