@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { postGraphQL, expectData } from "./helpers/graphql.js";
 import { startServiceProcess, type ServiceProcess } from "./helpers/service-process.js";
 import { dropDatabase, uniqueDatabaseUrl } from "./helpers/test-database.js";
-import { DEMO_ADMIN, DEMO_MEMBER, DEMO_PRODUCTS } from "../src/db/seed/demo-data.js";
+import { DEMO_ADMIN, DEMO_MEMBER, DEMO_MEMBER_POINTS, DEMO_PRODUCTS } from "../src/db/seed/demo-data.js";
 
 const databaseUrl = uniqueDatabaseUrl("process");
 const running: ServiceProcess[] = [];
@@ -60,6 +60,17 @@ describe("npm start (the service as a process)", () => {
       });
       expect(signedIn.errors).toBeUndefined();
     }
+    const demo = expectData(await postGraphQL<{ login: { token: string } }>(service.url, `mutation { login(loginId: "${DEMO_MEMBER.loginId}", password: "${DEMO_MEMBER.password}") { token } }`));
+    const points = expectData(await postGraphQL<{ point: { balance: number } }>(service.url, `{ point { balance } }`, {}, { token: demo.login.token }));
+    expect(points.point.balance).toBe(DEMO_MEMBER_POINTS);
+    const [orders] = await mysql.createConnection({ uri: databaseUrl }).then(async (connection) => {
+      try {
+        return await connection.query("SELECT COUNT(*) AS n FROM orders");
+      } finally {
+        await connection.end();
+      }
+    });
+    expect(orders).toEqual([{ n: 0 }]); // demo data never holds orders
 
     // A request is half sent when SIGTERM arrives: it must still be answered, then the process exits 0.
     const inFlight = slowRequest(service.url, JSON.stringify({ query: "{ products(first: 1) { totalCount } }" }));

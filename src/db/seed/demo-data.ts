@@ -2,6 +2,7 @@ import type { CreateProductInput } from "../../modules/catalog/catalog.rules.js"
 
 /** Logins printed in the README so a person can try the API at once. Never loaded in production. */
 export const DEMO_MEMBER = { loginId: "demo", password: "demo-pass-1234", nickname: "Demo shopper" };
+export const DEMO_MEMBER_POINTS = 1_000_000;
 export const DEMO_ADMIN = { loginId: "admin", password: "admin-pass-1234" };
 
 export const DEMO_PRODUCTS: CreateProductInput[] = [
