@@ -12,6 +12,13 @@ export function validateLineQuantity(quantity: number, zeroRemoves = false): num
   return quantity;
 }
 
+/** Distinct options a cart holds: the same as an order's line limit, so a full cart can still be ordered. */
+export const CART_LINES_MAX = 100;
+
+export function ensureRoomForNewLine(lineCount: number): void {
+  if (lineCount >= CART_LINES_MAX) throw badUserInput("productId", `a cart holds at most ${CART_LINES_MAX} different options`);
+}
+
 /** Adding to a line that already holds units of the option adds to it, within the per-line maximum. */
 export function mergedLineQuantity(existing: number, adding: number): number {
   const total = existing + validateLineQuantity(adding);

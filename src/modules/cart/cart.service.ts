@@ -13,7 +13,7 @@ import {
   setCartItemQuantity,
   type CartItemRow,
 } from "./cart.repository.js";
-import { mergedLineQuantity, validateLineQuantity } from "./cart.rules.js";
+import { ensureRoomForNewLine, mergedLineQuantity, validateLineQuantity } from "./cart.rules.js";
 
 export interface AddCartItem {
   productId: number;
@@ -49,7 +49,9 @@ export class CartService {
       async (tx) => {
         const cartId = await lockCart(tx, memberId);
         const option = pickOption(input.productId, await this.catalog.optionsOfProduct(tx, input.productId), input.optionId);
-        const existing = (await listCartItems(tx, cartId)).find((line) => line.optionId === option.id);
+        const lines = await listCartItems(tx, cartId);
+        const existing = lines.find((line) => line.optionId === option.id);
+        if (!existing) ensureRoomForNewLine(lines.length);
         const quantity = mergedLineQuantity(existing?.quantity ?? 0, input.quantity);
         ensureInStock(option, quantity);
         if (existing) await setCartItemQuantity(tx, existing.id, quantity);

@@ -1,4 +1,4 @@
-import { DomainError, ErrorCode, badUserInput } from "../../shared/errors.js";
+import { DomainError, ErrorCode, badUserInput, notFound } from "../../shared/errors.js";
 
 export const ORDER_LINES_MAX = 100;
 export const ORDER_LINE_QUANTITY_MAX = 1000;
@@ -50,6 +50,8 @@ export function mergeLines(lines: readonly OrderLine[]): OrderLine[] {
     byOption.set(line.optionId, seen ? { ...seen, quantity: seen.quantity + line.quantity } : { ...line });
   }
   const merged = [...byOption.values()].sort((a, b) => a.optionId - b.optionId);
+  // Checked again after merging: an order from the cart arrives here without validateOrderSource's count.
+  if (merged.length > ORDER_LINES_MAX) throw badUserInput("items", `an order has 1 to ${ORDER_LINES_MAX} lines`);
   merged.forEach((line) => validQuantity(line.quantity, "items"));
   return merged;
 }
@@ -121,6 +123,8 @@ export interface Cancellation {
  * once); `lineIds` null means every line still paid (cancelOrder), which needs at least one.
  */
 export function cancelLines(lines: readonly OrderLineState[], lineIds: readonly number[] | null, refundedBefore: number): Cancellation {
+  const unknown = lineIds?.find((id) => !lines.some((line) => line.id === id));
+  if (unknown !== undefined) throw notFound("order item", unknown);
   const targets = lineIds === null ? lines.filter((line) => line.status === "PAID") : lines.filter((line) => lineIds.includes(line.id));
   if (targets.length === 0 || targets.some((line) => line.status !== "PAID")) {
     throw new DomainError(ErrorCode.NOT_CANCELLABLE, lineIds === null ? "every line of this order is already cancelled" : "this order line is already cancelled");
