@@ -12,6 +12,8 @@ export default defineConfig({
     setupFiles: ["reflect-metadata"],
     // Each file gets its own database and Redis prefix, so files run in parallel processes.
     pool: "forks",
+    // JSON results beside the console report: .ci/run prints the closing "N passed, N failed" from them.
+    reporters: ["default", ["json", { outputFile: "test-output/vitest-results.json" }]],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     coverage: {
