@@ -37,8 +37,3 @@ export async function renewExpiredKey(tx: Tx, id: number, requestHash: string, n
 export async function saveKeyResult(tx: Tx, id: number, result: unknown): Promise<void> {
   await tx.update(idempotencyKey).set({ result }).where(eq(idempotencyKey.id, id));
 }
-
-export async function deleteExpiredKeys(executor: Executor, now: Date, limit: number): Promise<number> {
-  const [result] = await executor.delete(idempotencyKey).where(lte(idempotencyKey.expiresAt, now)).limit(limit);
-  return result.affectedRows;
-}
