@@ -20,6 +20,14 @@ export interface Config {
   seedDemoData: boolean;
   /** How long SIGTERM waits for in-flight requests before closing connections anyway. */
   shutdownGraceMs: number;
+  /** Where `npm start` runs the bundled fake data platform when DATA_PLATFORM_URL is unset. */
+  fakePlatformPort: number;
+  /** How often the outbox relay sweeps for events a commit-time publish missed. */
+  outboxSweepMs: number;
+  /** A job claimed by a worker that stops heartbeating (killed) is handed out again after this. */
+  workerLockMs: number;
+  /** How often the worker checks that the ranking is still built in Redis. */
+  rankingCheckMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -104,6 +112,10 @@ export function loadConfig(env: Env = process.env): Config {
     rankingTimezone: timezone(env, "RANKING_TIMEZONE", "Asia/Seoul"),
     seedDemoData: boolean(env, "SEED_DEMO_DATA", nodeEnv !== "production"),
     shutdownGraceMs: integer(env, "SHUTDOWN_GRACE_MS", 10_000, 0, 120_000),
+    fakePlatformPort: integer(env, "FAKE_PLATFORM_PORT", 4100, 0, 65535),
+    outboxSweepMs: integer(env, "OUTBOX_SWEEP_MS", 2_000, 50, 600_000),
+    workerLockMs: integer(env, "WORKER_LOCK_MS", 30_000, 1_000, 600_000),
+    rankingCheckMs: integer(env, "RANKING_CHECK_MS", 5_000, 100, 600_000),
   };
 }
 

@@ -2,6 +2,8 @@ import type { Config } from "./config.js";
 import { loadStartupData, openDatabase } from "./bootstrap.js";
 import { createApiServer } from "./http/server.js";
 import type { Logger } from "./logger.js";
+import { openEventQueues } from "./queue/event-queues.js";
+import { OutboxRelay } from "./queue/outbox-relay.js";
 import { createRedis } from "./redis/connection.js";
 import { createServices } from "./services.js";
 
@@ -10,21 +12,25 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** Migrations, start-up data and the HTTP API on config.port. */
+/** Migrations, start-up data, the outbox relay and the HTTP API on config.port. */
 export async function runApi(config: Config, log: Logger): Promise<Running> {
   const database = await openDatabase(config, log);
   const redis = createRedis(config.redisUrl, log);
-  const services = createServices(database.db, config);
+  const queues = openEventQueues(config.redisUrl, config.redisPrefix);
+  const relay = new OutboxRelay(database.db, queues, log, { sweepIntervalMs: config.outboxSweepMs });
+  const services = createServices({ db: database.db, redis, config, log, outbox: relay });
   await loadStartupData(config, database, services, log);
 
   const api = await createApiServer({ config, log, database, redis, services });
+  relay.start();
   const address = await api.listen(config.port);
   log.info({ port: address.port }, `API ready: http://localhost:${address.port}/graphql`);
 
   return {
     async stop() {
       await api.stop();
-      await Promise.allSettled([database.close(), redis.quit()]);
+      await relay.stop();
+      await Promise.allSettled([...queues.map((queue) => queue.close()), database.close(), redis.quit()]);
     },
   };
 }

@@ -1,25 +1,42 @@
+import type { Redis } from "ioredis";
 import type { Config } from "./config.js";
 import type { Db } from "./db/client.js";
+import type { Logger } from "./logger.js";
 import { CartService } from "./modules/cart/cart.service.js";
 import { CatalogService } from "./modules/catalog/catalog.service.js";
+import { IdempotencyService } from "./modules/idempotency/idempotency.service.js";
 import { AuthTokens } from "./modules/member/auth-token.js";
 import { MemberService } from "./modules/member/member.service.js";
+import { OrderService, type OutboxSignal } from "./modules/order/order.service.js";
 import { PointService } from "./modules/point/point.service.js";
-import { IdempotencyService } from "./modules/idempotency/idempotency.service.js";
+import { RankingKeys } from "./modules/ranking/ranking.rules.js";
+import { RankingService } from "./modules/ranking/ranking.service.js";
+import { RankingStore } from "./modules/ranking/ranking.store.js";
 import { systemClock, type Clock } from "./shared/clock.js";
-import { OrderService } from "./modules/order/order.service.js";
+
+export interface ServiceDeps {
+  db: Db;
+  redis: Redis;
+  config: Config;
+  log: Logger;
+  /** Told after each commit that wrote outbox events (the relay publishes them). */
+  outbox?: OutboxSignal;
+  /** Injectable so tests can place orders on chosen days. */
+  clock?: Clock;
+}
 
 /** Wires the use-case services once per process; resolvers receive them through the schema's container. */
-/** `clock` is injectable so tests can place orders on chosen days. */
-export function createServices(db: Db, config: Config, clock: Clock = systemClock) {
+export function createServices({ db, redis, config, log, outbox = { notify: () => {} }, clock = systemClock }: ServiceDeps) {
   const tokens = new AuthTokens(config.jwtSecret, config.jwtTtlSeconds);
   const idempotency = new IdempotencyService(clock);
   const points = new PointService(db, idempotency);
   const catalog = new CatalogService(db);
   const carts = new CartService(db, catalog);
   const members = new MemberService(db, tokens, points, carts);
-  const orders = new OrderService(db, clock, catalog, points, carts, idempotency);
-  return { tokens, idempotency, points, carts, members, catalog, orders };
+  const orders = new OrderService(db, clock, catalog, points, carts, idempotency, outbox);
+  const rankingStore = new RankingStore(redis, new RankingKeys(config.redisPrefix), config.rankingTimezone);
+  const ranking = new RankingService(db, rankingStore, clock, config.rankingTimezone, log);
+  return { tokens, idempotency, points, carts, members, catalog, orders, ranking };
 }
 
 export type Services = ReturnType<typeof createServices>;

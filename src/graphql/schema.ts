@@ -4,6 +4,7 @@ import { buildSchema, type ContainerType } from "type-graphql";
 import { CatalogResolver, ProductConnectionResolver, ProductFieldsResolver } from "../modules/catalog/catalog.resolver.js";
 import { CartItemResolver, CartResolver } from "../modules/cart/cart.resolver.js";
 import { OrderConnectionResolver, OrderItemResolver, OrderResolver } from "../modules/order/order.resolver.js";
+import { RankingResolver } from "../modules/ranking/ranking.resolver.js";
 import { MemberResolver } from "../modules/member/member.resolver.js";
 import { PointHistoryResolver, PointResolver } from "../modules/point/point.resolver.js";
 import type { Services } from "../services.js";
@@ -21,6 +22,7 @@ const resolverClasses = [
   OrderResolver,
   OrderItemResolver,
   OrderConnectionResolver,
+  RankingResolver,
 ] as const;
 
 /** Resolver instances built from the services; the map is what type-graphql's container hands out. */
@@ -37,6 +39,7 @@ function resolverInstances(services: Services): Map<Function, object> {
     [OrderResolver, new OrderResolver(services.orders)],
     [OrderItemResolver, new OrderItemResolver()],
     [OrderConnectionResolver, new OrderConnectionResolver(services.orders)],
+    [RankingResolver, new RankingResolver(services.ranking)],
   ]);
 }
 

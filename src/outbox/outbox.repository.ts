@@ -1,4 +1,5 @@
-import type { Tx } from "../db/client.js";
+import { asc, inArray, isNull } from "drizzle-orm";
+import type { Executor, Tx } from "../db/client.js";
 import { outbox } from "../db/schema/index.js";
 import type { OrderEvent } from "./order-event.js";
 
@@ -17,4 +18,26 @@ export async function appendOutboxEvents(tx: Tx, events: readonly OrderEvent[]):
       occurredAt: new Date(event.occurredAt),
     })),
   );
+}
+
+export interface UnpublishedEvent {
+  id: number;
+  payload: OrderEvent;
+}
+
+/** The oldest events not yet handed to the queue (outbox_unpublished_idx). */
+export async function listUnpublished(executor: Executor, limit: number): Promise<UnpublishedEvent[]> {
+  const rows = await executor
+    .select({ id: outbox.id, payload: outbox.payload })
+    .from(outbox)
+    .where(isNull(outbox.publishedAt))
+    .orderBy(asc(outbox.id))
+    .limit(limit);
+  // MariaDB stores JSON as text: the driver may hand back a string.
+  return rows.map((row) => ({ id: row.id, payload: (typeof row.payload === "string" ? JSON.parse(row.payload) : row.payload) as OrderEvent }));
+}
+
+export async function markPublished(executor: Executor, ids: readonly number[], at: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await executor.update(outbox).set({ publishedAt: at }).where(inArray(outbox.id, [...ids]));
 }

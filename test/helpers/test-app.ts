@@ -5,7 +5,12 @@ import { loadStartupData, openDatabase } from "../../src/bootstrap.js";
 import { loadConfig, type Config } from "../../src/config.js";
 import type { Database } from "../../src/db/client.js";
 import { createApiServer, type ApiServer } from "../../src/http/server.js";
-import { createLogger } from "../../src/logger.js";
+import { createLogger, type Logger } from "../../src/logger.js";
+import type { Queue } from "bullmq";
+import { openEventQueues } from "../../src/queue/event-queues.js";
+import { OutboxRelay } from "../../src/queue/outbox-relay.js";
+import type { OrderEventJob } from "../../src/queue/queues.js";
+import type { Clock } from "../../src/shared/clock.js";
 import { createRedis } from "../../src/redis/connection.js";
 import { createServices, type Services } from "../../src/services.js";
 import { postGraphQL, type GraphQLResponse, type RequestOptions } from "./graphql.js";
@@ -19,6 +24,9 @@ export interface TestApp {
   database: Database;
   redis: Redis;
   services: Services;
+  log: Logger;
+  relay: OutboxRelay;
+  queues: Array<Queue<OrderEventJob>>;
   gql<TData = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
@@ -31,7 +39,12 @@ export interface TestApp {
  * Boots the real service in-process (database created and migrated, Apollo over HTTP on a free port)
  * against a database and a Redis prefix of this test file's own.
  */
-export async function startTestApp(label: string, env: Record<string, string> = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  /** The service's clock (orders' payment time, the ranking's "today"). */
+  clock?: Clock;
+}
+
+export async function startTestApp(label: string, env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const config = loadConfig({
     NODE_ENV: "test",
     DATABASE_URL: uniqueDatabaseUrl(label),
@@ -46,9 +59,12 @@ export async function startTestApp(label: string, env: Record<string, string> = 
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? "silent");
   const database = await openDatabase(config, log);
   const redis = createRedis(config.redisUrl, log);
-  const services = createServices(database.db, config);
+  const queues = openEventQueues(config.redisUrl, config.redisPrefix);
+  const relay = new OutboxRelay(database.db, queues, log, { sweepIntervalMs: config.outboxSweepMs });
+  const services = createServices({ db: database.db, redis, config, log, outbox: relay, clock: options.clock });
   await loadStartupData(config, database, services, log);
   const api: ApiServer = await createApiServer({ config, log, database, redis, services });
+  relay.start();
   const address = await api.listen(0, "127.0.0.1");
   const url = `http://127.0.0.1:${address.port}`;
 
@@ -59,9 +75,13 @@ export async function startTestApp(label: string, env: Record<string, string> = 
     redis,
     services,
     gql: (query, variables, options) => postGraphQL(url, query, variables, options),
+    log,
+    relay,
+    queues,
     async close() {
       await api.stop();
-      await Promise.allSettled([database.close(), redis.quit()]);
+      await relay.stop();
+      await Promise.allSettled([...queues.map((queue) => queue.close()), database.close(), redis.quit()]);
       await dropDatabase(config.databaseUrl);
     },
   };

@@ -34,6 +34,11 @@ import {
   type RequestedLine,
 } from "./order.rules.js";
 
+/** Told after a commit that wrote outbox events; must return at once (publishing happens in the background). */
+export interface OutboxSignal {
+  notify(): void;
+}
+
 export interface PlaceOrderInput {
   items?: RequestedLine[] | null;
   fromCart?: boolean | null;
@@ -58,6 +63,7 @@ export class OrderService {
     private readonly points: PointService,
     private readonly carts: CartService,
     private readonly idempotency: IdempotencyService,
+    private readonly outbox: OutboxSignal,
   ) {}
 
   /**
@@ -79,6 +85,7 @@ export class OrderService {
         }),
       ORDER_TX,
     );
+    this.outbox.notify();
     return (await findOrderOfMember(this.db, orderId, memberId))!;
   }
 
@@ -168,6 +175,7 @@ export class OrderService {
       },
       ORDER_TX,
     );
+    this.outbox.notify();
     return (await findOrderOfMember(this.db, orderId, memberId))!;
   }
 

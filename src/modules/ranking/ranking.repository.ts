@@ -1,0 +1,53 @@
+import { and, asc, desc, eq, gt, gte, inArray, sql } from "drizzle-orm";
+import type { Executor } from "../../db/client.js";
+import { orderItem, orders } from "../../db/schema/index.js";
+import type { Ranked } from "./ranking.rules.js";
+
+/**
+ * The ranking straight from order lines: what popularProducts answers when Redis cannot, and the
+ * ground truth the Redis ranking is tested against. Served by order_item_ranking_idx alone.
+ */
+export async function soldSince(executor: Executor, from: Date, limit: number): Promise<Ranked[]> {
+  const sold = sql<number>`CAST(SUM(${orderItem.quantity}) AS SIGNED)`;
+  const rows = await executor
+    .select({ productId: orderItem.productId, soldQuantity: sold })
+    .from(orderItem)
+    .where(and(gte(orderItem.createdAt, from), eq(orderItem.status, "PAID")))
+    .groupBy(orderItem.productId)
+    .orderBy(desc(sold), asc(orderItem.productId))
+    .limit(limit);
+  return rows.map((row) => ({ productId: row.productId, soldQuantity: Number(row.soldQuantity) }));
+}
+
+export interface OrderForRebuild {
+  id: number;
+  memberId: number;
+  totalAmount: number;
+  createdAt: Date;
+}
+
+/** Orders placed since `from`, by id, a batch at a time (keyset on the primary key). */
+export function ordersSince(executor: Executor, from: Date, afterId: number, limit: number): Promise<OrderForRebuild[]> {
+  return executor
+    .select({ id: orders.id, memberId: orders.memberId, totalAmount: orders.totalAmount, createdAt: orders.createdAt })
+    .from(orders)
+    .where(and(gt(orders.id, afterId), gte(orders.createdAt, from)))
+    .orderBy(asc(orders.id))
+    .limit(limit);
+}
+
+export function itemsOfOrders(executor: Executor, orderIds: readonly number[]) {
+  return executor
+    .select({
+      id: orderItem.id,
+      orderId: orderItem.orderId,
+      productId: orderItem.productId,
+      optionId: orderItem.optionId,
+      quantity: orderItem.quantity,
+      unitPrice: orderItem.unitPrice,
+      status: orderItem.status,
+    })
+    .from(orderItem)
+    .where(inArray(orderItem.orderId, [...orderIds]))
+    .orderBy(asc(orderItem.id));
+}

@@ -1,0 +1,154 @@
+import { badUserInput } from "../../shared/errors.js";
+
+/**
+ * Days and keys of the popular-products ranking. A "day" is a calendar day in RANKING_TIMEZONE,
+ * written YYYY-MM-DD; all keys of the ranking share the `{ranking}` hash tag so multi-key commands
+ * (the Lua scripts, ZUNIONSTORE) stay on one Redis Cluster slot.
+ */
+export const MAX_DAYS = 7;
+export const MAX_LIMIT = 20;
+/** Windows kept ready by the event script: the seed's "last 3 days" is read with one ZREVRANGE. */
+export const MAINTAINED_WINDOWS = [3] as const;
+/** Markers that make an event count once: kept past the longest window an event can still affect. */
+export const MARKER_TTL_SECONDS = (MAX_DAYS + 1) * 24 * 3600;
+/** How long a rarely used window (a ZUNIONSTORE of daily keys) is reused before it is computed again. */
+export const UNION_CACHE_SECONDS = 30;
+
+export type Day = string;
+
+export function validateRankingQuery(days: number, limit: number): { days: number; limit: number } {
+  if (!Number.isInteger(days) || days < 1 || days > MAX_DAYS) throw badUserInput("days", `days must be from 1 to ${MAX_DAYS}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw badUserInput("limit", `limit must be from 1 to ${MAX_LIMIT}`);
+  return { days, limit };
+}
+
+/** The calendar day of an instant in a time zone. */
+export function dayOf(instant: Date, timeZone: string): Day {
+  // en-CA formats as YYYY-MM-DD.
+  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(instant);
+}
+
+export function addDays(day: Day, days: number): Day {
+  const [y, m, d] = day.split("-").map(Number) as [number, number, number];
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
+/** The `days` calendar days ending with `today`, oldest first. */
+export function windowDays(today: Day, days: number): Day[] {
+  return Array.from({ length: days }, (_, index) => addDays(today, index - days + 1));
+}
+
+/** The UTC instant at which `day` starts in `timeZone` (DST-aware, via the zone's offset at that time). */
+export function startOfDay(day: Day, timeZone: string): Date {
+  const [y, m, d] = day.split("-").map(Number) as [number, number, number];
+  const utcMidnight = Date.UTC(y, m - 1, d);
+  // Offset of the zone near that midnight; apply it, then correct once more in case it changed.
+  let instant = utcMidnight - offsetMs(new Date(utcMidnight), timeZone);
+  instant = utcMidnight - offsetMs(new Date(instant), timeZone);
+  return new Date(instant);
+}
+
+function offsetMs(instant: Date, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  }).formatToParts(instant);
+  const field = (type: string) => Number(parts.find((part) => part.type === type)!.value);
+  const asUtc = Date.UTC(field("year"), field("month") - 1, field("day"), field("hour"), field("minute"), field("second"));
+  return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
+}
+
+/** An event of `day` can still change an answer only while `day` is one of the last MAX_DAYS days. */
+export const isTrackedDay = (day: Day, today: Day): boolean => day >= addDays(today, -(MAX_DAYS - 1)) && day <= today;
+
+/** The maintained windows an event of `day` counts toward: each window ending on `day` .. `day + n - 1`. */
+export function windowsCounting(day: Day): Array<{ days: number; end: Day }> {
+  return MAINTAINED_WINDOWS.flatMap((days) => Array.from({ length: days }, (_, index) => ({ days, end: addDays(day, index) })));
+}
+
+/**
+ * When a key may go: a daily key after the last window that can include it (MAX_DAYS), a window key
+ * after its end day; plus two days, which covers any time zone's offset from UTC (at most 14 h).
+ */
+export const dailyKeyExpiresAt = (day: Day): number => utcMidnightSeconds(addDays(day, MAX_DAYS + 2));
+export const windowKeyExpiresAt = (end: Day): number => utcMidnightSeconds(addDays(end, 2));
+
+function utcMidnightSeconds(day: Day): number {
+  const [y, m, d] = day.split("-").map(Number) as [number, number, number];
+  return Date.UTC(y, m - 1, d) / 1000;
+}
+
+/**
+ * Sorted-set members are zero-padded product ids, so that members with equal scores, which Redis
+ * orders lexicographically, come out in ascending product id order: the ranking's tie-break.
+ */
+export const memberOf = (productId: number): string => String(productId).padStart(16, "0");
+export const productIdOf = (member: string): number => Number(member);
+
+export class RankingKeys {
+  constructor(private readonly prefix: string) {}
+
+  private key(rest: string): string {
+    return `${this.prefix}:{ranking}:${rest}`;
+  }
+
+  daily(day: Day): string {
+    return this.key(`daily:${day}`);
+  }
+
+  window(days: number, end: Day): string {
+    return this.key(`w${days}:${end}`);
+  }
+
+  union(days: number, today: Day): string {
+    return this.key(`u${days}:${today}`);
+  }
+
+  paidMarker(orderId: number): string {
+    return this.key(`seen:paid:${orderId}`);
+  }
+
+  cancelMarker(orderItemId: number): string {
+    return this.key(`seen:cancel:${orderItemId}`);
+  }
+
+  /** Present while the ranking in Redis is complete; missing after Redis lost it (then: rebuild). */
+  built(): string {
+    return this.key("built");
+  }
+
+  rebuildLock(): string {
+    return this.key("rebuild-lock");
+  }
+
+  /** Every key of the ranking, for SCAN when a forced rebuild clears them. */
+  pattern(): string {
+    return this.key("*");
+  }
+}
+
+/** Where a query for `days` reads from: a daily key, a maintained window key, or a cached union. */
+export function sourceFor(keys: RankingKeys, days: number, today: Day): { kind: "single"; key: string } | { kind: "union"; key: string; dailies: string[] } {
+  if (days === 1) return { kind: "single", key: keys.daily(today) };
+  if ((MAINTAINED_WINDOWS as readonly number[]).includes(days)) return { kind: "single", key: keys.window(days, today) };
+  return { kind: "union", key: keys.union(days, today), dailies: windowDays(today, days).map((day) => keys.daily(day)) };
+}
+
+export interface Ranked {
+  productId: number;
+  soldQuantity: number;
+}
+
+/** Highest quantity first, ties by product id ascending; only products that sold something. */
+export function rank(entries: readonly Ranked[], limit: number): Ranked[] {
+  return entries
+    .filter((entry) => entry.soldQuantity > 0)
+    .sort((a, b) => b.soldQuantity - a.soldQuantity || a.productId - b.productId)
+    .slice(0, limit);
+}

@@ -1,0 +1,63 @@
+import { Worker, type Job } from "bullmq";
+import type { Logger } from "../logger.js";
+import type { DataPlatformClient } from "../modules/data-platform/data-platform.client.js";
+import type { RankingService } from "../modules/ranking/ranking.service.js";
+import { QueueName, queuePrefix, workerConnection, type OrderEventJob } from "./queues.js";
+
+export interface EventWorkerDeps {
+  redisUrl: string;
+  redisPrefix: string;
+  ranking: RankingService;
+  dataPlatform: DataPlatformClient;
+  log: Logger;
+  /** How long a job stays claimed without a heartbeat; a killed worker's jobs return after it. */
+  lockDurationMs: number;
+}
+
+type Handler = (job: Job<OrderEventJob>) => Promise<unknown>;
+
+/** One handler per queue; the record type makes a queue without a handler a compile error. */
+function handlers({ ranking, dataPlatform }: EventWorkerDeps): Record<QueueName, Handler> {
+  return {
+    [QueueName.RANKING]: (job) => ranking.applyEvent(job.data.event),
+    [QueueName.DATA_PLATFORM]: (job) => dataPlatform.send(job.data.event),
+  };
+}
+
+const CONCURRENCY: Record<QueueName, number> = {
+  // Each ranking job is one short Lua script: a few in flight keep Redis busy enough.
+  [QueueName.RANKING]: 8,
+  // Deliveries wait on a remote HTTP service: more in flight hide its latency.
+  [QueueName.DATA_PLATFORM]: 32,
+};
+
+export interface EventWorkers {
+  workers: Array<Worker<OrderEventJob>>;
+  /** Stops taking jobs and waits for the running ones to finish (graceful shutdown). */
+  close(): Promise<void>;
+}
+
+/** BullMQ workers for every event queue, with typed payloads and retries as set on the jobs. */
+export function startEventWorkers(deps: EventWorkerDeps): EventWorkers {
+  const byQueue = handlers(deps);
+  const workers = (Object.keys(byQueue) as QueueName[]).map((name) => {
+    const worker = new Worker<OrderEventJob>(name, byQueue[name], {
+      connection: workerConnection(deps.redisUrl),
+      prefix: queuePrefix(deps.redisPrefix),
+      concurrency: CONCURRENCY[name],
+      lockDuration: deps.lockDurationMs,
+      stalledInterval: deps.lockDurationMs,
+    });
+    worker.on("failed", (job, error) => {
+      deps.log.warn({ queue: name, jobId: job?.id, attempt: job?.attemptsMade, err: { message: error.message } }, "job failed");
+    });
+    worker.on("error", (error) => deps.log.warn({ queue: name, err: { message: error.message } }, "worker error"));
+    return worker;
+  });
+  return {
+    workers,
+    close: async () => {
+      await Promise.all(workers.map((worker) => worker.close()));
+    },
+  };
+}

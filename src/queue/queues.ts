@@ -1,0 +1,45 @@
+import type { ConnectionOptions, DefaultJobOptions } from "bullmq";
+import type { OrderEvent } from "../outbox/order-event.js";
+
+/**
+ * The queues order events travel on. Each consumer has its own queue, so a data platform outage
+ * retries deliveries without holding back the ranking, and the other way round.
+ */
+export const QueueName = {
+  RANKING: "ranking",
+  DATA_PLATFORM: "data-platform",
+} as const;
+export type QueueName = (typeof QueueName)[keyof typeof QueueName];
+
+/** Every job carries one outbox event; the job id is the event id, so enqueueing twice is one job. */
+export interface OrderEventJob {
+  outboxId: number;
+  event: OrderEvent;
+}
+
+/**
+ * BullMQ's key prefix. The braces are a Redis Cluster hash tag: all keys of a queue land on one slot,
+ * which BullMQ's multi-key scripts need.
+ */
+export const queuePrefix = (redisPrefix: string): string => `{${redisPrefix}:bull}`;
+
+/**
+ * Retries with exponential backoff (1 s, 2 s, 4 s ... about 17 minutes in all), then the failed set,
+ * where an operator can inspect and retry jobs. Completed jobs go after a day, failed ones after
+ * a week: every message has its TTL.
+ */
+export const eventJobOptions: DefaultJobOptions = {
+  attempts: 10,
+  backoff: { type: "exponential", delay: 1_000 },
+  removeOnComplete: { age: 24 * 3600, count: 100_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+/** Queue producers must fail fast when Redis is down (the relay retries later); workers block, so they wait. */
+export function producerConnection(redisUrl: string): ConnectionOptions {
+  return { url: redisUrl, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 };
+}
+
+export function workerConnection(redisUrl: string): ConnectionOptions {
+  return { url: redisUrl, maxRetriesPerRequest: null };
+}

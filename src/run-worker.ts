@@ -1,0 +1,54 @@
+import type { Config } from "./config.js";
+import { openDatabase } from "./bootstrap.js";
+import type { Logger } from "./logger.js";
+import { DataPlatformClient } from "./modules/data-platform/data-platform.client.js";
+import { startEventWorkers } from "./queue/event-workers.js";
+import { openEventQueues } from "./queue/event-queues.js";
+import { OutboxRelay } from "./queue/outbox-relay.js";
+import { createRedis } from "./redis/connection.js";
+import type { Running } from "./run-api.js";
+import { createServices } from "./services.js";
+import { systemClock, type Clock } from "./shared/clock.js";
+
+/** Where the worker delivers events when DATA_PLATFORM_URL is unset: `npm run data-platform`'s default. */
+export const LOCAL_FAKE_PLATFORM_URL = (port: number): string => `http://127.0.0.1:${port}/events`;
+
+/**
+ * The background worker: BullMQ workers that count events into the ranking and deliver them to the
+ * data platform, the outbox sweep, and the check that rebuilds the ranking when Redis lost it.
+ */
+export async function runWorker(config: Config, log: Logger, clock: Clock = systemClock): Promise<Running> {
+  const database = await openDatabase(config, log);
+  const redis = createRedis(config.redisUrl, log);
+  const queues = openEventQueues(config.redisUrl, config.redisPrefix);
+  const relay = new OutboxRelay(database.db, queues, log, { sweepIntervalMs: config.outboxSweepMs });
+  const { ranking } = createServices({ db: database.db, redis, config, log, clock });
+  const dataPlatformUrl = config.dataPlatformUrl ?? LOCAL_FAKE_PLATFORM_URL(config.fakePlatformPort);
+  const workers = startEventWorkers({
+    redisUrl: config.redisUrl,
+    redisPrefix: config.redisPrefix,
+    ranking,
+    dataPlatform: new DataPlatformClient({ url: dataPlatformUrl }),
+    log,
+    lockDurationMs: config.workerLockMs,
+  });
+  relay.start();
+
+  let checking: Promise<unknown> = Promise.resolve();
+  const checkRanking = () => {
+    checking = ranking.ensureBuilt().catch((error: Error) => log.warn({ err: { message: error.message } }, "ranking check failed"));
+  };
+  checkRanking();
+  const timer = setInterval(checkRanking, config.rankingCheckMs);
+  log.info({ dataPlatformUrl }, "worker ready");
+
+  return {
+    async stop() {
+      clearInterval(timer);
+      await workers.close();
+      await relay.stop();
+      await checking;
+      await Promise.allSettled([...queues.map((queue) => queue.close()), database.close(), redis.quit()]);
+    },
+  };
+}

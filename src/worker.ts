@@ -1,0 +1,9 @@
+import "reflect-metadata";
+import { loadConfig } from "./config.js";
+import { createLogger } from "./logger.js";
+import { stopOnSignals } from "./process-lifecycle.js";
+import { runWorker } from "./run-worker.js";
+
+/** `npm run start:worker`: the background worker alone; run as many copies as the queues need. */
+const log = createLogger();
+stopOnSignals(log, [await runWorker(loadConfig(), log)]);
