@@ -28,6 +28,8 @@ export interface Config {
   workerLockMs: number;
   /** How often the worker checks that the ranking is still built in Redis. */
   rankingCheckMs: number;
+  /** First retry delay of an event job; it doubles with every attempt. */
+  eventRetryBaseMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -116,6 +118,7 @@ export function loadConfig(env: Env = process.env): Config {
     outboxSweepMs: integer(env, "OUTBOX_SWEEP_MS", 2_000, 50, 600_000),
     workerLockMs: integer(env, "WORKER_LOCK_MS", 30_000, 1_000, 600_000),
     rankingCheckMs: integer(env, "RANKING_CHECK_MS", 5_000, 100, 600_000),
+    eventRetryBaseMs: integer(env, "EVENT_RETRY_BASE_MS", 1_000, 10, 600_000),
   };
 }
 

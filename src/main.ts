@@ -1,15 +1,28 @@
 import "reflect-metadata";
-import { loadConfig, usesDevJwtSecret } from "./config.js";
+import { loadConfig, usesDevJwtSecret, type Config } from "./config.js";
+import { createFakeDataPlatform } from "./data-platform/fake-platform.js";
 import { createLogger } from "./logger.js";
 import { stopOnSignals } from "./process-lifecycle.js";
-import { runApi } from "./run-api.js";
+import { runApi, type Running } from "./run-api.js";
+import { LOCAL_FAKE_PLATFORM_URL, runWorker } from "./run-worker.js";
 
 /**
- * `npm start`: everything in one process, for a laptop or a demo. Production runs the parts apart
- * (src/api.ts; the worker joins with the order-event pipeline).
+ * `npm start`: everything in one process, for a laptop or a demo: the API, the worker and, when
+ * DATA_PLATFORM_URL is unset, the bundled fake data platform. Production runs the parts apart
+ * (src/api.ts, src/worker.ts, and a real data platform).
  */
 const log = createLogger();
-const config = loadConfig();
+let config: Config = loadConfig();
 if (usesDevJwtSecret(config)) log.warn("JWT_SECRET is not set: using the development secret (never in production)");
 
-stopOnSignals(log, [await runApi(config, log)]);
+const parts: Running[] = [];
+if (config.dataPlatformUrl === null) {
+  const platform = createFakeDataPlatform();
+  const address = await platform.listen(config.fakePlatformPort, "127.0.0.1");
+  config = { ...config, dataPlatformUrl: LOCAL_FAKE_PLATFORM_URL(address.port) };
+  log.info({ url: config.dataPlatformUrl }, "fake data platform started (GET /events lists what it received)");
+  parts.push({ stop: () => platform.close() });
+}
+parts.unshift(await runApi(config, log));
+parts.unshift(await runWorker(config, log));
+stopOnSignals(log, parts);

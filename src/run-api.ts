@@ -16,7 +16,7 @@ export interface Running {
 export async function runApi(config: Config, log: Logger): Promise<Running> {
   const database = await openDatabase(config, log);
   const redis = createRedis(config.redisUrl, log);
-  const queues = openEventQueues(config.redisUrl, config.redisPrefix);
+  const queues = openEventQueues(config.redisUrl, config.redisPrefix, config.eventRetryBaseMs, log);
   const relay = new OutboxRelay(database.db, queues, log, { sweepIntervalMs: config.outboxSweepMs });
   const services = createServices({ db: database.db, redis, config, log, outbox: relay });
   await loadStartupData(config, database, services, log);

@@ -20,7 +20,7 @@ export const LOCAL_FAKE_PLATFORM_URL = (port: number): string => `http://127.0.0
 export async function runWorker(config: Config, log: Logger, clock: Clock = systemClock): Promise<Running> {
   const database = await openDatabase(config, log);
   const redis = createRedis(config.redisUrl, log);
-  const queues = openEventQueues(config.redisUrl, config.redisPrefix);
+  const queues = openEventQueues(config.redisUrl, config.redisPrefix, config.eventRetryBaseMs, log);
   const relay = new OutboxRelay(database.db, queues, log, { sweepIntervalMs: config.outboxSweepMs });
   const { ranking } = createServices({ db: database.db, redis, config, log, clock });
   const dataPlatformUrl = config.dataPlatformUrl ?? LOCAL_FAKE_PLATFORM_URL(config.fakePlatformPort);
@@ -34,9 +34,13 @@ export async function runWorker(config: Config, log: Logger, clock: Clock = syst
   });
   relay.start();
 
-  let checking: Promise<unknown> = Promise.resolve();
+  let checking: Promise<unknown> | null = null;
   const checkRanking = () => {
-    checking = ranking.ensureBuilt().catch((error: Error) => log.warn({ err: { message: error.message } }, "ranking check failed"));
+    if (checking) return; // the previous check (perhaps a rebuild) is still running
+    checking = ranking
+      .ensureBuilt()
+      .catch((error: Error) => log.warn({ err: { message: error.message } }, "ranking check failed"))
+      .finally(() => (checking = null));
   };
   checkRanking();
   const timer = setInterval(checkRanking, config.rankingCheckMs);

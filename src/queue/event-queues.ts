@@ -1,14 +1,17 @@
 import { Queue } from "bullmq";
+import type { Logger } from "../logger.js";
 import { QueueName, eventJobOptions, producerConnection, queuePrefix, type OrderEventJob } from "./queues.js";
 
 /** Producers for every event queue, as the outbox relay needs them. */
-export function openEventQueues(redisUrl: string, redisPrefix: string): Array<Queue<OrderEventJob>> {
-  return Object.values(QueueName).map(
-    (name) =>
-      new Queue<OrderEventJob>(name, {
-        connection: producerConnection(redisUrl),
-        prefix: queuePrefix(redisPrefix),
-        defaultJobOptions: eventJobOptions,
-      }),
-  );
+export function openEventQueues(redisUrl: string, redisPrefix: string, retryBaseMs: number, log: Logger): Array<Queue<OrderEventJob>> {
+  return Object.values(QueueName).map((name) => {
+    const queue = new Queue<OrderEventJob>(name, {
+      connection: producerConnection(redisUrl),
+      prefix: queuePrefix(redisPrefix),
+      defaultJobOptions: eventJobOptions(retryBaseMs),
+    });
+    // Connection errors surface here while Redis is down; the relay's sweep retries, so a log line is enough.
+    queue.on("error", (error) => log.debug({ queue: name, err: { message: error.message } }, "queue connection error"));
+    return queue;
+  });
 }

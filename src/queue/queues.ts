@@ -24,16 +24,16 @@ export interface OrderEventJob {
 export const queuePrefix = (redisPrefix: string): string => `{${redisPrefix}:bull}`;
 
 /**
- * Retries with exponential backoff (1 s, 2 s, 4 s ... about 17 minutes in all), then the failed set,
- * where an operator can inspect and retry jobs. Completed jobs go after a day, failed ones after
- * a week: every message has its TTL.
+ * Retries with exponential backoff (by default 1 s, 2 s, 4 s ... about 17 minutes in all), then the
+ * failed set, where an operator can inspect and retry jobs. Completed jobs go after a day, failed
+ * ones after a week: every message has its TTL.
  */
-export const eventJobOptions: DefaultJobOptions = {
+export const eventJobOptions = (retryBaseMs: number): DefaultJobOptions => ({
   attempts: 10,
-  backoff: { type: "exponential", delay: 1_000 },
+  backoff: { type: "exponential", delay: retryBaseMs },
   removeOnComplete: { age: 24 * 3600, count: 100_000 },
   removeOnFail: { age: 7 * 24 * 3600 },
-};
+});
 
 /** Queue producers must fail fast when Redis is down (the relay retries later); workers block, so they wait. */
 export function producerConnection(redisUrl: string): ConnectionOptions {

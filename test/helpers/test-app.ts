@@ -59,7 +59,7 @@ export async function startTestApp(label: string, env: Record<string, string> = 
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? "silent");
   const database = await openDatabase(config, log);
   const redis = createRedis(config.redisUrl, log);
-  const queues = openEventQueues(config.redisUrl, config.redisPrefix);
+  const queues = openEventQueues(config.redisUrl, config.redisPrefix, config.eventRetryBaseMs, log);
   const relay = new OutboxRelay(database.db, queues, log, { sweepIntervalMs: config.outboxSweepMs });
   const services = createServices({ db: database.db, redis, config, log, outbox: relay, clock: options.clock });
   await loadStartupData(config, database, services, log);

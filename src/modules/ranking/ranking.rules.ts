@@ -11,7 +11,10 @@ export const MAX_LIMIT = 20;
 export const MAINTAINED_WINDOWS = [3] as const;
 /** Markers that make an event count once: kept past the longest window an event can still affect. */
 export const MARKER_TTL_SECONDS = (MAX_DAYS + 1) * 24 * 3600;
-/** How long a rarely used window (a ZUNIONSTORE of daily keys) is reused before it is computed again. */
+/**
+ * How long a rarely used window (a ZUNIONSTORE of daily keys) is reused before it is computed again:
+ * such answers may lag live orders by this much, the price of not re-running a union per request.
+ */
 export const UNION_CACHE_SECONDS = 30;
 
 export type Day = string;

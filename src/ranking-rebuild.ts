@@ -1,0 +1,25 @@
+import "reflect-metadata";
+import { openDatabase } from "./bootstrap.js";
+import { loadConfig } from "./config.js";
+import { createLogger } from "./logger.js";
+import { createRedis } from "./redis/connection.js";
+import { createServices } from "./services.js";
+
+/**
+ * `npm run ranking:rebuild`: clears the ranking in Redis and recounts it from the database. Safe
+ * while the API and workers run: events counted meanwhile are counted once.
+ */
+const log = createLogger();
+const config = loadConfig();
+const database = await openDatabase(config, log);
+const redis = createRedis(config.redisUrl, log);
+try {
+  const { ranking } = createServices({ db: database.db, redis, config, log });
+  const report = await ranking.rebuild({ force: true });
+  if (report === null) {
+    log.error("another process is rebuilding the ranking right now; try again when it has finished");
+    process.exitCode = 1;
+  }
+} finally {
+  await Promise.allSettled([database.close(), redis.quit()]);
+}
