@@ -9,4 +9,4 @@ const log = createLogger();
 const config = loadConfig();
 if (usesDevJwtSecret(config)) log.warn("JWT_SECRET is not set: using the development secret (never in production)");
 
-stopOnSignals(log, [await runApi(config, log)]);
+stopOnSignals(log, [await runApi(config, log)], config.shutdownGraceMs);

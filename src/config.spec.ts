@@ -31,6 +31,11 @@ describe(loadConfig.name, () => {
       rankingTimezone: "Asia/Seoul",
       seedDemoData: true,
       shutdownGraceMs: 10_000,
+      fakePlatformPort: 4100,
+      outboxSweepMs: 2_000,
+      workerLockMs: 30_000,
+      rankingCheckMs: 5_000,
+      eventRetryBaseMs: 1_000,
     });
     expect(usesDevJwtSecret(config)).toBe(true);
   });
@@ -56,6 +61,11 @@ describe(loadConfig.name, () => {
       RANKING_TIMEZONE: "UTC",
       SEED_DEMO_DATA: "yes",
       SHUTDOWN_GRACE_MS: "0",
+      FAKE_PLATFORM_PORT: "4200",
+      OUTBOX_SWEEP_MS: "500",
+      WORKER_LOCK_MS: "5000",
+      RANKING_CHECK_MS: "1000",
+      EVENT_RETRY_BASE_MS: "250",
     });
     expect(config).toEqual({
       nodeEnv: "production",
@@ -71,6 +81,11 @@ describe(loadConfig.name, () => {
       rankingTimezone: "UTC",
       seedDemoData: true,
       shutdownGraceMs: 0,
+      fakePlatformPort: 4200,
+      outboxSweepMs: 500,
+      workerLockMs: 5_000,
+      rankingCheckMs: 1_000,
+      eventRetryBaseMs: 250,
     });
     expect(usesDevJwtSecret(config)).toBe(false);
   });

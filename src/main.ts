@@ -25,4 +25,4 @@ if (config.dataPlatformUrl === null) {
 }
 parts.unshift(await runApi(config, log));
 parts.unshift(await runWorker(config, log));
-stopOnSignals(log, parts);
+stopOnSignals(log, parts, config.shutdownGraceMs);

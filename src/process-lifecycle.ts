@@ -5,12 +5,17 @@ import type { Running } from "./run-api.js";
  * SIGTERM / SIGINT: stop every running part (in-flight requests and jobs finish first), then exit.
  * A second signal while stopping is ignored; the orchestrator's own kill timeout is the backstop.
  */
-export function stopOnSignals(log: Logger, parts: Running[]): void {
+export function stopOnSignals(log: Logger, parts: Running[], graceMs: number): void {
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "shutting down: finishing in-flight work");
+    // Backstop: a part that cannot stop (a dependency gone quiet) must not keep the process alive.
+    setTimeout(() => {
+      log.error({ graceMs }, "shutdown took too long: exiting anyway");
+      process.exit(1);
+    }, graceMs + 5_000).unref();
     const results = await Promise.allSettled(parts.map((part) => part.stop()));
     const failed = results.filter((result) => result.status === "rejected");
     for (const failure of failed) log.error({ err: failure.reason }, "error while stopping");

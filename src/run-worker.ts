@@ -49,7 +49,7 @@ export async function runWorker(config: Config, log: Logger, clock: Clock = syst
   return {
     async stop() {
       clearInterval(timer);
-      await workers.close();
+      await workers.close(config.shutdownGraceMs);
       await relay.stop();
       await checking;
       await Promise.allSettled([...queues.map((queue) => queue.close()), database.close(), redis.quit()]);

@@ -6,4 +6,5 @@ import { runWorker } from "./run-worker.js";
 
 /** `npm run start:worker`: the background worker alone; run as many copies as the queues need. */
 const log = createLogger();
-stopOnSignals(log, [await runWorker(loadConfig(), log)]);
+const config = loadConfig();
+stopOnSignals(log, [await runWorker(config, log)], config.shutdownGraceMs);

@@ -97,7 +97,7 @@ describe("npm start (the service as a process)", () => {
   });
 
   it("is live but not ready while Redis is unreachable", async () => {
-    const service = await startServiceProcess({ DATABASE_URL: databaseUrl, REDIS_URL: "redis://127.0.0.1:1" });
+    const service = await startServiceProcess({ DATABASE_URL: databaseUrl, REDIS_URL: "redis://127.0.0.1:1", SHUTDOWN_GRACE_MS: "1000" });
     running.push(service);
     const ready = await fetch(`${service.url}/readyz`);
     expect(ready.status).toBe(503);

@@ -31,7 +31,7 @@ try {
   const platform = createFakeDataPlatform({ failRate, delayMs });
   const address = await platform.listen(port, "0.0.0.0");
   log.info({ port: address.port, failRate, delayMs }, `fake data platform ready: POST http://localhost:${address.port}/events`);
-  stopOnSignals(log, [{ stop: () => platform.close() }]);
+  stopOnSignals(log, [{ stop: () => platform.close() }], 5_000);
 } catch (error) {
   log.fatal({ err: error }, "fake data platform failed to start");
   process.exit(1);

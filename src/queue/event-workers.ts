@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { Worker, type Job } from "bullmq";
 import type { Logger } from "../logger.js";
 import type { DataPlatformClient } from "../modules/data-platform/data-platform.client.js";
@@ -33,8 +34,12 @@ const CONCURRENCY: Record<QueueName, number> = {
 
 export interface EventWorkers {
   workers: Array<Worker<OrderEventJob>>;
-  /** Stops taking jobs and waits for the running ones to finish (graceful shutdown). */
-  close(): Promise<void>;
+  /**
+   * Stops taking jobs and waits up to `graceMs` for the running ones to finish. Past that (Redis
+   * unreachable, a handler stuck) the connections are dropped: unfinished jobs stay claimed until
+   * their lock expires and another worker takes them up, so nothing is lost.
+   */
+  close(graceMs: number): Promise<void>;
 }
 
 /** BullMQ workers for every event queue, with typed payloads and retries as set on the jobs. */
@@ -56,8 +61,13 @@ export function startEventWorkers(deps: EventWorkerDeps): EventWorkers {
   });
   return {
     workers,
-    close: async () => {
-      await Promise.all(workers.map((worker) => worker.close()));
+    close: async (graceMs) => {
+      const closed = Promise.all(workers.map((worker) => worker.close())).then(() => true);
+      const inTime = await Promise.race([closed, delay(graceMs).then(() => false)]);
+      if (!inTime) {
+        deps.log.warn({ graceMs }, "workers did not stop in time: disconnecting");
+        await Promise.race([Promise.allSettled(workers.map((worker) => worker.disconnect())), delay(1_000)]);
+      }
     },
   };
 }

@@ -23,6 +23,34 @@ export interface ServiceProcess {
 }
 
 /**
+ * Runs `src/worker.ts` as its own process and waits until it logs that it is ready (the worker serves
+ * no HTTP to poll).
+ */
+export async function startWorkerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<Omit<ServiceProcess, "url">> {
+  const child = spawn(process.execPath, ["--import", "@swc-node/register/esm-register", "src/worker.ts"], {
+    cwd: repositoryRoot(),
+    env: { ...process.env, NODE_ENV: "development", LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${output}`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('"msg":"worker ready"')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  await ready;
+  return { child, output: () => output, exited };
+}
+
+/**
  * Runs `src/main.ts` as its own process, exactly as `npm run dev` does (swc emits the decorator
  * metadata type-graphql needs), and waits until /healthz answers.
  */
@@ -30,7 +58,7 @@ export async function startServiceProcess(env: Record<string, string>, timeoutMs
   const port = await freePort();
   const child = spawn(process.execPath, ["--import", "@swc-node/register/esm-register", "src/main.ts"], {
     cwd: repositoryRoot(),
-    env: { ...process.env, NODE_ENV: "development", LOG_LEVEL: "info", PORT: String(port), ...env },
+    env: { ...process.env, NODE_ENV: "development", LOG_LEVEL: "info", PORT: String(port), FAKE_PLATFORM_PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
