@@ -2,15 +2,15 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { OrderEventType } from "../outbox/order-event.js";
+import { type Answer, drain, HttpError, readJsonObject, sendJson } from "./json-http.js";
 
 /**
  * A stand-in for the external data platform, for `npm start`, demos and tests. It keeps the contract
  * of the real one (JSON POST, `Idempotency-Key` equal to the eventId, 2xx is delivery, deduplication
  * by eventId) and can be told to fail or to be slow, so retries and timeouts can be watched at work.
- * Plain node:http: it shares nothing with the service, as the real platform would not.
+ * Plain node:http and no runtime code of the service, as the real platform would share none.
  */
 
-const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_DELAY_MS = 60_000;
 const EVENT_TYPES: ReadonlySet<string> = new Set<OrderEventType>(["ORDER_PAID", "ORDER_ITEM_CANCELLED"]);
 
@@ -46,21 +46,7 @@ export interface FakeDataPlatform {
   setBehaviour(behaviour: Partial<Behaviour>): void;
 }
 
-interface Answer {
-  status: number;
-  body: object;
-}
-
 type Handler = (req: http.IncomingMessage, url: URL) => Promise<Answer> | Answer;
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export function createFakeDataPlatform(options: { failRate?: number; delayMs?: number; random?: () => number } = {}): FakeDataPlatform {
   const random = options.random ?? Math.random;
@@ -225,42 +211,4 @@ function behaviourProblem(next: { failRate?: unknown; delayMs?: unknown }): stri
     return `delayMs must be an integer between 0 and ${MAX_DELAY_MS}`;
   }
   return null;
-}
-
-/**
- * Reads the whole body as a JSON object. Past the limit it stops keeping bytes but still reads to the
- * end before answering 413: answering mid-upload makes many clients see a reset, not the 413.
- */
-async function readJsonObject(req: http.IncomingMessage): Promise<Record<string, unknown>> {
-  const declared = Number(req.headers["content-length"] ?? 0);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let tooLarge = declared > MAX_BODY_BYTES;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) tooLarge = true;
-    if (!tooLarge) chunks.push(chunk);
-  }
-  if (tooLarge) throw new HttpError(413, `the body must be at most ${MAX_BODY_BYTES} bytes`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-  } catch {
-    throw new HttpError(400, "the body is not valid JSON");
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new HttpError(400, "the body must be a JSON object");
-  return parsed as Record<string, unknown>;
-}
-
-/** Discards an unread request body so the keep-alive connection can serve the next request. */
-function drain(req: http.IncomingMessage): void {
-  if (!req.readableEnded) req.resume();
-}
-
-function sendJson(res: http.ServerResponse, status: number, body: object): void {
-  // The client may have given up (timeout) while we waited out a delay: nothing left to answer.
-  if (res.destroyed || res.headersSent) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text) });
-  res.end(text);
 }
