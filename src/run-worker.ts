@@ -4,11 +4,14 @@ import type { Logger } from "./logger.js";
 import { DataPlatformClient } from "./modules/data-platform/data-platform.client.js";
 import { startEventWorkers } from "./queue/event-workers.js";
 import { openEventQueues } from "./queue/event-queues.js";
+import { runHousekeeping } from "./queue/housekeeping.js";
 import { OutboxRelay } from "./queue/outbox-relay.js";
 import { createRedis } from "./redis/connection.js";
 import type { Running } from "./run-api.js";
 import { createServices } from "./services.js";
 import { systemClock, type Clock } from "./shared/clock.js";
+
+const HOUSEKEEPING_INTERVAL_MS = 10 * 60 * 1000;
 
 /** Where the worker delivers events when DATA_PLATFORM_URL is unset: `npm run data-platform`'s default. */
 export const LOCAL_FAKE_PLATFORM_URL = (port: number): string => `http://127.0.0.1:${port}/events`;
@@ -44,11 +47,16 @@ export async function runWorker(config: Config, log: Logger, clock: Clock = syst
   };
   checkRanking();
   const timer = setInterval(checkRanking, config.rankingCheckMs);
+  const housekeeping = setInterval(() => {
+    runHousekeeping(database.db, clock, log).catch((error: Error) => log.warn({ err: { message: error.message } }, "housekeeping failed"));
+  }, HOUSEKEEPING_INTERVAL_MS);
+  housekeeping.unref();
   log.info({ dataPlatformUrl }, "worker ready");
 
   return {
     async stop() {
       clearInterval(timer);
+      clearInterval(housekeeping);
       await workers.close(config.shutdownGraceMs);
       await relay.stop();
       await checking;

@@ -154,13 +154,10 @@ export function createFakeDataPlatform(options: { failRate?: number; delayMs?: n
     }
     Promise.resolve()
       .then(() => handler(req, url))
-      .then(
-        (answer) => answer,
-        (error: unknown): Answer => {
-          drain(req);
-          return error instanceof HttpError ? { status: error.status, body: { error: error.message } } : { status: 500, body: { error: "internal error" } };
-        },
-      )
+      .catch((error: unknown): Answer => {
+        drain(req);
+        return error instanceof HttpError ? { status: error.status, body: { error: error.message } } : { status: 500, body: { error: "internal error" } };
+      })
       .then((answer) => {
         // Once closing, say so: otherwise the client keeps the socket alive and close() waits for it.
         if (closing.signal.aborted) res.setHeader("Connection", "close");

@@ -1,4 +1,4 @@
-import { asc, inArray, isNull } from "drizzle-orm";
+import { and, asc, inArray, isNotNull, isNull, lt } from "drizzle-orm";
 import type { Executor, Tx } from "../db/client.js";
 import { outbox } from "../db/schema/index.js";
 import type { OrderEvent } from "./order-event.js";
@@ -40,4 +40,10 @@ export async function listUnpublished(executor: Executor, limit: number): Promis
 export async function markPublished(executor: Executor, ids: readonly number[], at: Date): Promise<void> {
   if (ids.length === 0) return;
   await executor.update(outbox).set({ publishedAt: at }).where(inArray(outbox.id, [...ids]));
+}
+
+/** Drops published events older than `before`, a batch at a time; unpublished ones are never dropped. */
+export async function deletePublishedBefore(executor: Executor, before: Date, limit: number): Promise<number> {
+  const [result] = await executor.delete(outbox).where(and(isNotNull(outbox.publishedAt), lt(outbox.publishedAt, before))).limit(limit);
+  return result.affectedRows;
 }

@@ -37,3 +37,9 @@ export async function renewExpiredKey(tx: Tx, id: number, requestHash: string, n
 export async function saveKeyResult(tx: Tx, id: number, result: unknown): Promise<void> {
   await tx.update(idempotencyKey).set({ result }).where(eq(idempotencyKey.id, id));
 }
+
+/** Forgets keys past their expiry, a batch at a time (the expires_at index finds them). */
+export async function deleteExpiredKeys(executor: Executor, now: Date, limit: number): Promise<number> {
+  const [result] = await executor.delete(idempotencyKey).where(lte(idempotencyKey.expiresAt, now)).limit(limit);
+  return result.affectedRows;
+}
