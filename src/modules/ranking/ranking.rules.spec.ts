@@ -191,7 +191,7 @@ describe(startOfDay.name, () => {
   });
 });
 
-describe("isTrackedDay", () => {
+describe(isTrackedDay.name, () => {
   const today = "2026-11-24";
 
   it.each([
