@@ -21,7 +21,7 @@ export async function runApi(config: Config, log: Logger): Promise<Running> {
   const services = createServices({ db: database.db, redis, config, log, outbox: relay });
   await loadStartupData(config, database, services, log);
 
-  const api = await createApiServer({ config, log, database, redis, services });
+  const api = await createApiServer({ config, log, database, redis, services, queues });
   relay.start();
   const address = await api.listen(config.port);
   log.info({ port: address.port }, `API ready: http://localhost:${address.port}/graphql`);

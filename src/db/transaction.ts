@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { lockRetries } from "../observability/metrics.js";
 import { DomainError, ErrorCode } from "../shared/errors.js";
 import type { Db, Tx } from "./client.js";
 import { MysqlErrno, mysqlErrnoOf } from "./errors.js";
@@ -39,6 +40,7 @@ export async function runInTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>, 
         if (isLockConflict(errno)) throw busy();
         throw error;
       }
+      lockRetries.inc({ errno: String(errno) });
       options.onRetry?.(attempt, errno!);
       await sleep(retryDelayMs(policy, attempt, Math.random()));
     }

@@ -1,4 +1,5 @@
 import type { Db } from "../db/client.js";
+import type { Logger } from "../logger.js";
 import { createCatalogLoaders } from "../modules/catalog/catalog.loaders.js";
 import { createMemberLoaders } from "../modules/member/member.loaders.js";
 import { createOrderLoaders } from "../modules/order/order.loaders.js";
@@ -13,6 +14,8 @@ export type Loaders = ReturnType<typeof createLoaders>;
 
 export interface GraphQLContext {
   requestId: string;
+  /** Logs with the request id on every line. */
+  log: Logger;
   viewer: Viewer;
   loaders: Loaders;
 }

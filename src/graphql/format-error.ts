@@ -1,7 +1,6 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
-import type { Logger } from "../logger.js";
 import { DomainError } from "../shared/errors.js";
 import type { GraphQLContext } from "./context.js";
 
@@ -50,15 +49,15 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
 }
 
 /** Logs the errors that formatError hides, with the request id, so an operator can find the cause. */
-export function internalErrorLogging(log: Logger): ApolloServerPlugin<GraphQLContext> {
+export function internalErrorLogging(): ApolloServerPlugin<GraphQLContext> {
   return {
     async requestDidStart() {
       return {
         async didEncounterErrors({ contextValue, errors, operationName }) {
           for (const error of errors) {
             if (classify(error).kind !== "internal") continue;
-            log.error(
-              { requestId: contextValue.requestId, operationName, path: error.path, err: unwrapResolverError(error) },
+            contextValue.log.error(
+              { operationName, path: error.path, err: unwrapResolverError(error) },
               "internal error while executing GraphQL",
             );
           }

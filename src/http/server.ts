@@ -4,18 +4,24 @@ import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
+import type { Queue } from "bullmq";
 import express from "express";
 import type { Redis } from "ioredis";
 import type { Config } from "../config.js";
 import type { Database } from "../db/client.js";
 import { createLoaders, type GraphQLContext } from "../graphql/context.js";
 import { formatError, internalErrorLogging } from "../graphql/format-error.js";
+import { metricsPlugin } from "../graphql/metrics-plugin.js";
+import { registerBacklogGauges } from "../observability/metrics-sources.js";
+import { registry } from "../observability/metrics.js";
+import type { OrderEventJob } from "../queue/queues.js";
 import { createPlayground } from "../graphql/playground.js";
 import { buildGraphQLSchema } from "../graphql/schema.js";
 import type { Logger } from "../logger.js";
 import type { Services } from "../services.js";
 import { healthRoutes } from "./health.js";
-import { requestIdFrom, viewerFrom } from "./request-context.js";
+import { viewerFrom } from "./request-context.js";
+import { requestLogging } from "./request-logging.js";
 
 export interface ApiServerDeps {
   config: Config;
@@ -23,6 +29,8 @@ export interface ApiServerDeps {
   database: Database;
   redis: Redis;
   services: Services;
+  /** The event queues, for the backlog gauges on /metrics. */
+  queues: ReadonlyArray<Queue<OrderEventJob>>;
 }
 
 export interface ApiServer {
@@ -32,9 +40,11 @@ export interface ApiServer {
   stop(): Promise<void>;
 }
 
-export async function createApiServer({ config, log, database, redis, services }: ApiServerDeps): Promise<ApiServer> {
+export async function createApiServer({ config, log, database, redis, services, queues }: ApiServerDeps): Promise<ApiServer> {
   const app = express();
   app.disable("x-powered-by");
+  app.use(requestLogging(log));
+  registerBacklogGauges(database.db, queues);
   const httpServer = http.createServer(app);
 
   const apollo = new ApolloServer<GraphQLContext>({
@@ -48,23 +58,27 @@ export async function createApiServer({ config, log, database, redis, services }
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       ApolloServerPluginLandingPageDisabled(),
-      internalErrorLogging(log),
+      internalErrorLogging(),
+      metricsPlugin(),
     ],
   });
   await apollo.start();
 
   const playground = createPlayground("/graphql");
   app.use(healthRoutes(database, redis));
+  app.get("/metrics", async (_req, res) => {
+    res.setHeader("Content-Type", registry.contentType);
+    res.end(await registry.metrics());
+  });
   app.get("/graphql", (req, res, next) => (playground.wants(req) ? playground.send(req, res) : next()));
   app.use(
     "/graphql",
     express.json({ limit: "1mb" }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
-        const requestId = requestIdFrom(req.headers);
-        res.setHeader("x-request-id", requestId);
         return {
-          requestId,
+          requestId: res.locals.requestId,
+          log: res.locals.log,
           viewer: await viewerFrom(req.headers, services.tokens),
           loaders: createLoaders(database.db),
         };

@@ -40,6 +40,8 @@ export interface TestApp {
  * against a database and a Redis prefix of this test file's own.
  */
 export interface TestAppOptions {
+  /** Receives every log line (JSON) the app writes, at debug level and up. */
+  logLines?: string[];
   /** The service's clock (orders' payment time, the ranking's "today"). */
   clock?: Clock;
 }
@@ -56,14 +58,17 @@ export async function startTestApp(label: string, env: Record<string, string> = 
     SHUTDOWN_GRACE_MS: "2000",
     ...env,
   });
-  const log = createLogger(process.env.TEST_LOG_LEVEL ?? "silent");
+  const lines = options.logLines;
+  const log = lines
+    ? createLogger("debug", { write: (line: string) => void lines.push(line) })
+    : createLogger(process.env.TEST_LOG_LEVEL ?? "silent");
   const database = await openDatabase(config, log);
   const redis = createRedis(config.redisUrl, log);
   const queues = openEventQueues(config.redisUrl, config.redisPrefix, config.eventRetryBaseMs, log);
   const relay = new OutboxRelay(database.db, queues, log, { sweepIntervalMs: config.outboxSweepMs });
   const services = createServices({ db: database.db, redis, config, log, outbox: relay, clock: options.clock });
   await loadStartupData(config, database, services, log);
-  const api: ApiServer = await createApiServer({ config, log, database, redis, services });
+  const api: ApiServer = await createApiServer({ config, log, database, redis, services, queues });
   relay.start();
   const address = await api.listen(0, "127.0.0.1");
   const url = `http://127.0.0.1:${address.port}`;

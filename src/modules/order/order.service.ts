@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Db, Tx } from "../../db/client.js";
 import { runInTransaction } from "../../db/transaction.js";
+import { ordersPlaced } from "../../observability/metrics.js";
 import { appendOutboxEvents } from "../../outbox/outbox.repository.js";
 import { orderEvent, type OrderSnapshot } from "../../outbox/order-event.js";
 import type { Clock } from "../../shared/clock.js";
@@ -73,6 +74,7 @@ export class OrderService {
    */
   async placeOrder(memberId: number, input: PlaceOrderInput): Promise<OrderRow> {
     const source = validateOrderSource(input.items, input.fromCart);
+    let placed = false; // false when an idempotency key replays an earlier order
     const { orderId } = await runInTransaction(
       this.db,
       (tx) =>
@@ -81,11 +83,18 @@ export class OrderService {
           scope: "PLACE_ORDER",
           key: input.idempotencyKey,
           request: { items: input.items ?? null, fromCart: input.fromCart ?? null },
-          run: () => this.payOrder(tx, memberId, source, input.items ?? []),
+          run: async () => {
+            const paid = await this.payOrder(tx, memberId, source, input.items ?? []);
+            placed = true;
+            return paid;
+          },
         }),
       ORDER_TX,
     );
-    this.outbox.notify();
+    if (placed) {
+      ordersPlaced.inc();
+      this.outbox.notify();
+    }
     return (await findOrderOfMember(this.db, orderId, memberId))!;
   }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Db } from "../../db/client.js";
 import type { Logger } from "../../logger.js";
+import { rankingRebuilds } from "../../observability/metrics.js";
 import { orderEvent, type OrderEvent, type OrderSnapshot } from "../../outbox/order-event.js";
 import type { Clock } from "../../shared/clock.js";
 import { itemsOfOrders, ordersSince, soldSince } from "./ranking.repository.js";
@@ -98,6 +99,7 @@ export class RankingService {
         afterId = batch.at(-1)!.id;
       }
       await this.store.markBuilt(this.clock.now());
+      rankingRebuilds.inc();
       const result = { ...report, ms: Date.now() - started };
       this.log.info(result, "ranking rebuilt");
       return result;

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { adminToken, chargePoints, createProduct, placeOrder, signUpMember } from "./helpers/factories.js";
+import { expectData } from "./helpers/graphql.js";
+import { startTestApp, type TestApp } from "./helpers/test-app.js";
+
+const logLines: string[] = [];
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp("observability", {}, { logLines });
+});
+afterAll(() => app.close());
+
+const metrics = async (): Promise<string> => (await fetch(`${app.url}/metrics`)).text();
+const sample = (text: string, series: string): number => {
+  const line = text.split("\n").find((candidate) => candidate.startsWith(`${series} `));
+  return line ? Number(line.split(" ").at(-1)) : NaN;
+};
+
+describe("observability", () => {
+  it("exposes Prometheus metrics: operations by root field and outcome, orders, backlog, queues", async () => {
+    const admin = await adminToken(app);
+    const product = await createProduct(app, admin, { name: "Metered", price: 100, stock: 10 });
+    const member = await signUpMember(app);
+    await chargePoints(app, member, 1_000);
+    const before = sample(await metrics(), "orders_placed_total");
+    expectData(await placeOrder(app, member, { items: [{ productId: product.id, quantity: 1 }], idempotencyKey: "m-1" }));
+    expectData(await placeOrder(app, member, { items: [{ productId: product.id, quantity: 1 }], idempotencyKey: "m-1" })); // a replay
+    await placeOrder(app, member, { items: [{ productId: product.id, quantity: 100 }] }); // refused
+
+    const text = await metrics();
+    expect(sample(text, "orders_placed_total")).toBe(before + 1);
+    expect(text).toMatch(/graphql_requests_total\{operation="mutation:placeOrder",outcome="ok"\} 2/);
+    expect(text).toMatch(/graphql_requests_total\{operation="mutation:placeOrder",outcome="INSUFFICIENT_STOCK"\} 1/);
+    expect(text).toMatch(/graphql_request_duration_seconds_bucket\{le="[^"]+",operation="mutation:placeOrder"\}/);
+    expect(text).toMatch(/^outbox_backlog \d+$/m);
+    expect(text).toMatch(/^queue_jobs\{queue="ranking",state="waiting"\} \d+$/m);
+    expect(text).toMatch(/^# TYPE db_lock_retries_total counter$/m);
+    expect(text).toMatch(/^# TYPE ranking_rebuilds_total counter$/m);
+  });
+
+  it("writes JSON logs whose request lines carry the request id, and never a password or a token", async () => {
+    logLines.length = 0;
+    const response = await app.gql(
+      `mutation ($input: SignUpInput!) { signUp(input: $input) { token } }`,
+      { input: { loginId: "logged-user", password: "super-secret-password", nickname: "Logs" } },
+      { headers: { "x-request-id": "trace-abc-123" } },
+    );
+    const token = (expectData(response) as { signUp: { token: string } }).signUp.token;
+    await app.gql(`mutation { login(loginId: "logged-user", password: "wrong-password-here") { token } }`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    const entries = logLines.map((line) => JSON.parse(line) as { msg: string; requestId?: string; path?: string });
+    const requestLine = entries.find((entry) => entry.msg === "request" && entry.requestId === "trace-abc-123");
+    expect(requestLine).toMatchObject({ path: "/graphql", status: 200 });
+    expect(entries.filter((entry) => entry.msg === "request").every((entry) => typeof entry.requestId === "string")).toBe(true);
+    const all = logLines.join("\n");
+    for (const secret of ["super-secret-password", "wrong-password-here", token]) expect(all).not.toContain(secret);
+  });
+
+  it("logs a masked internal error with the request id of the request that hit it", async () => {
+    logLines.length = 0;
+    await app.database.pool.query("RENAME TABLE product TO product_hidden");
+    try {
+      await app.gql(`{ products { nodes { id } } }`, {}, { headers: { "x-request-id": "broken-42" } });
+    } finally {
+      await app.database.pool.query("RENAME TABLE product_hidden TO product");
+    }
+    const errorLine = logLines.map((line) => JSON.parse(line) as { level: number; requestId?: string; msg: string }).find((entry) => entry.level >= 50);
+    expect(errorLine).toMatchObject({ requestId: "broken-42", msg: "internal error while executing GraphQL" });
+  });
+});
