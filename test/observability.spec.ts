@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminToken, chargePoints, createProduct, placeOrder, signUpMember } from "./helpers/factories.js";
 import { expectData } from "./helpers/graphql.js";
-import { startTestApp, type TestApp } from "./helpers/test-app.js";
+import { TEST_ADMIN, startTestApp, type TestApp } from "./helpers/test-app.js";
 
 const logLines: string[] = [];
 let app: TestApp;
@@ -67,5 +67,27 @@ describe("observability", () => {
     }
     const errorLine = logLines.map((line) => JSON.parse(line) as { level: number; requestId?: string; msg: string }).find((entry) => entry.level >= 50);
     expect(errorLine).toMatchObject({ requestId: "broken-42", msg: "internal error while executing GraphQL" });
+  });
+});
+
+describe("queue dashboard", () => {
+  const basic = (loginId: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${loginId}:${password}`).toString("base64")}` });
+
+  it("is for ADMINs only: 401 without credentials, with a member's, or with a wrong password", async () => {
+    const member = await signUpMember(app, "plain-member");
+    for (const headers of [{}, basic(member.loginId, "correct-horse-battery"), basic(TEST_ADMIN.loginId, "wrong-password")]) {
+      const response = await fetch(`${app.url}/admin/queues`, { headers });
+      expect(response.status).toBe(401);
+      expect(response.headers.get("www-authenticate")).toMatch(/^Basic/);
+    }
+  });
+
+  it("shows the event queues to an ADMIN, under a CSP that keeps the page on our origin", async () => {
+    const headers = basic(TEST_ADMIN.loginId, TEST_ADMIN.password);
+    const page = await fetch(`${app.url}/admin/queues`, { headers });
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-security-policy")).toContain("default-src 'self'");
+    const api = (await (await fetch(`${app.url}/admin/queues/api/queues`, { headers })).json()) as { queues: Array<{ name: string }> };
+    expect(api.queues.map((queue) => queue.name).sort()).toEqual(["data-platform", "ranking"]);
   });
 });

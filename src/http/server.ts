@@ -20,6 +20,7 @@ import { buildGraphQLSchema } from "../graphql/schema.js";
 import type { Logger } from "../logger.js";
 import type { Services } from "../services.js";
 import { healthRoutes } from "./health.js";
+import { QUEUE_DASHBOARD_PATH, adminBasicAuth, dashboardCsp, queueDashboard } from "./queue-dashboard.js";
 import { viewerFrom } from "./request-context.js";
 import { requestLogging } from "./request-logging.js";
 
@@ -66,6 +67,7 @@ export async function createApiServer({ config, log, database, redis, services, 
 
   const playground = createPlayground("/graphql");
   app.use(healthRoutes(database, redis));
+  app.use(QUEUE_DASHBOARD_PATH, adminBasicAuth(services.members), dashboardCsp, queueDashboard(queues));
   app.get("/metrics", async (_req, res) => {
     res.setHeader("Content-Type", registry.contentType);
     res.end(await registry.metrics());
