@@ -36,6 +36,7 @@ describe(loadConfig.name, () => {
       workerLockMs: 30_000,
       rankingCheckMs: 5_000,
       eventRetryBaseMs: 1_000,
+      workerMetricsPort: null,
     });
     expect(usesDevJwtSecret(config)).toBe(true);
   });
@@ -66,6 +67,7 @@ describe(loadConfig.name, () => {
       WORKER_LOCK_MS: "5000",
       RANKING_CHECK_MS: "1000",
       EVENT_RETRY_BASE_MS: "250",
+      WORKER_METRICS_PORT: "9464",
     });
     expect(config).toEqual({
       nodeEnv: "production",
@@ -86,6 +88,7 @@ describe(loadConfig.name, () => {
       workerLockMs: 5_000,
       rankingCheckMs: 1_000,
       eventRetryBaseMs: 250,
+      workerMetricsPort: 9464,
     });
     expect(usesDevJwtSecret(config)).toBe(false);
   });

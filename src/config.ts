@@ -30,6 +30,8 @@ export interface Config {
   rankingCheckMs: number;
   /** First retry delay of an event job; it doubles with every attempt. */
   eventRetryBaseMs: number;
+  /** Where a worker run on its own serves /metrics and /healthz; unset: no HTTP in the worker. */
+  workerMetricsPort: number | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -119,6 +121,7 @@ export function loadConfig(env: Env = process.env): Config {
     workerLockMs: integer(env, "WORKER_LOCK_MS", 30_000, 1_000, 600_000),
     rankingCheckMs: integer(env, "RANKING_CHECK_MS", 5_000, 100, 600_000),
     eventRetryBaseMs: integer(env, "EVENT_RETRY_BASE_MS", 1_000, 10, 600_000),
+    workerMetricsPort: env.WORKER_METRICS_PORT ? integer(env, "WORKER_METRICS_PORT", 0, 0, 65535) : null,
   };
 }
 

@@ -4,6 +4,8 @@ import type { Logger } from "./logger.js";
 import { DataPlatformClient } from "./modules/data-platform/data-platform.client.js";
 import { startEventWorkers } from "./queue/event-workers.js";
 import { openEventQueues } from "./queue/event-queues.js";
+import { registerBacklogGauges } from "./observability/metrics-sources.js";
+import { startMetricsServer } from "./observability/metrics-server.js";
 import { runHousekeeping } from "./queue/housekeeping.js";
 import { OutboxRelay } from "./queue/outbox-relay.js";
 import { createRedis } from "./redis/connection.js";
@@ -51,12 +53,15 @@ export async function runWorker(config: Config, log: Logger, clock: Clock = syst
     runHousekeeping(database.db, clock, log).catch((error: Error) => log.warn({ err: { message: error.message } }, "housekeeping failed"));
   }, HOUSEKEEPING_INTERVAL_MS);
   housekeeping.unref();
-  log.info({ dataPlatformUrl }, "worker ready");
+  registerBacklogGauges(database.db, queues);
+  const metrics = config.workerMetricsPort === null ? null : await startMetricsServer(config.workerMetricsPort);
+  log.info({ dataPlatformUrl, metricsPort: metrics?.port ?? null }, "worker ready");
 
   return {
     async stop() {
       clearInterval(timer);
       clearInterval(housekeeping);
+      await metrics?.close();
       await workers.close(config.shutdownGraceMs);
       await relay.stop();
       await checking;

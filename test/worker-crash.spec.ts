@@ -52,8 +52,13 @@ describe("a worker killed mid-batch", () => {
     expect(deliveredBeforeCrash).toBeGreaterThan(0);
     expect(deliveredBeforeCrash).toBeLessThan(150);
 
-    workers.push(await startWorkerProcess(env));
+    const second = await startWorkerProcess({ ...env, WORKER_METRICS_PORT: "0" });
+    workers.push(second);
     await waitUntilDrained(app.database.db, app.queues, 60_000);
+    // A worker run on its own serves its metrics.
+    const metricsPort = /"metricsPort":(\d+)/.exec(second.output())![1];
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/^queue_jobs\{queue="data-platform",state="waiting"\} 0$/m);
 
     const [rows] = await app.database.pool.query("SELECT event_id FROM outbox");
     expect(platform.events().map((event) => event.eventId).sort()).toEqual((rows as Array<{ event_id: string }>).map((row) => row.event_id).sort());
