@@ -8,6 +8,8 @@ export interface Config {
   databaseUrl: string;
   dbPoolSize: number;
   redisUrl: string;
+  /** REDIS_CLUSTER=true: REDIS_URL is a seed node of a Redis Cluster. */
+  redisCluster: boolean;
   /** Prefix of every Redis key and of the BullMQ queues; tests give each file its own. */
   redisPrefix: string;
   /** Unset: `npm start` runs the bundled fake platform and points here at it. */
@@ -108,6 +110,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl: url(env, "DATABASE_URL", "mysql://root@127.0.0.1:3306/ecommerce", ["mysql:", "mariadb:"])!,
     dbPoolSize: integer(env, "DB_POOL_SIZE", 20, 1, 500),
     redisUrl: url(env, "REDIS_URL", "redis://127.0.0.1:6379", ["redis:", "rediss:"])!,
+    redisCluster: boolean(env, "REDIS_CLUSTER", false),
     redisPrefix: env.REDIS_PREFIX || "shop",
     dataPlatformUrl: url(env, "DATA_PLATFORM_URL", null, ["http:", "https:"]),
     jwtSecret: jwtSecret || DEV_JWT_SECRET,
@@ -127,3 +130,6 @@ export function loadConfig(env: Env = process.env): Config {
 
 /** True when the dev JWT secret is in use: start-up logs a warning (never the secret itself). */
 export const usesDevJwtSecret = (config: Config): boolean => config.jwtSecret === DEV_JWT_SECRET;
+
+/** Where Redis is, as the connection helpers take it. */
+export const redisTarget = (config: Config): { url: string; cluster: boolean } => ({ url: config.redisUrl, cluster: config.redisCluster });

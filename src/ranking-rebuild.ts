@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import { openDatabase } from "./bootstrap.js";
-import { loadConfig } from "./config.js";
+import { loadConfig, redisTarget } from "./config.js";
 import { createLogger } from "./logger.js";
 import { createRedis } from "./redis/connection.js";
 import { createServices } from "./services.js";
@@ -12,7 +12,7 @@ import { createServices } from "./services.js";
 const log = createLogger();
 const config = loadConfig();
 const database = await openDatabase(config, log);
-const redis = createRedis(config.redisUrl, log);
+const redis = createRedis(redisTarget(config), log);
 try {
   const { ranking } = createServices({ db: database.db, redis, config, log });
   const report = await ranking.rebuild({ force: true });

@@ -1,9 +1,10 @@
-import type { Config } from "./config.js";
+import { redisTarget, type Config } from "./config.js";
 import { loadStartupData, openDatabase } from "./bootstrap.js";
 import { createApiServer } from "./http/server.js";
 import type { Logger } from "./logger.js";
 import { openEventQueues } from "./queue/event-queues.js";
 import { OutboxRelay } from "./queue/outbox-relay.js";
+import { QueueConnections } from "./queue/queues.js";
 import { createRedis } from "./redis/connection.js";
 import { createServices } from "./services.js";
 
@@ -15,8 +16,9 @@ export interface Running {
 /** Migrations, start-up data, the outbox relay and the HTTP API on config.port. */
 export async function runApi(config: Config, log: Logger): Promise<Running> {
   const database = await openDatabase(config, log);
-  const redis = createRedis(config.redisUrl, log);
-  const queues = openEventQueues(config.redisUrl, config.redisPrefix, config.eventRetryBaseMs, log);
+  const redis = createRedis(redisTarget(config), log);
+  const connections = new QueueConnections(redisTarget(config));
+  const queues = openEventQueues(connections, config.redisPrefix, config.eventRetryBaseMs, log);
   const relay = new OutboxRelay(database.db, queues, log, { sweepIntervalMs: config.outboxSweepMs });
   const services = createServices({ db: database.db, redis, config, log, outbox: relay });
   await loadStartupData(config, database, services, log);
@@ -31,6 +33,7 @@ export async function runApi(config: Config, log: Logger): Promise<Running> {
       await api.stop();
       await relay.stop();
       await Promise.allSettled([...queues.map((queue) => queue.close()), database.close(), redis.quit()]);
+      await connections.close();
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Config } from "./config.js";
+import { redisTarget, type Config } from "./config.js";
 import { openDatabase } from "./bootstrap.js";
 import type { Logger } from "./logger.js";
 import { DataPlatformClient } from "./modules/data-platform/data-platform.client.js";
@@ -8,6 +8,7 @@ import { registerBacklogGauges } from "./observability/metrics-sources.js";
 import { startMetricsServer } from "./observability/metrics-server.js";
 import { runHousekeeping } from "./queue/housekeeping.js";
 import { OutboxRelay } from "./queue/outbox-relay.js";
+import { QueueConnections } from "./queue/queues.js";
 import { createRedis } from "./redis/connection.js";
 import type { Running } from "./run-api.js";
 import { createServices } from "./services.js";
@@ -24,13 +25,14 @@ export const LOCAL_FAKE_PLATFORM_URL = (port: number): string => `http://127.0.0
  */
 export async function runWorker(config: Config, log: Logger, clock: Clock = systemClock): Promise<Running> {
   const database = await openDatabase(config, log);
-  const redis = createRedis(config.redisUrl, log);
-  const queues = openEventQueues(config.redisUrl, config.redisPrefix, config.eventRetryBaseMs, log);
+  const redis = createRedis(redisTarget(config), log);
+  const connections = new QueueConnections(redisTarget(config));
+  const queues = openEventQueues(connections, config.redisPrefix, config.eventRetryBaseMs, log);
   const relay = new OutboxRelay(database.db, queues, log, { sweepIntervalMs: config.outboxSweepMs });
   const { ranking } = createServices({ db: database.db, redis, config, log, clock });
   const dataPlatformUrl = config.dataPlatformUrl ?? LOCAL_FAKE_PLATFORM_URL(config.fakePlatformPort);
   const workers = startEventWorkers({
-    redisUrl: config.redisUrl,
+    connections,
     redisPrefix: config.redisPrefix,
     ranking,
     dataPlatform: new DataPlatformClient({ url: dataPlatformUrl }),
@@ -66,6 +68,7 @@ export async function runWorker(config: Config, log: Logger, clock: Clock = syst
       await relay.stop();
       await checking;
       await Promise.allSettled([...queues.map((queue) => queue.close()), database.close(), redis.quit()]);
+      await connections.close();
     },
   };
 }

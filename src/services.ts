@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis/connection.js";
 import type { Config } from "./config.js";
 import type { Db } from "./db/client.js";
 import type { Logger } from "./logger.js";
@@ -16,7 +16,7 @@ import { systemClock, type Clock } from "./shared/clock.js";
 
 export interface ServiceDeps {
   db: Db;
-  redis: Redis;
+  redis: RedisClient;
   config: Config;
   log: Logger;
   /** Told after each commit that wrote outbox events (the relay publishes them). */

@@ -1,6 +1,6 @@
 import type { Router } from "express";
 import express from "express";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connection.js";
 import type { Database } from "../db/client.js";
 
 const CHECK_TIMEOUT_MS = 1_000;
@@ -26,7 +26,7 @@ async function check(work: () => Promise<unknown>): Promise<"ok" | "down"> {
  * /healthz: the process is up (liveness, no dependencies checked, so a database outage never gets
  * the API restarted in a loop). /readyz: MariaDB and Redis both answer within a second (readiness).
  */
-export function healthRoutes(database: Database, redis: Redis): Router {
+export function healthRoutes(database: Database, redis: RedisClient): Router {
   const router = express.Router();
   router.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });

@@ -6,7 +6,7 @@ import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/dis
 import { expressMiddleware } from "@as-integrations/express5";
 import type { Queue } from "bullmq";
 import express from "express";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/connection.js";
 import type { Config } from "../config.js";
 import type { Database } from "../db/client.js";
 import { createLoaders, type GraphQLContext } from "../graphql/context.js";
@@ -28,7 +28,7 @@ export interface ApiServerDeps {
   config: Config;
   log: Logger;
   database: Database;
-  redis: Redis;
+  redis: RedisClient;
   services: Services;
   /** The event queues, for the backlog gauges on /metrics. */
   queues: ReadonlyArray<Queue<OrderEventJob>>;

@@ -3,10 +3,10 @@ import { Worker, type Job } from "bullmq";
 import type { Logger } from "../logger.js";
 import type { DataPlatformClient } from "../modules/data-platform/data-platform.client.js";
 import type { RankingService } from "../modules/ranking/ranking.service.js";
-import { QueueName, queuePrefix, workerConnection, type OrderEventJob } from "./queues.js";
+import { QueueName, queuePrefix, type OrderEventJob, type QueueConnections } from "./queues.js";
 
 export interface EventWorkerDeps {
-  redisUrl: string;
+  connections: QueueConnections;
   redisPrefix: string;
   ranking: RankingService;
   dataPlatform: DataPlatformClient;
@@ -47,7 +47,7 @@ export function startEventWorkers(deps: EventWorkerDeps): EventWorkers {
   const byQueue = handlers(deps);
   const workers = (Object.keys(byQueue) as QueueName[]).map((name) => {
     const worker = new Worker<OrderEventJob>(name, byQueue[name], {
-      connection: workerConnection(deps.redisUrl),
+      connection: deps.connections.worker(),
       prefix: queuePrefix(deps.redisPrefix),
       concurrency: CONCURRENCY[name],
       lockDuration: deps.lockDurationMs,

@@ -1,4 +1,6 @@
 import type { ConnectionOptions, DefaultJobOptions } from "bullmq";
+import type { RedisOptions } from "ioredis";
+import { connectRedis, type RedisClient, type RedisTarget } from "../redis/connection.js";
 import type { OrderEvent } from "../outbox/order-event.js";
 
 /**
@@ -35,11 +37,36 @@ export const eventJobOptions = (retryBaseMs: number): DefaultJobOptions => ({
   removeOnFail: { age: 7 * 24 * 3600 },
 });
 
-/** Queue producers must fail fast when Redis is down (the relay retries later); workers block, so they wait. */
-export function producerConnection(redisUrl: string): ConnectionOptions {
-  return { url: redisUrl, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 };
-}
+/**
+ * Connections for BullMQ. A single server is given as options and BullMQ owns the connection; a
+ * cluster is given as an ioredis Cluster, which BullMQ treats as shared and never closes, so the
+ * caller keeps it in `owned` and closes it after the queues or workers.
+ */
+export class QueueConnections {
+  private readonly owned: RedisClient[] = [];
 
-export function workerConnection(redisUrl: string): ConnectionOptions {
-  return { url: redisUrl, maxRetriesPerRequest: null };
+  constructor(private readonly target: RedisTarget) {}
+
+  /** Producers must fail fast when Redis is down: the relay retries later. */
+  producer(): ConnectionOptions {
+    return this.make({ maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 });
+  }
+
+  /** Workers block waiting for jobs, so their commands must wait out a reconnect. */
+  worker(): ConnectionOptions {
+    return this.make({ maxRetriesPerRequest: null });
+  }
+
+  private make(options: Pick<RedisOptions, "maxRetriesPerRequest" | "enableOfflineQueue" | "connectTimeout">): ConnectionOptions {
+    if (!this.target.cluster) {
+      return { url: this.target.url, maxRetriesPerRequest: options.maxRetriesPerRequest, enableOfflineQueue: options.enableOfflineQueue, connectTimeout: options.connectTimeout };
+    }
+    const cluster = connectRedis(this.target, options);
+    this.owned.push(cluster);
+    return cluster;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.owned.map((client) => client.quit()));
+  }
 }

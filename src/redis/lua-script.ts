@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./connection.js";
 
 export type ScriptReply = string | number | null | ScriptReply[];
 
@@ -14,7 +14,7 @@ export class LuaScript {
     this.sha = createHash("sha1").update(source).digest("hex");
   }
 
-  async run(redis: Redis, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<ScriptReply> {
+  async run(redis: RedisClient, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<ScriptReply> {
     try {
       return (await redis.evalsha(this.sha, keys.length, ...keys, ...args)) as ScriptReply;
     } catch (error) {

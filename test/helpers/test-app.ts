@@ -1,15 +1,15 @@
 import "reflect-metadata";
 import { randomBytes } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../../src/redis/connection.js";
 import { loadStartupData, openDatabase } from "../../src/bootstrap.js";
-import { loadConfig, type Config } from "../../src/config.js";
+import { loadConfig, redisTarget, type Config } from "../../src/config.js";
 import type { Database } from "../../src/db/client.js";
 import { createApiServer, type ApiServer } from "../../src/http/server.js";
 import { createLogger, type Logger } from "../../src/logger.js";
 import type { Queue } from "bullmq";
 import { openEventQueues } from "../../src/queue/event-queues.js";
 import { OutboxRelay } from "../../src/queue/outbox-relay.js";
-import type { OrderEventJob } from "../../src/queue/queues.js";
+import { QueueConnections, type OrderEventJob } from "../../src/queue/queues.js";
 import type { Clock } from "../../src/shared/clock.js";
 import { createRedis } from "../../src/redis/connection.js";
 import { createServices, type Services } from "../../src/services.js";
@@ -22,7 +22,7 @@ export interface TestApp {
   url: string;
   config: Config;
   database: Database;
-  redis: Redis;
+  redis: RedisClient;
   services: Services;
   log: Logger;
   relay: OutboxRelay;
@@ -63,8 +63,9 @@ export async function startTestApp(label: string, env: Record<string, string> = 
     ? createLogger("debug", { write: (line: string) => void lines.push(line) })
     : createLogger(process.env.TEST_LOG_LEVEL ?? "silent");
   const database = await openDatabase(config, log);
-  const redis = createRedis(config.redisUrl, log);
-  const queues = openEventQueues(config.redisUrl, config.redisPrefix, config.eventRetryBaseMs, log);
+  const redis = createRedis(redisTarget(config), log);
+  const connections = new QueueConnections(redisTarget(config));
+  const queues = openEventQueues(connections, config.redisPrefix, config.eventRetryBaseMs, log);
   const relay = new OutboxRelay(database.db, queues, log, { sweepIntervalMs: config.outboxSweepMs });
   const services = createServices({ db: database.db, redis, config, log, outbox: relay, clock: options.clock });
   await loadStartupData(config, database, services, log);
@@ -87,6 +88,7 @@ export async function startTestApp(label: string, env: Record<string, string> = 
       await api.stop();
       await relay.stop();
       await Promise.allSettled([...queues.map((queue) => queue.close()), database.close(), redis.quit()]);
+      await connections.close();
       await dropDatabase(config.databaseUrl);
     },
   };

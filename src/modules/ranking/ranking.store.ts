@@ -1,4 +1,5 @@
-import type { Redis } from "ioredis";
+import { Cluster, type Redis } from "ioredis";
+import type { RedisClient } from "../../redis/connection.js";
 import type { OrderEvent } from "../../outbox/order-event.js";
 import {
   MARKER_TTL_SECONDS,
@@ -23,7 +24,7 @@ export type ApplyOutcome = "applied" | "duplicate" | "outside-window";
 /** The ranking's Redis side: counting events once, reading the top, the build marker. */
 export class RankingStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly keys: RankingKeys,
     private readonly timeZone: string,
   ) {}
@@ -101,10 +102,13 @@ export class RankingStore {
   async clear(): Promise<number> {
     let removed = 0;
     const lock = this.keys.rebuildLock();
-    const stream = this.redis.scanStream({ match: this.keys.pattern(), count: 1000 });
-    for await (const batch of stream as AsyncIterable<string[]>) {
-      const doomed = batch.filter((key) => key !== lock);
-      if (doomed.length > 0) removed += await this.redis.unlink(...doomed);
+    // SCAN walks one server: on a cluster, walk every master (the {ranking} keys live on one of them).
+    const nodes: Redis[] = this.redis instanceof Cluster ? this.redis.nodes("master") : [this.redis];
+    for (const node of nodes) {
+      for await (const batch of node.scanStream({ match: this.keys.pattern(), count: 1000 }) as AsyncIterable<string[]>) {
+        const doomed = batch.filter((key) => key !== lock);
+        if (doomed.length > 0) removed += await node.unlink(...doomed);
+      }
     }
     return removed;
   }
