@@ -38,6 +38,8 @@ describe(loadConfig.name, () => {
       rankingCheckMs: 5_000,
       eventRetryBaseMs: 1_000,
       workerMetricsPort: null,
+      graphqlIntrospection: true,
+      graphqlPlayground: true,
     });
     expect(usesDevJwtSecret(config)).toBe(true);
   });
@@ -70,6 +72,7 @@ describe(loadConfig.name, () => {
       RANKING_CHECK_MS: "1000",
       EVENT_RETRY_BASE_MS: "250",
       WORKER_METRICS_PORT: "9464",
+      GRAPHQL_PLAYGROUND: "true",
     });
     expect(config).toEqual({
       nodeEnv: "production",
@@ -92,6 +95,8 @@ describe(loadConfig.name, () => {
       rankingCheckMs: 1_000,
       eventRetryBaseMs: 250,
       workerMetricsPort: 9464,
+      graphqlIntrospection: false,
+      graphqlPlayground: true,
     });
     expect(usesDevJwtSecret(config)).toBe(false);
   });

@@ -34,6 +34,10 @@ export interface Config {
   eventRetryBaseMs: number;
   /** Where a worker run on its own serves /metrics and /healthz; unset: no HTTP in the worker. */
   workerMetricsPort: number | null;
+  /** Schema introspection; off in production unless asked for (it maps the whole API for a scraper). */
+  graphqlIntrospection: boolean;
+  /** The GraphiQL page at /graphql; off in production unless asked for. */
+  graphqlPlayground: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -125,6 +129,8 @@ export function loadConfig(env: Env = process.env): Config {
     rankingCheckMs: integer(env, "RANKING_CHECK_MS", 5_000, 100, 600_000),
     eventRetryBaseMs: integer(env, "EVENT_RETRY_BASE_MS", 1_000, 10, 600_000),
     workerMetricsPort: env.WORKER_METRICS_PORT ? integer(env, "WORKER_METRICS_PORT", 0, 0, 65535) : null,
+    graphqlIntrospection: boolean(env, "GRAPHQL_INTROSPECTION", nodeEnv !== "production"),
+    graphqlPlayground: boolean(env, "GRAPHQL_PLAYGROUND", nodeEnv !== "production"),
   };
 }
 

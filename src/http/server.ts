@@ -11,6 +11,7 @@ import type { Config } from "../config.js";
 import type { Database } from "../db/client.js";
 import { createLoaders, type GraphQLContext } from "../graphql/context.js";
 import { formatError, internalErrorLogging } from "../graphql/format-error.js";
+import { LIMITS, costLimitPlugin, shapeLimitsRule } from "../graphql/limits.js";
 import { metricsPlugin } from "../graphql/metrics-plugin.js";
 import { registerBacklogGauges } from "../observability/metrics-sources.js";
 import { registry } from "../observability/metrics.js";
@@ -52,6 +53,9 @@ export async function createApiServer({ config, log, database, redis, services, 
     schema: await buildGraphQLSchema(services),
     formatError,
     includeStacktraceInErrorResponses: false,
+    introspection: config.graphqlIntrospection,
+    parseOptions: { maxTokens: LIMITS.maxTokens },
+    validationRules: [shapeLimitsRule],
     // The composition root owns SIGTERM: it stops the API, then closes the pool and Redis, in order.
     // Apollo's own signal handler would race it and leave stop() hanging.
     stopOnTerminationSignals: false,
@@ -61,18 +65,21 @@ export async function createApiServer({ config, log, database, redis, services, 
       ApolloServerPluginLandingPageDisabled(),
       internalErrorLogging(),
       metricsPlugin(),
+      costLimitPlugin(),
     ],
   });
   await apollo.start();
 
-  const playground = createPlayground("/graphql");
   app.use(healthRoutes(database, redis));
   app.use(QUEUE_DASHBOARD_PATH, adminBasicAuth(services.members), dashboardCsp, queueDashboard(queues));
   app.get("/metrics", async (_req, res) => {
     res.setHeader("Content-Type", registry.contentType);
     res.end(await registry.metrics());
   });
-  app.get("/graphql", (req, res, next) => (playground.wants(req) ? playground.send(req, res) : next()));
+  if (config.graphqlPlayground) {
+    const playground = createPlayground("/graphql");
+    app.get("/graphql", (req, res, next) => (playground.wants(req) ? playground.send(req, res) : next()));
+  }
   app.use(
     "/graphql",
     express.json({ limit: "1mb" }),

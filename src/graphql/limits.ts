@@ -1,0 +1,160 @@
+import {
+  GraphQLError,
+  Kind,
+  getNamedType,
+  isObjectType,
+  type ASTVisitor,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLField,
+  type GraphQLObjectType,
+  type SelectionSetNode,
+  type ValidationContext,
+  type ValueNode,
+  validate,
+} from "graphql";
+import type { ApolloServerPlugin } from "@apollo/server";
+import type { GraphQLContext } from "./context.js";
+import { DEFAULT_PAGE_SIZE } from "../shared/pagination.js";
+
+/**
+ * Limits every document must meet before it runs, so a hostile query is refused at validation
+ * (code GRAPHQL_VALIDATION_FAILED) instead of costing the database. The numbers leave room for any
+ * screen a shop front-end builds: its deepest query (orders → items → product → options) is depth 5.
+ */
+export const LIMITS = {
+  maxDepth: 10,
+  maxAliases: 30,
+  maxRootFields: 10,
+  /** Tokens graphql-js will lex before giving up: bounds parse time of huge documents. */
+  maxTokens: 3_000,
+  /** Estimated rows and resolver calls: list fields multiply what they select by `first` / `limit`. */
+  maxCost: 5_000,
+} as const;
+
+const limitError = (message: string): GraphQLError => new GraphQLError(message, { extensions: { code: "GRAPHQL_VALIDATION_FAILED" } });
+
+/** Operations only; fragments are followed where they are spread. */
+function fragmentsOf(context: ValidationContext): Map<string, FragmentDefinitionNode> {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of context.getDocument().definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  return fragments;
+}
+
+function depthOf(selectionSet: SelectionSetNode | undefined, fragments: Map<string, FragmentDefinitionNode>, seen: Set<string>): number {
+  if (!selectionSet) return 0;
+  let deepest = 0;
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) {
+      deepest = Math.max(deepest, selection.selectionSet ? 1 + depthOf(selection.selectionSet, fragments, seen) : 1);
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      deepest = Math.max(deepest, depthOf(selection.selectionSet, fragments, seen));
+    } else if (!seen.has(selection.name.value)) {
+      // A fragment cycle is reported by graphql-js's own NoFragmentCycles rule; do not loop on it.
+      const fragment = fragments.get(selection.name.value);
+      deepest = Math.max(deepest, depthOf(fragment?.selectionSet, fragments, new Set(seen).add(selection.name.value)));
+    }
+  }
+  return deepest;
+}
+
+/** Depth, aliases and root fields of each operation. */
+export function shapeLimitsRule(context: ValidationContext): ASTVisitor {
+  const fragments = fragmentsOf(context);
+  let aliases = 0;
+  return {
+    Field(node) {
+      if (node.alias) aliases += 1;
+      if (aliases === LIMITS.maxAliases + 1) context.reportError(limitError(`too many aliases: at most ${LIMITS.maxAliases}`));
+    },
+    OperationDefinition(node) {
+      if (node.selectionSet.selections.length > LIMITS.maxRootFields) {
+        context.reportError(limitError(`too many root fields: at most ${LIMITS.maxRootFields} per operation`));
+      }
+      const depth = depthOf(node.selectionSet, fragments, new Set());
+      if (depth > LIMITS.maxDepth) context.reportError(limitError(`query is ${depth} levels deep: at most ${LIMITS.maxDepth}`));
+    },
+  };
+}
+
+function intArgument(node: FieldNode, name: string, variables: Record<string, unknown>): number | undefined {
+  const argument = node.arguments?.find((candidate) => candidate.name.value === name);
+  const value: ValueNode | undefined = argument?.value;
+  if (!value) return undefined;
+  if (value.kind === Kind.INT) return Number(value.value);
+  if (value.kind === Kind.VARIABLE) {
+    const given = variables[value.name.value];
+    return typeof given === "number" ? given : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Estimated cost of a selection: each field costs 1 plus what it selects, and a paginated field
+ * (`first` or `limit`) multiplies what it selects by how many items it may return. Other lists
+ * (a product's options, an order's items, a page's nodes) count once: DataLoaders fetch them for
+ * the whole page in one statement, so their length does not multiply database work.
+ */
+function costOf(
+  selectionSet: SelectionSetNode | undefined,
+  parent: GraphQLObjectType,
+  context: ValidationContext,
+  fragments: Map<string, FragmentDefinitionNode>,
+  variables: Record<string, unknown>,
+  seen: Set<string>,
+): number {
+  if (!selectionSet) return 0;
+  let total = 0;
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) {
+      const field: GraphQLField<unknown, unknown> | undefined = parent.getFields()[selection.name.value];
+      if (!field) continue; // unknown fields are reported by graphql-js itself
+      const named = getNamedType(field.type);
+      const child = isObjectType(named) ? costOf(selection.selectionSet, named, context, fragments, variables, seen) : 0;
+      const pageSize = intArgument(selection, "first", variables) ?? intArgument(selection, "limit", variables);
+      const takesPage = field.args.some((arg) => arg.name === "first" || arg.name === "limit");
+      const multiplier = takesPage ? (pageSize ?? DEFAULT_PAGE_SIZE) : 1;
+      total += 1 + multiplier * child;
+    } else {
+      const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : seen.has(selection.name.value) ? undefined : fragments.get(selection.name.value);
+      if (!fragment) continue;
+      const nextSeen = selection.kind === Kind.FRAGMENT_SPREAD ? new Set(seen).add(selection.name.value) : seen;
+      total += costOf(fragment.selectionSet, parent, context, fragments, variables, nextSeen);
+    }
+  }
+  return total;
+}
+
+/** A rule factory: the cost depends on the request's variables (`first: $first`). */
+export function costLimitRule(variables: Record<string, unknown>) {
+  return (context: ValidationContext): ASTVisitor => {
+    const fragments = fragmentsOf(context);
+    return {
+      OperationDefinition(node) {
+        const root = node.operation === "mutation" ? context.getSchema().getMutationType() : context.getSchema().getQueryType();
+        if (!root) return;
+        const cost = costOf(node.selectionSet, root, context, fragments, variables, new Set());
+        if (cost > LIMITS.maxCost) context.reportError(limitError(`query is too expensive: estimated cost ${cost}, at most ${LIMITS.maxCost}`));
+      },
+    };
+  };
+}
+
+/**
+ * Applies the cost limit once the operation is known, with the request's variables (validation
+ * rules proper run without them, and `first: $first` is the common case).
+ */
+export function costLimitPlugin(): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document, schema }) {
+          const [error] = validate(schema, document, [costLimitRule(request.variables ?? {})]);
+          if (error) throw new GraphQLError(error.message, { extensions: { code: "GRAPHQL_VALIDATION_FAILED", http: { status: 400 } } });
+        },
+      };
+    },
+  };
+}
