@@ -40,6 +40,8 @@ describe(loadConfig.name, () => {
       workerMetricsPort: null,
       graphqlIntrospection: true,
       graphqlPlayground: true,
+      rateLimits: { mutationBurst: 200, mutationsPerSecond: 50, loginFailuresPerId: 10, loginFailuresPerIp: 100, loginWindowSeconds: 900 },
+      trustProxy: false,
     });
     expect(usesDevJwtSecret(config)).toBe(true);
   });
@@ -73,6 +75,12 @@ describe(loadConfig.name, () => {
       EVENT_RETRY_BASE_MS: "250",
       WORKER_METRICS_PORT: "9464",
       GRAPHQL_PLAYGROUND: "true",
+      RATE_LIMIT_MUTATION_BURST: "10",
+      RATE_LIMIT_MUTATIONS_PER_SECOND: "2",
+      RATE_LIMIT_LOGIN_FAILURES: "3",
+      RATE_LIMIT_LOGIN_FAILURES_PER_IP: "30",
+      RATE_LIMIT_LOGIN_WINDOW_SECONDS: "60",
+      TRUST_PROXY: "true",
     });
     expect(config).toEqual({
       nodeEnv: "production",
@@ -97,6 +105,8 @@ describe(loadConfig.name, () => {
       workerMetricsPort: 9464,
       graphqlIntrospection: false,
       graphqlPlayground: true,
+      rateLimits: { mutationBurst: 10, mutationsPerSecond: 2, loginFailuresPerId: 3, loginFailuresPerIp: 30, loginWindowSeconds: 60 },
+      trustProxy: true,
     });
     expect(usesDevJwtSecret(config)).toBe(false);
   });

@@ -1,3 +1,5 @@
+import { DEFAULT_RATE_LIMITS, type RateLimits } from "./modules/rate-limit/rate-limit.rules.js";
+
 /**
  * The only reader of process.env. Every setting is parsed and checked once at start-up, so a typo in
  * an environment variable stops the process with a clear message instead of failing a request later.
@@ -38,6 +40,9 @@ export interface Config {
   graphqlIntrospection: boolean;
   /** The GraphiQL page at /graphql; off in production unless asked for. */
   graphqlPlayground: boolean;
+  rateLimits: RateLimits;
+  /** Behind a proxy or load balancer: take the client's address from X-Forwarded-For (Express's `trust proxy`). */
+  trustProxy: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -131,6 +136,14 @@ export function loadConfig(env: Env = process.env): Config {
     workerMetricsPort: env.WORKER_METRICS_PORT ? integer(env, "WORKER_METRICS_PORT", 0, 0, 65535) : null,
     graphqlIntrospection: boolean(env, "GRAPHQL_INTROSPECTION", nodeEnv !== "production"),
     graphqlPlayground: boolean(env, "GRAPHQL_PLAYGROUND", nodeEnv !== "production"),
+    rateLimits: {
+      mutationBurst: integer(env, "RATE_LIMIT_MUTATION_BURST", DEFAULT_RATE_LIMITS.mutationBurst, 1, 1_000_000),
+      mutationsPerSecond: integer(env, "RATE_LIMIT_MUTATIONS_PER_SECOND", DEFAULT_RATE_LIMITS.mutationsPerSecond, 1, 1_000_000),
+      loginFailuresPerId: integer(env, "RATE_LIMIT_LOGIN_FAILURES", DEFAULT_RATE_LIMITS.loginFailuresPerId, 1, 1_000_000),
+      loginFailuresPerIp: integer(env, "RATE_LIMIT_LOGIN_FAILURES_PER_IP", DEFAULT_RATE_LIMITS.loginFailuresPerIp, 1, 1_000_000),
+      loginWindowSeconds: integer(env, "RATE_LIMIT_LOGIN_WINDOW_SECONDS", DEFAULT_RATE_LIMITS.loginWindowSeconds, 1, 86_400),
+    },
+    trustProxy: boolean(env, "TRUST_PROXY", false),
   };
 }
 

@@ -9,6 +9,8 @@ import { AuthTokens } from "./modules/member/auth-token.js";
 import { MemberService } from "./modules/member/member.service.js";
 import { OrderService, type OutboxSignal } from "./modules/order/order.service.js";
 import { PointService } from "./modules/point/point.service.js";
+import { RateLimitKeys } from "./modules/rate-limit/rate-limit.rules.js";
+import { RateLimiter } from "./modules/rate-limit/rate-limiter.js";
 import { RankingKeys } from "./modules/ranking/ranking.rules.js";
 import { RankingService } from "./modules/ranking/ranking.service.js";
 import { RankingStore } from "./modules/ranking/ranking.store.js";
@@ -32,11 +34,12 @@ export function createServices({ db, redis, config, log, outbox = { notify: () =
   const points = new PointService(db, idempotency);
   const catalog = new CatalogService(db);
   const carts = new CartService(db, catalog);
-  const members = new MemberService(db, tokens, points, carts);
+  const rateLimiter = new RateLimiter(redis, new RateLimitKeys(config.redisPrefix), config.rateLimits, clock, log);
+  const members = new MemberService(db, tokens, points, carts, rateLimiter);
   const orders = new OrderService(db, clock, catalog, points, carts, idempotency, outbox);
   const rankingStore = new RankingStore(redis, new RankingKeys(config.redisPrefix), config.rankingTimezone);
   const ranking = new RankingService(db, rankingStore, clock, config.rankingTimezone, log);
-  return { tokens, idempotency, points, carts, members, catalog, orders, ranking };
+  return { tokens, idempotency, points, carts, members, catalog, orders, ranking, rateLimiter };
 }
 
 export type Services = ReturnType<typeof createServices>;

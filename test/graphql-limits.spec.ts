@@ -39,6 +39,11 @@ describe("GraphQL limits (refused before execution)", () => {
     expect(app.database.statements.count).toBe(before); // nothing ran
   });
 
+  it("lets GraphiQL's introspection through: it is deep by nature and off in production", async () => {
+    const deep = `{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } }`;
+    expect(expectData(await app.gql(deep))).toBeTruthy();
+  });
+
   it("counts a page size given through a variable", async () => {
     const query = `query ($n: Int) { ${Array.from({ length: 9 }, (_, i) => `p${i}: products(first: $n) { nodes { options { id name price stock } } }`).join(" ")} }`;
     expectData(await app.gql(query, { n: 5 }));

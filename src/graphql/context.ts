@@ -16,6 +16,8 @@ export interface GraphQLContext {
   requestId: string;
   /** Logs with the request id on every line. */
   log: Logger;
+  /** The caller's address (from X-Forwarded-For only when TRUST_PROXY is set). */
+  clientIp: string;
   viewer: Viewer;
   loaders: Loaders;
 }

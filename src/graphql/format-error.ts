@@ -21,7 +21,8 @@ const REQUEST_ERROR_CODES = new Set([
 type Classified = { kind: "domain"; error: DomainError } | { kind: "request"; code: string } | { kind: "internal" };
 
 function classify(error: unknown): Classified {
-  const original = unwrapResolverError(error);
+  // A domain error raised by a resolver (unwrapped by Apollo) or by a plugin before execution.
+  const original = error instanceof GraphQLError && error.originalError instanceof DomainError ? error.originalError : unwrapResolverError(error);
   if (original instanceof DomainError) return { kind: "domain", error: original };
   // Errors about the request itself carry no path (no resolver ran) and one of the known codes.
   if (error instanceof GraphQLError && error.path === undefined) {

@@ -60,6 +60,14 @@ function depthOf(selectionSet: SelectionSetNode | undefined, fragments: Map<stri
   return deepest;
 }
 
+/**
+ * An operation asking only for the schema (`__schema`, `__type`): GraphiQL's introspection query is
+ * 15 levels deep by nature. It is exempt from depth and cost; NODE_ENV=production turns it off.
+ */
+function isIntrospectionOnly(selectionSet: SelectionSetNode): boolean {
+  return selectionSet.selections.every((selection) => selection.kind === Kind.FIELD && selection.name.value.startsWith("__"));
+}
+
 /** Depth, aliases and root fields of each operation. */
 export function shapeLimitsRule(context: ValidationContext): ASTVisitor {
   const fragments = fragmentsOf(context);
@@ -73,6 +81,7 @@ export function shapeLimitsRule(context: ValidationContext): ASTVisitor {
       if (node.selectionSet.selections.length > LIMITS.maxRootFields) {
         context.reportError(limitError(`too many root fields: at most ${LIMITS.maxRootFields} per operation`));
       }
+      if (isIntrospectionOnly(node.selectionSet)) return;
       const depth = depthOf(node.selectionSet, fragments, new Set());
       if (depth > LIMITS.maxDepth) context.reportError(limitError(`query is ${depth} levels deep: at most ${LIMITS.maxDepth}`));
     },
@@ -134,7 +143,7 @@ export function costLimitRule(variables: Record<string, unknown>) {
     return {
       OperationDefinition(node) {
         const root = node.operation === "mutation" ? context.getSchema().getMutationType() : context.getSchema().getQueryType();
-        if (!root) return;
+        if (!root || isIntrospectionOnly(node.selectionSet)) return;
         const cost = costOf(node.selectionSet, root, context, fragments, variables, new Set());
         if (cost > LIMITS.maxCost) context.reportError(limitError(`query is too expensive: estimated cost ${cost}, at most ${LIMITS.maxCost}`));
       },

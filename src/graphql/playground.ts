@@ -16,21 +16,37 @@ export function createPlayground(endpoint: string) {
     }),
   );
   const gzipped = gzipSync(html, { level: 9 });
-  // The page is one inline script; its editor starts web workers from blob: URLs.
+  // Each source below is needed by the page, as test/playground-browser.spec.ts shows in Chromium
+  // (it fails on any CSP violation); nothing else is allowed.
   const csp = [
     "default-src 'self'",
-    "script-src 'self' 'unsafe-inline' 'unsafe-eval' blob:",
-    "worker-src 'self' blob:",
+    // All of GraphiQL is one inline <script> (no src). No eval or new Function anywhere in it or in
+    // its workers, so no 'unsafe-eval'.
+    "script-src 'self' 'unsafe-inline'",
+    // The Monaco editors' three workers (editor, JSON, GraphQL language service) are module workers
+    // started from blob: URLs the inline script makes; blocked, Monaco runs them on the main thread
+    // and the query editor loses validation and completion. Workers take this directive, not script-src.
+    "worker-src blob:",
+    // The page's <style> element, and the style attributes and <style> elements React and Monaco add.
     "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
+    // The favicon, and the icons and fonts (Monaco's codicons, GraphiQL's) inlined as data: URLs.
+    "img-src 'self' data:",
     "font-src 'self' data:",
+    // Introspection and the queries go to this server only.
     "connect-src 'self'",
+    // Nothing may frame the page, change its base URL or embed plugins.
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "object-src 'none'",
   ].join("; ");
 
   return {
-    /** A browser navigation: a GET that prefers HTML and carries no GraphQL query. */
+    /**
+     * A browser navigation: a GET that prefers HTML. GraphiQL writes `?query=` into the address bar,
+     * so a reload carries one; clients asking for JSON still reach Apollo with their GET queries.
+     */
     wants(req: Request): boolean {
-      return req.method === "GET" && req.query.query === undefined && req.accepts(["application/json", "text/html"]) === "text/html";
+      return req.method === "GET" && req.accepts(["application/json", "text/html"]) === "text/html";
     },
     send(req: Request, res: Response): void {
       res.setHeader("Content-Type", "text/html; charset=utf-8");

@@ -24,7 +24,7 @@ export function adminBasicAuth(members: MemberService): RequestHandler {
     const [loginId, password] = match ? Buffer.from(match[1]!, "base64").toString("utf8").split(/:(.*)/s) : [];
     try {
       if (!loginId || !password) throw new Error("no credentials");
-      const { member } = await members.login(loginId, password);
+      const { member } = await members.login(loginId, password, req.ip ?? "unknown");
       if (member.role !== "ADMIN") throw new Error("not an admin");
       if (verified.size > 1_000) verified.clear();
       verified.set(digest, Date.now() + VERIFIED_FOR_MS);

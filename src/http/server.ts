@@ -13,6 +13,7 @@ import { createLoaders, type GraphQLContext } from "../graphql/context.js";
 import { formatError, internalErrorLogging } from "../graphql/format-error.js";
 import { LIMITS, costLimitPlugin, shapeLimitsRule } from "../graphql/limits.js";
 import { metricsPlugin } from "../graphql/metrics-plugin.js";
+import { mutationRateLimitPlugin } from "../graphql/rate-limit-plugin.js";
 import { registerBacklogGauges } from "../observability/metrics-sources.js";
 import { registry } from "../observability/metrics.js";
 import type { OrderEventJob } from "../queue/queues.js";
@@ -45,6 +46,7 @@ export interface ApiServer {
 export async function createApiServer({ config, log, database, redis, services, queues }: ApiServerDeps): Promise<ApiServer> {
   const app = express();
   app.disable("x-powered-by");
+  app.set("trust proxy", config.trustProxy);
   app.use(requestLogging(log));
   registerBacklogGauges(database.db, queues);
   const httpServer = http.createServer(app);
@@ -66,6 +68,7 @@ export async function createApiServer({ config, log, database, redis, services, 
       internalErrorLogging(),
       metricsPlugin(),
       costLimitPlugin(),
+      mutationRateLimitPlugin(services.rateLimiter),
     ],
   });
   await apollo.start();
@@ -88,6 +91,7 @@ export async function createApiServer({ config, log, database, redis, services, 
         return {
           requestId: res.locals.requestId,
           log: res.locals.log,
+          clientIp: req.ip ?? req.socket.remoteAddress ?? "unknown",
           viewer: await viewerFrom(req.headers, services.tokens),
           loaders: createLoaders(database.db),
         };

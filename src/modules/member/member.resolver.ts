@@ -30,7 +30,7 @@ export class MemberResolver {
   }
 
   @Mutation(() => AuthPayloadType)
-  login(@Args(() => LoginArgs) { loginId, password }: LoginArgs): Promise<AuthResult> {
-    return this.members.login(loginId, password);
+  login(@Args(() => LoginArgs) { loginId, password }: LoginArgs, @Ctx() { clientIp }: GraphQLContext): Promise<AuthResult> {
+    return this.members.login(loginId, password, clientIp);
   }
 }

@@ -22,6 +22,13 @@ import {
 import { adminOnly, requireMemberId, type Viewer } from "./viewer.js";
 import { decoyPasswordHash, hashPassword, verifyPassword } from "./password-hasher.js";
 
+/** Counts failed logins (the rate limiter); the member module only says when they happen. */
+export interface LoginThrottle {
+  ensureLoginAllowed(loginId: string, clientIp: string): Promise<void>;
+  recordLoginFailure(loginId: string, clientIp: string): Promise<void>;
+  recordLoginSuccess(loginId: string): Promise<void>;
+}
+
 export interface AuthResult {
   token: string;
   member: MemberRow;
@@ -34,6 +41,7 @@ export class MemberService {
     private readonly tokens: AuthTokens,
     private readonly points: PointService,
     private readonly carts: CartService,
+    private readonly throttle: LoginThrottle,
   ) {}
 
   /** Creates a MEMBER with an empty wallet and cart, and signs them in. */
@@ -43,11 +51,20 @@ export class MemberService {
     return { token: await this.tokens.issue({ memberId: created.id, role: created.role }), member: created };
   }
 
-  /** Unknown loginId and wrong password fail alike, in the same time. */
-  async login(loginId: string, password: string): Promise<AuthResult> {
+  /**
+   * Unknown loginId and wrong password fail alike, in the same time. Failures are counted per loginId
+   * and per client address; past the limit the login is RATE_LIMITED before any password is checked.
+   */
+  async login(loginId: string, password: string, clientIp: string): Promise<AuthResult> {
+    const subject = loginId.slice(0, 50);
+    await this.throttle.ensureLoginAllowed(subject, clientIp);
     const found = loginId.length <= 50 ? await findMemberByLoginId(this.db, loginId) : undefined;
     const passwordOk = await verifyPassword(password.slice(0, 1024), found?.passwordHash ?? (await decoyPasswordHash()));
-    if (!found || !passwordOk) throw invalidCredentials();
+    if (!found || !passwordOk) {
+      await this.throttle.recordLoginFailure(subject, clientIp);
+      throw invalidCredentials();
+    }
+    await this.throttle.recordLoginSuccess(subject);
     return { token: await this.tokens.issue({ memberId: found.id, role: found.role }), member: found };
   }
 

@@ -1,0 +1,32 @@
+import type { ApolloServerPlugin } from "@apollo/server";
+import { GraphQLError, type GraphQLErrorExtensions } from "graphql";
+import type { RateLimiter } from "../modules/rate-limit/rate-limiter.js";
+import { DomainError } from "../shared/errors.js";
+import type { GraphQLContext } from "./context.js";
+
+/**
+ * Each mutation of a signed-in member takes a token from that member's bucket before anything runs;
+ * an empty bucket answers RATE_LIMITED (HTTP 429, Retry-After). Anonymous mutations (signUp, login)
+ * are limited by the login throttle instead.
+ */
+export function mutationRateLimitPlugin(limiter: RateLimiter): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, contextValue }) {
+          if (operation?.operation !== "mutation" || contextValue.viewer.kind !== "member") return;
+          try {
+            await limiter.takeMutation(contextValue.viewer.memberId);
+          } catch (error) {
+            if (!(error instanceof DomainError)) throw error;
+            const retryAfter = String(error.details.retryAfter ?? 1);
+            // Apollo reads `http.headers` as a Map at run time; another package's typings declare that
+            // extension as a plain record, hence the cast.
+            const extensions = { code: error.code, http: { status: 429, headers: new Map([["retry-after", retryAfter]]) } };
+            throw new GraphQLError(error.message, { originalError: error, extensions: extensions as unknown as GraphQLErrorExtensions });
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import { DomainError, ErrorCode } from "../../shared/errors.js";
+
+/** Limits on what money-moving callers may do, read from the environment (see README). */
+export interface RateLimits {
+  /** Mutations a member may send at once. */
+  mutationBurst: number;
+  /** ...and sustained, per second. Defaults far above any shopper, flash sale included. */
+  mutationsPerSecond: number;
+  /** Failed logins of one loginId within the window that lock it for the rest of the window. */
+  loginFailuresPerId: number;
+  /** Failed logins from one IP within the window (a password-spraying source). */
+  loginFailuresPerIp: number;
+  loginWindowSeconds: number;
+}
+
+export const DEFAULT_RATE_LIMITS: RateLimits = {
+  mutationBurst: 200,
+  mutationsPerSecond: 50,
+  loginFailuresPerId: 10,
+  loginFailuresPerIp: 100,
+  loginWindowSeconds: 15 * 60,
+};
+
+/** The client waits at least a second: a retry sooner could only be refused again. */
+export const retryAfterSeconds = (milliseconds: number): number => Math.max(1, Math.ceil(milliseconds / 1000));
+
+export function rateLimited(what: string, retryAfterMs: number): DomainError {
+  const seconds = retryAfterSeconds(retryAfterMs);
+  return new DomainError(ErrorCode.RATE_LIMITED, `${what}: try again in ${seconds} s`, { retryAfter: seconds });
+}
+
+/** Keys: one per subject, no shared hash tag, so a cluster spreads them over every node. */
+export class RateLimitKeys {
+  constructor(private readonly prefix: string) {}
+
+  mutations(memberId: number): string {
+    return `${this.prefix}:rl:mutations:${memberId}`;
+  }
+
+  /** loginIds are compared case-insensitively by the database, so they are counted that way too. */
+  loginFailures(loginId: string): string {
+    return `${this.prefix}:rl:login:${loginId.toLowerCase()}`;
+  }
+
+  ipFailures(ip: string): string {
+    return `${this.prefix}:rl:ip:${ip}`;
+  }
+}
