@@ -16,6 +16,9 @@ let redis: PrivateRedis;
 let app: TestApp;
 let worker: Running;
 let platform: FakePlatform;
+let platformPort: number;
+/** How long the data platform stays down: a few seconds in `npm test`, a minute in `npm run test:faults`. */
+const PLATFORM_DOWN_MS = Number(process.env.FAULT_PLATFORM_DOWN_MS ?? 3_000);
 let products: CreatedProduct[];
 let buyers: SignedIn[];
 
@@ -23,10 +26,12 @@ beforeAll(async () => {
   redis = await PrivateRedis.start();
   const fake = await startFakePlatform();
   platform = fake.platform;
+  platformPort = Number(new URL(fake.url).port);
   app = await startTestApp("event_faults", {
     REDIS_URL: redis.url,
     DATA_PLATFORM_URL: fake.url,
-    EVENT_RETRY_BASE_MS: "50",
+    // 10 attempts from 100 ms double up to about 100 s in all: longer than the platform is ever down here.
+    EVENT_RETRY_BASE_MS: "100",
     OUTBOX_SWEEP_MS: "200",
     RANKING_CHECK_MS: "200",
   });
@@ -108,6 +113,16 @@ describe("order events under faults", () => {
     await placeOrders(20);
     await expectCaughtUp();
   });
+
+  it(`delivers what was sent while the data platform was down (${PLATFORM_DOWN_MS} ms), once it is back`, async () => {
+    await platform.close();
+    const received = platform.events().length;
+    expect(await placeOrders(30)).toEqual(Array(30).fill("ok"));
+    await new Promise((resolve) => setTimeout(resolve, PLATFORM_DOWN_MS));
+    expect(platform.events().length).toBe(received); // nothing got through meanwhile
+    await platform.listen(platformPort, "127.0.0.1");
+    await expectCaughtUp();
+  }, PLATFORM_DOWN_MS + 120_000);
 
   it("delivers every event once while the data platform fails 30% of requests", async () => {
     platform.setBehaviour({ failRate: 0.3 });
