@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
+import { isDatabaseUnavailable } from "../db/errors.js";
 import { DomainError } from "../shared/errors.js";
 import type { GraphQLContext } from "./context.js";
 
@@ -18,7 +19,11 @@ const REQUEST_ERROR_CODES = new Set([
   "PERSISTED_QUERY_NOT_SUPPORTED",
 ]);
 
-type Classified = { kind: "domain"; error: DomainError } | { kind: "request"; code: string } | { kind: "internal" };
+type Classified =
+  | { kind: "domain"; error: DomainError }
+  | { kind: "request"; code: string }
+  | { kind: "unavailable" }
+  | { kind: "internal" };
 
 function classify(error: unknown): Classified {
   // A domain error raised by a resolver (unwrapped by Apollo) or by a plugin before execution.
@@ -29,6 +34,7 @@ function classify(error: unknown): Classified {
     const code = error.extensions.code;
     if (typeof code === "string" && REQUEST_ERROR_CODES.has(code)) return { kind: "request", code };
   }
+  if (isDatabaseUnavailable(original)) return { kind: "unavailable" };
   return { kind: "internal" };
 }
 
@@ -44,6 +50,14 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
       return { message: kind.error.message, ...where, extensions: { ...kind.error.details, code: kind.error.code } };
     case "request":
       return { message: formatted.message, ...where, extensions: { code: kind.code } };
+    case "unavailable":
+      // A commit may have been cut off after the server applied it: a retry with the same
+      // idempotencyKey is the safe way to try again.
+      return {
+        message: "the service is briefly unavailable: try again (with the same idempotencyKey for orders and charges)",
+        ...where,
+        extensions: { code: "SERVICE_UNAVAILABLE", retryable: true },
+      };
     case "internal":
       return { message: "Internal server error", ...where, extensions: { code: "INTERNAL_SERVER_ERROR" } };
   }
@@ -56,7 +70,8 @@ export function internalErrorLogging(): ApolloServerPlugin<GraphQLContext> {
       return {
         async didEncounterErrors({ contextValue, errors, operationName }) {
           for (const error of errors) {
-            if (classify(error).kind !== "internal") continue;
+            const kind = classify(error).kind;
+            if (kind !== "internal" && kind !== "unavailable") continue;
             contextValue.log.error(
               { operationName, path: error.path, err: unwrapResolverError(error) },
               "internal error while executing GraphQL",
