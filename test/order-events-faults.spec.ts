@@ -65,7 +65,8 @@ async function placeOrders(count: number): Promise<string[]> {
   return outcomes;
 }
 
-async function expectCaughtUp(): Promise<void> {
+/** Checks everything caught up, and prints what the fault exercised (for `npm run test:faults` logs). */
+async function expectCaughtUp(fault?: string, operations?: number): Promise<void> {
   await waitUntilDrained(app.database.db, app.queues, 60_000);
   // Give the ranking check a moment to notice a lost ranking and rebuild it.
   const deadline = Date.now() + 10_000;
@@ -83,7 +84,9 @@ async function expectCaughtUp(): Promise<void> {
   const expected = (rows as Array<{ event_id: string }>).map((row) => row.event_id).sort();
   const received = platform.events().map((event) => event.eventId).sort();
   expect(received).toEqual(expected); // every event delivered, each stored once
-  expect(await checkInvariants(app.database.pool)).toEqual([]);
+  const violations = await checkInvariants(app.database.pool);
+  if (fault) console.info(`${fault}: ${operations} orders during the fault, ${expected.length} events delivered once each, ${violations.length} invariant violations`);
+  expect(violations).toEqual([]);
 }
 
 describe("order events under faults", () => {
@@ -102,7 +105,7 @@ describe("order events under faults", () => {
     expect((await fetch(`${app.url}/readyz`)).status).toBe(503);
 
     await redis.restart(); // empty: the ranking, the queues and the markers are gone
-    await expectCaughtUp();
+    await expectCaughtUp("redis killed and restarted empty", 200);
     expect((await fetch(`${app.url}/readyz`)).status).toBe(200);
   });
 
@@ -111,7 +114,7 @@ describe("order events under faults", () => {
     await expectCaughtUp();
     await app.redis.flushall();
     await placeOrders(20);
-    await expectCaughtUp();
+    await expectCaughtUp("redis FLUSHALL", 20);
   });
 
   it(`delivers what was sent while the data platform was down (${PLATFORM_DOWN_MS} ms), once it is back`, async () => {
@@ -121,14 +124,14 @@ describe("order events under faults", () => {
     await new Promise((resolve) => setTimeout(resolve, PLATFORM_DOWN_MS));
     expect(platform.events().length).toBe(received); // nothing got through meanwhile
     await platform.listen(platformPort, "127.0.0.1");
-    await expectCaughtUp();
+    await expectCaughtUp(`data platform down ${PLATFORM_DOWN_MS} ms`, 30);
   }, PLATFORM_DOWN_MS + 120_000);
 
   it("delivers every event once while the data platform fails 30% of requests", async () => {
     platform.setBehaviour({ failRate: 0.3 });
     try {
       await placeOrders(100);
-      await expectCaughtUp();
+      await expectCaughtUp("data platform failing 30% of requests", 100);
       const retried = platform.events().filter((event) => event.deliveries > 1);
       expect(retried.length).toBeGreaterThan(0);
     } finally {

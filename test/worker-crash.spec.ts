@@ -4,6 +4,7 @@ import { startFakePlatform, type FakePlatform } from "./helpers/event-pipeline.j
 import { adminToken, chargePoints, createProduct, placeOrder, signUpMember, type CreatedProduct, type SignedIn } from "./helpers/factories.js";
 import { expectData } from "./helpers/graphql.js";
 import { startWorkerProcess, type ServiceProcess } from "./helpers/service-process.js";
+import { checkInvariants } from "./helpers/invariants.js";
 import { startTestApp, type TestApp } from "./helpers/test-app.js";
 
 /** A worker process killed with SIGKILL while it holds jobs: its successor finishes them, none twice. */
@@ -65,5 +66,8 @@ describe("a worker killed mid-batch", () => {
     for (const days of [1, 3]) {
       expect(await app.services.ranking.popular(days, 20)).toEqual(await app.services.ranking.popularFromDatabase(days, 20));
     }
+    const violations = await checkInvariants(app.database.pool);
+    console.info(`worker SIGKILL: 150 orders, 1 worker killed after ${deliveredBeforeCrash} deliveries, ${platform.events().length} events delivered once each, ${violations.length} invariant violations`);
+    expect(violations).toEqual([]);
   });
 });
