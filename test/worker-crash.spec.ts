@@ -37,19 +37,22 @@ describe("a worker killed mid-batch", () => {
   it("loses and doubles nothing: a new worker picks up the stalled jobs", async () => {
     const first = await startWorkerProcess(env);
     workers.push(first);
-    for (let i = 0; i < 150; i += 15) {
-      await Promise.all(
-        Array.from({ length: 15 }, (_, j) =>
-          placeOrder(app, buyers[(i + j) % buyers.length]!, { items: [{ productId: products[(i + j) % products.length]!.id, quantity: 1 + (j % 3) }] }).then(expectData),
-        ),
-      );
-    }
-    // Kill it while deliveries are under way.
+    // Orders keep coming while the worker is killed, so it dies holding jobs.
+    const placing = (async () => {
+      for (let i = 0; i < 150; i += 15) {
+        await Promise.all(
+          Array.from({ length: 15 }, (_, j) =>
+            placeOrder(app, buyers[(i + j) % buyers.length]!, { items: [{ productId: products[(i + j) % products.length]!.id, quantity: 1 + (j % 3) }] }).then(expectData),
+          ),
+        );
+      }
+    })();
     const deadline = Date.now() + 30_000;
     while (platform.events().length < 20 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     first.child.kill("SIGKILL");
     await first.exited;
     const deliveredBeforeCrash = platform.events().length;
+    await placing;
     expect(deliveredBeforeCrash).toBeGreaterThan(0);
     expect(deliveredBeforeCrash).toBeLessThan(150);
 
