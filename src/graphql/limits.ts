@@ -15,7 +15,7 @@ import {
 } from "graphql";
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { GraphQLContext } from "./context.js";
-import { DEFAULT_PAGE_SIZE } from "../shared/pagination.js";
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../shared/pagination.js";
 
 /**
  * Limits every document must meet before it runs, so a hostile query is refused at validation
@@ -78,6 +78,9 @@ export function shapeLimitsRule(context: ValidationContext): ASTVisitor {
       if (aliases === LIMITS.maxAliases + 1) context.reportError(limitError(`too many aliases: at most ${LIMITS.maxAliases}`));
     },
     OperationDefinition(node) {
+      // graphql-js accepts a subscription against a schema without a Subscription type and fails
+      // only when executing it; this API has none, so say so before anything runs.
+      if (node.operation === "subscription") context.reportError(limitError("subscriptions are not supported by this API"));
       if (node.selectionSet.selections.length > LIMITS.maxRootFields) {
         context.reportError(limitError(`too many root fields: at most ${LIMITS.maxRootFields} per operation`));
       }
@@ -98,6 +101,11 @@ function intArgument(node: FieldNode, name: string, variables: Record<string, un
     return typeof given === "number" ? given : undefined;
   }
   return undefined;
+}
+
+function pageMultiplier(pageSize: number | undefined): number {
+  if (pageSize === undefined || !Number.isInteger(pageSize) || pageSize < 1) return DEFAULT_PAGE_SIZE;
+  return Math.min(pageSize, MAX_PAGE_SIZE);
 }
 
 /**
@@ -124,7 +132,9 @@ function costOf(
       const child = isObjectType(named) ? costOf(selection.selectionSet, named, context, fragments, variables, seen) : 0;
       const pageSize = intArgument(selection, "first", variables) ?? intArgument(selection, "limit", variables);
       const takesPage = field.args.some((arg) => arg.name === "first" || arg.name === "limit");
-      const multiplier = takesPage ? (pageSize ?? DEFAULT_PAGE_SIZE) : 1;
+      // Out-of-range page sizes are refused later, with BAD_USER_INPUT, by coercion or the resolver:
+      // here they count as the largest page that could run, so the cost limit does not answer first.
+      const multiplier = takesPage ? pageMultiplier(pageSize) : 1;
       total += 1 + multiplier * child;
     } else {
       const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : seen.has(selection.name.value) ? undefined : fragments.get(selection.name.value);

@@ -24,6 +24,7 @@ import type { Services } from "../services.js";
 import { healthRoutes } from "./health.js";
 import { QUEUE_DASHBOARD_PATH, adminBasicAuth, dashboardCsp, queueDashboard } from "./queue-dashboard.js";
 import { viewerFrom } from "./request-context.js";
+import { requestErrorHandler } from "./request-errors.js";
 import { requestLogging } from "./request-logging.js";
 
 export interface ApiServerDeps {
@@ -98,6 +99,8 @@ export async function createApiServer({ config, log, database, redis, services, 
       },
     }),
   );
+
+  app.use(requestErrorHandler);
 
   return {
     listen(port, host = "0.0.0.0") {
