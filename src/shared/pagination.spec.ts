@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DomainError, ErrorCode } from "./errors.js";
+import { ErrorCode } from "./errors.js";
 import {
   DEFAULT_PAGE_SIZE,
   MAX_PAGE_SIZE,
@@ -8,17 +8,7 @@ import {
   toPage,
   toPageRequest,
 } from "./pagination.js";
-
-/** Runs `fn` and returns the DomainError it throws; fails the test if it throws nothing. */
-function thrown(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  return expect.unreachable("expected a DomainError, but nothing was thrown");
-}
+import { thrown } from "../../test/helpers/thrown.js";
 
 /** A cursor wrapping arbitrary text, the way a client could forge one. */
 const forged = (text: string): string => Buffer.from(text, "utf8").toString("base64url");

@@ -1,17 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { DomainError, ErrorCode } from "../../shared/errors.js";
+import { ErrorCode } from "../../shared/errors.js";
 import { CART_LINES_MAX, LINE_QUANTITY_MAX, cartTotals, ensureRoomForNewLine, lineTotal, mergedLineQuantity, validateLineQuantity } from "./cart.rules.js";
-
-/** Runs `fn` and returns the DomainError it throws; fails the test if it throws nothing. */
-function thrown(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  return expect.unreachable("expected a DomainError, but nothing was thrown");
-}
+import { thrown } from "../../../test/helpers/thrown.js";
 
 describe(validateLineQuantity.name, () => {
   it.each([1, 2, LINE_QUANTITY_MAX - 1, LINE_QUANTITY_MAX])("accepts a quantity of %d", (quantity) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DomainError, ErrorCode } from "../../shared/errors.js";
+import { ErrorCode } from "../../shared/errors.js";
 import {
   NAME_MAX,
   OPTIONS_MAX,
@@ -14,17 +14,7 @@ import {
   type CreateProductInput,
   type CreateProductOptionInput,
 } from "./catalog.rules.js";
-
-/** Runs `fn` and returns the DomainError it throws; fails the test if it throws nothing. */
-function thrown(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  return expect.unreachable("expected a DomainError, but nothing was thrown");
-}
+import { thrown } from "../../../test/helpers/thrown.js";
 
 const product = (overrides: Partial<CreateProductInput> = {}): CreateProductInput => ({
   name: "Linen shirt",

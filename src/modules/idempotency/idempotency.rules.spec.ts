@@ -10,17 +10,7 @@ import {
   requestHash,
   validateIdempotencyKey,
 } from "./idempotency.rules.js";
-
-/** Runs `fn` and returns the DomainError it throws; fails the test if it throws nothing. */
-function thrown(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  return expect.unreachable("expected a DomainError, but nothing was thrown");
-}
+import { thrown } from "../../../test/helpers/thrown.js";
 
 const DAY_MS = 24 * 3600 * 1000;
 

@@ -1,17 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { DomainError, ErrorCode } from "../../shared/errors.js";
+import { ErrorCode } from "../../shared/errors.js";
 import { adminOnly, anonymous, requireMemberId, unauthenticated, type Viewer } from "./viewer.js";
-
-/** Runs `fn` and returns the DomainError it throws; fails the test if it throws nothing. */
-function thrown(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  return expect.unreachable("expected a DomainError, but nothing was thrown");
-}
+import { thrown } from "../../../test/helpers/thrown.js";
 
 type SignedOut = Exclude<Viewer, { kind: "member" }>;
 

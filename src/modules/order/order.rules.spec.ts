@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DomainError, ErrorCode } from "../../shared/errors.js";
+import { ErrorCode } from "../../shared/errors.js";
 import {
   ORDER_LINES_MAX,
   ORDER_LINE_QUANTITY_MAX,
@@ -15,17 +15,7 @@ import {
   type OrderLineState,
   type RequestedLine,
 } from "./order.rules.js";
-
-/** Runs `fn` and returns the DomainError it throws; fails the test if it throws nothing. */
-function thrown(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  return expect.unreachable("expected a DomainError, but nothing was thrown");
-}
+import { thrown } from "../../../test/helpers/thrown.js";
 
 const requested = (overrides: Partial<RequestedLine> = {}): RequestedLine => ({
   productId: 1,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DomainError, ErrorCode } from "../../shared/errors.js";
+import { ErrorCode } from "../../shared/errors.js";
 import {
   MAINTAINED_WINDOWS,
   MARKER_TTL_SECONDS,
@@ -22,17 +22,7 @@ import {
   windowsCounting,
   type Ranked,
 } from "./ranking.rules.js";
-
-/** Runs `fn` and returns the DomainError it throws; fails the test if it throws nothing. */
-function thrown(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  return expect.unreachable("expected a DomainError, but nothing was thrown");
-}
+import { thrown } from "../../../test/helpers/thrown.js";
 
 const SEOUL = "Asia/Seoul";
 const NEW_YORK = "America/New_York";

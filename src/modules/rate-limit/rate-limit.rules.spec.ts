@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { ErrorCode } from "../../shared/errors.js";
+import { DEFAULT_RATE_LIMITS, RateLimitKeys, rateLimited, retryAfterSeconds } from "./rate-limit.rules.js";
+
+describe(retryAfterSeconds.name, () => {
+  it.each([
+    [0, 1],
+    [1, 1],
+    [999, 1],
+    [1000, 1],
+    [1001, 2],
+    [90_000, 90],
+  ])("turns %d ms into %d s, never less than one", (milliseconds, seconds) => {
+    expect(retryAfterSeconds(milliseconds)).toBe(seconds);
+  });
+});
+
+describe(rateLimited.name, () => {
+  it("is RATE_LIMITED with the wait in seconds in its details and message", () => {
+    const error = rateLimited("too many requests", 2_500);
+    expect(error.code).toBe(ErrorCode.RATE_LIMITED);
+    expect(error.details).toEqual({ retryAfter: 3 });
+    expect(error.message).toBe("too many requests: try again in 3 s");
+  });
+});
+
+describe(RateLimitKeys.name, () => {
+  const keys = new RateLimitKeys("shop");
+
+  it("keeps one key per subject, under the prefix, with no shared hash tag", () => {
+    expect(keys.mutations(42)).toBe("shop:rl:mutations:42");
+    expect(keys.ipFailures("10.0.0.1")).toBe("shop:rl:ip:10.0.0.1");
+    for (const key of [keys.mutations(1), keys.loginFailures("a"), keys.ipFailures("::1")]) expect(key).not.toMatch(/[{}]/);
+  });
+
+  it("counts a loginId however it is cased, as the database compares them", () => {
+    expect(keys.loginFailures("Demo")).toBe(keys.loginFailures("demo"));
+  });
+});
+
+describe("DEFAULT_RATE_LIMITS", () => {
+  it("lets a shopper and a flash sale through: a burst of 200, 50 per second", () => {
+    expect(DEFAULT_RATE_LIMITS).toMatchObject({ mutationBurst: 200, mutationsPerSecond: 50, loginFailuresPerId: 10 });
+  });
+});
