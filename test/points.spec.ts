@@ -120,3 +120,19 @@ describe("chargePoint idempotency", () => {
     expect(errorCode(await charge(member, 100, key))).toBe("BAD_USER_INPUT");
   });
 });
+
+describe("idempotency keys are exact strings", () => {
+  it("treats keys differing only in case or accents as different keys", async () => {
+    const member = await signUpMember(app);
+    expect(expectData(await charge(member, 100, "Key-A")).chargePoint.balance).toBe(100);
+    expect(expectData(await charge(member, 200, "key-a")).chargePoint.balance).toBe(300);
+    expect(expectData(await charge(member, 400, "caf\u00e9")).chargePoint.balance).toBe(700);
+    expect(expectData(await charge(member, 800, "cafe\u0301")).chargePoint.balance).toBe(1500);
+  });
+
+  it("counts a key's length in characters: 255 emoji are a valid key", async () => {
+    const member = await signUpMember(app);
+    expect(expectData(await charge(member, 100, "😀".repeat(255))).chargePoint.balance).toBe(100);
+    expect(errorCode(await charge(member, 100, "😀".repeat(256)))).toBe("BAD_USER_INPUT");
+  });
+});

@@ -14,6 +14,7 @@ export const idempotencyKey = mysqlTable(
       .notNull()
       .references(() => member.id),
     scope: mysqlEnum("scope", ["PLACE_ORDER", "CHARGE_POINT"]).notNull(),
+    // utf8mb4_bin (migration 0001): keys compare byte for byte, not case- or accent-insensitively.
     key: varchar("idem_key", { length: 255 }).notNull(),
     requestHash: char("request_hash", { length: 64 }).notNull(),
     // What the first request produced (e.g. the order id), replayed to later requests with the key.

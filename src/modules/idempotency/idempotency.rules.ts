@@ -7,8 +7,10 @@ export const KEY_TTL_MS = 48 * 3600 * 1000;
 
 export type IdempotencyScope = "PLACE_ORDER" | "CHARGE_POINT";
 
+/** 1 to 255 characters (code points, as the column counts them, not UTF-16 units). */
 export function validateIdempotencyKey(key: string): string {
-  if (key.length < 1 || key.length > KEY_MAX_LENGTH) {
+  const length = [...key].length;
+  if (length < 1 || length > KEY_MAX_LENGTH) {
     throw badUserInput("idempotencyKey", `idempotencyKey must be 1 to ${KEY_MAX_LENGTH} characters`);
   }
   return key;
