@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import mysql from "mysql2/promise";
-import { freePort } from "./service-process.js";
+import { freePort, killNow } from "./service-process.js";
 
 /**
  * A MariaDB server of the test's own (the machine's mariadbd on a fresh data directory and a free
@@ -71,9 +71,6 @@ export class PrivateMariaDb {
   async kill(): Promise<void> {
     const child = this.child;
     this.child = null;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGKILL");
-    await exited;
+    await killNow(child);
   }
 }

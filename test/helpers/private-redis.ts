@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
-import { freePort } from "./service-process.js";
+import { freePort, killNow } from "./service-process.js";
 
 /**
  * A redis-server of the test's own, on a loopback port, so a test may flush or kill it without
@@ -52,9 +52,6 @@ export class PrivateRedis {
   async kill(): Promise<void> {
     const child = this.child;
     this.child = null;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGKILL");
-    await exited;
+    await killNow(child);
   }
 }

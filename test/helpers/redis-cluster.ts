@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
-import { freePort } from "./service-process.js";
+import { freePort, killNow } from "./service-process.js";
 
 /** Whether this machine can run redis-server at all (the cluster test is skipped, loudly, if not). */
 export const canRunRedisServer = (): boolean => spawnSync("redis-server", ["--version"]).status === 0;
@@ -43,16 +43,7 @@ export class LocalRedisCluster {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(
-      this.servers.map(
-        (server) =>
-          new Promise((resolve) => {
-            if (server.exitCode !== null) return resolve(null);
-            server.once("exit", resolve);
-            server.kill("SIGKILL");
-          }),
-      ),
-    );
+    await Promise.all(this.servers.map(killNow));
   }
 }
 

@@ -81,3 +81,11 @@ export async function startServiceProcess(env: Record<string, string>, timeoutMs
   child.kill("SIGKILL");
   throw new Error(`service did not become healthy:\n${output}`);
 }
+
+/** SIGKILL, as a crash or an OOM kill would, and wait until the process is gone. */
+export async function killNow(child: ChildProcess | null): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGKILL");
+  await exited;
+}
