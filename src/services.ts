@@ -1,5 +1,6 @@
 import type { RedisClient } from "./redis/connection.js";
 import type { Config } from "./config.js";
+import type { Pool } from "mysql2/promise";
 import type { Db } from "./db/client.js";
 import type { Logger } from "./logger.js";
 import { CartService } from "./modules/cart/cart.service.js";
@@ -18,6 +19,8 @@ import { systemClock, type Clock } from "./shared/clock.js";
 
 export interface ServiceDeps {
   db: Db;
+  /** The pool behind `db`, for the statements placeOrder sends in batches. */
+  pool: Pool;
   redis: RedisClient;
   config: Config;
   log: Logger;
@@ -28,7 +31,7 @@ export interface ServiceDeps {
 }
 
 /** Wires the use-case services once per process; resolvers receive them through the schema's container. */
-export function createServices({ db, redis, config, log, outbox = { notify: () => {} }, clock = systemClock }: ServiceDeps) {
+export function createServices({ db, pool, redis, config, log, outbox = { notify: () => {} }, clock = systemClock }: ServiceDeps) {
   const tokens = new AuthTokens(config.jwtSecret, config.jwtTtlSeconds);
   const idempotency = new IdempotencyService(clock);
   const points = new PointService(db, idempotency);
@@ -36,7 +39,7 @@ export function createServices({ db, redis, config, log, outbox = { notify: () =
   const carts = new CartService(db, catalog);
   const rateLimiter = new RateLimiter(redis, new RateLimitKeys(config.redisPrefix), config.rateLimits, clock, log);
   const members = new MemberService(db, tokens, points, carts, rateLimiter);
-  const orders = new OrderService(db, clock, catalog, points, carts, idempotency, outbox);
+  const orders = new OrderService(db, pool, clock, catalog, points, carts, idempotency, outbox);
   const rankingStore = new RankingStore(redis, new RankingKeys(config.redisPrefix), config.rankingTimezone);
   const ranking = new RankingService(db, rankingStore, clock, config.rankingTimezone, log);
   return { tokens, idempotency, points, carts, members, catalog, orders, ranking, rateLimiter };

@@ -6,6 +6,10 @@ export const MysqlErrno = {
   DUPLICATE_KEY: 1062,
   LOCK_WAIT_TIMEOUT: 1205,
   DEADLOCK: 1213,
+  /** MySQL 8: a CHECK constraint refused a row. */
+  CHECK_VIOLATED_MYSQL: 3819,
+  /** MariaDB: a CHECK constraint refused a row. */
+  CHECK_VIOLATED_MARIADB: 4025,
 } as const;
 
 export function mysqlErrnoOf(error: unknown): number | undefined {
@@ -19,6 +23,13 @@ export function mysqlErrnoOf(error: unknown): number | undefined {
 }
 
 export const isDuplicateKey = (error: unknown): boolean => mysqlErrnoOf(error) === MysqlErrno.DUPLICATE_KEY;
+
+/** True when the CHECK constraint named `constraint` refused the statement (both servers name it in the message). */
+export function isCheckViolation(error: unknown, constraint: string): boolean {
+  const errno = mysqlErrnoOf(error);
+  if (errno !== MysqlErrno.CHECK_VIOLATED_MARIADB && errno !== MysqlErrno.CHECK_VIOLATED_MYSQL) return false;
+  return error instanceof Error && error.message.includes(constraint);
+}
 
 // Driver codes and server errors meaning "the database is not there right now", not "the request
 // is wrong": the connection was refused, lost or reset, or the server is shutting down.

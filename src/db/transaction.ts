@@ -29,20 +29,25 @@ const isLockConflict = (errno: number | undefined): errno is number =>
  * must therefore have no effects outside the transaction. When every attempt lost, the caller gets
  * a clear, retryable error instead of a driver error.
  */
-export async function runInTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>, options: TransactionOptions): Promise<T> {
+export function runInTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>, options: TransactionOptions): Promise<T> {
+  return retryOnLockConflict(() => db.transaction(work, { isolationLevel: options.isolationLevel }), options);
+}
+
+/** Runs `attempt` (one whole transaction) again on a deadlock or lock-wait timeout, as described above. */
+export async function retryOnLockConflict<T>(attempt: () => Promise<T>, options: Pick<TransactionOptions, "retry" | "onRetry">): Promise<T> {
   const policy = options.retry ?? DEFAULT_RETRY_POLICY;
-  for (let attempt = 1; ; attempt += 1) {
+  for (let tries = 1; ; tries += 1) {
     try {
-      return await db.transaction(work, { isolationLevel: options.isolationLevel });
+      return await attempt();
     } catch (error) {
       const errno = mysqlErrnoOf(error);
-      if (!shouldRetry(policy, attempt, isLockConflict(errno))) {
+      if (!shouldRetry(policy, tries, isLockConflict(errno))) {
         if (isLockConflict(errno)) throw busy();
         throw error;
       }
       lockRetries.inc({ errno: String(errno) });
-      options.onRetry?.(attempt, errno!);
-      await sleep(retryDelayMs(policy, attempt, Math.random()));
+      options.onRetry?.(tries, errno!);
+      await sleep(retryDelayMs(policy, tries, Math.random()));
     }
   }
 }

@@ -9,7 +9,7 @@ export async function insertCart(tx: Executor, memberId: number): Promise<void> 
 }
 
 /** Locks the member's cart row: a member's cart changes one at a time, so lines never race. */
-export async function lockCart(tx: Tx, memberId: number): Promise<number> {
+export async function lockCart(tx: Executor, memberId: number): Promise<number> {
   const rows = await tx.select({ id: cart.id }).from(cart).where(eq(cart.memberId, memberId)).for("update");
   if (!rows[0]) throw new Error(`member ${memberId} has no cart`);
   return rows[0].id;
@@ -44,7 +44,7 @@ export async function setCartItemQuantity(tx: Tx, id: number, quantity: number):
   await tx.update(cartItem).set({ quantity }).where(eq(cartItem.id, id));
 }
 
-export async function deleteCartItems(tx: Tx, cartId: number, ids?: readonly number[]): Promise<void> {
+export async function deleteCartItems(tx: Executor, cartId: number, ids?: readonly number[]): Promise<void> {
   if (ids && ids.length === 0) return;
   await tx.delete(cartItem).where(and(eq(cartItem.cartId, cartId), ids ? inArray(cartItem.id, [...ids]) : undefined));
 }

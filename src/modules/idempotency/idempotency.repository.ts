@@ -1,5 +1,5 @@
 import { and, eq, lte } from "drizzle-orm";
-import type { Executor, Tx } from "../../db/client.js";
+import type { Executor } from "../../db/client.js";
 import { idempotencyKey } from "../../db/schema/index.js";
 import type { IdempotencyScope } from "./idempotency.rules.js";
 
@@ -11,7 +11,7 @@ export interface KeyRef {
 
 export type StoredKeyRow = typeof idempotencyKey.$inferSelect;
 
-export async function insertKey(tx: Tx, ref: KeyRef, requestHash: string, expiresAt: Date): Promise<number> {
+export async function insertKey(tx: Executor, ref: KeyRef, requestHash: string, expiresAt: Date): Promise<number> {
   const [row] = await tx.insert(idempotencyKey).values({ ...ref, requestHash, expiresAt }).$returningId();
   return row!.id;
 }
@@ -26,7 +26,7 @@ export async function findKey(executor: Executor, ref: KeyRef): Promise<StoredKe
 }
 
 /** Takes over an expired key; false when another request took it over first. */
-export async function renewExpiredKey(tx: Tx, id: number, requestHash: string, now: Date, expiresAt: Date): Promise<boolean> {
+export async function renewExpiredKey(tx: Executor, id: number, requestHash: string, now: Date, expiresAt: Date): Promise<boolean> {
   const [result] = await tx
     .update(idempotencyKey)
     .set({ requestHash, expiresAt, result: null, createdAt: now })
@@ -34,7 +34,7 @@ export async function renewExpiredKey(tx: Tx, id: number, requestHash: string, n
   return result.affectedRows === 1;
 }
 
-export async function saveKeyResult(tx: Tx, id: number, result: unknown): Promise<void> {
+export async function saveKeyResult(tx: Executor, id: number, result: unknown): Promise<void> {
   await tx.update(idempotencyKey).set({ result }).where(eq(idempotencyKey.id, id));
 }
 

@@ -1,4 +1,4 @@
-import type { Tx } from "../../db/client.js";
+import type { Executor } from "../../db/client.js";
 import { isDuplicateKey } from "../../db/errors.js";
 import type { Clock } from "../../shared/clock.js";
 import { findKey, insertKey, renewExpiredKey, saveKeyResult, type KeyRef } from "./idempotency.repository.js";
@@ -32,7 +32,7 @@ export interface IdempotentCall<TResult> {
 export class IdempotencyService {
   constructor(private readonly clock: Clock) {}
 
-  async once<TResult>(tx: Tx, call: IdempotentCall<TResult>): Promise<TResult> {
+  async once<TResult>(tx: Executor, call: IdempotentCall<TResult>): Promise<TResult> {
     if (call.key == null) return call.run();
     const ref: KeyRef = { memberId: call.memberId, scope: call.scope, key: validateIdempotencyKey(call.key) };
     const hash = requestHash(call.request);
@@ -54,7 +54,7 @@ export class IdempotencyService {
   }
 
   /** Inserts the key row; null when it already exists. */
-  private async claim(tx: Tx, ref: KeyRef, hash: string, now: Date): Promise<number | null> {
+  private async claim(tx: Executor, ref: KeyRef, hash: string, now: Date): Promise<number | null> {
     try {
       return await insertKey(tx, ref, hash, expiryFrom(now));
     } catch (error) {
@@ -63,7 +63,7 @@ export class IdempotencyService {
     }
   }
 
-  private async runAndStore<TResult>(tx: Tx, id: number, call: IdempotentCall<TResult>): Promise<TResult> {
+  private async runAndStore<TResult>(tx: Executor, id: number, call: IdempotentCall<TResult>): Promise<TResult> {
     const result = await call.run();
     await saveKeyResult(tx, id, result);
     return result;

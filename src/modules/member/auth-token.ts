@@ -9,6 +9,8 @@ export interface TokenClaims {
 export type TokenCheck = { ok: true; claims: TokenClaims } | { ok: false; reason: "expired" | "invalid" };
 
 const ISSUER = "ecommerce-order-service";
+/** Verified tokens remembered (about 0.5 KB each): one per active session of the last TTL. */
+const VERIFIED_TOKENS_KEPT = 10_000;
 
 /** HS256 JSON Web Tokens with an expiry; only HS256 is accepted on the way back in. */
 export class AuthTokens {
@@ -31,7 +33,19 @@ export class AuthTokens {
       .sign(this.key);
   }
 
+  /**
+   * Checks signature, algorithm, issuer and expiry. A token that passed is remembered until it
+   * expires: verifying the HMAC goes through WebCrypto's job queue and showed as ~6% of the API's CPU
+   * under order load, while a token's claims cannot change once signed. Only the expiry is checked
+   * again on a hit (below). The cache is bounded; the oldest entries go first.
+   */
   async verify(token: string): Promise<TokenCheck> {
+    const cached = this.verified.get(token);
+    if (cached) {
+      if (Date.now() < cached.expiresAtMs) return { ok: true, claims: cached.claims };
+      this.verified.delete(token);
+      return { ok: false, reason: "expired" };
+    }
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: ["HS256"], issuer: ISSUER });
       const memberId = Number(payload.sub);
@@ -39,9 +53,18 @@ export class AuthTokens {
       if (!Number.isSafeInteger(memberId) || memberId < 1 || (role !== "MEMBER" && role !== "ADMIN")) {
         return { ok: false, reason: "invalid" };
       }
-      return { ok: true, claims: { memberId, role } };
+      const claims: TokenClaims = { memberId, role };
+      this.remember(token, claims, payload.exp! * 1000);
+      return { ok: true, claims };
     } catch (error) {
       return { ok: false, reason: error instanceof errors.JWTExpired ? "expired" : "invalid" };
     }
+  }
+
+  private readonly verified = new Map<string, { claims: TokenClaims; expiresAtMs: number }>();
+
+  private remember(token: string, claims: TokenClaims, expiresAtMs: number): void {
+    if (this.verified.size >= VERIFIED_TOKENS_KEPT) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, { claims, expiresAtMs });
   }
 }

@@ -8,6 +8,8 @@ import {
   mergeLines,
   orderStatusOf,
   priceLines,
+  stockAfter,
+  unitsByOption,
   validateOrderSource,
   type OptionSnapshot,
   type OrderItemStatus,
@@ -340,5 +342,38 @@ describe(cancelLines.name, () => {
     expect(error.code).toBe(ErrorCode.NOT_CANCELLABLE);
     expect(error.message).toBe("every line of this order is already cancelled");
     expect(error.details).toEqual({});
+  });
+});
+
+describe("unitsByOption", () => {
+  it("sums the units of every option over several orders, in option id order", () => {
+    expect(
+      unitsByOption([
+        { productId: 1, optionId: 9, quantity: 2 },
+        { productId: 1, optionId: 3, quantity: 1 },
+        { productId: 1, optionId: 9, quantity: 1_000 },
+      ]),
+    ).toEqual([
+      { optionId: 3, quantity: 1 },
+      { optionId: 9, quantity: 1_002 },
+    ]);
+    expect(unitsByOption([])).toEqual([]);
+  });
+});
+
+describe("stockAfter", () => {
+  it("takes the lines' units off a copy of the stock", () => {
+    const stock = new Map([
+      [3, 5],
+      [9, 1],
+    ]);
+    expect(stockAfter(stock, [{ productId: 1, optionId: 3, quantity: 2 }, { productId: 2, optionId: 7, quantity: 1 }])).toEqual(
+      new Map([
+        [3, 3],
+        [9, 1],
+        [7, -1],
+      ]),
+    );
+    expect(stock.get(3)).toBe(5);
   });
 });

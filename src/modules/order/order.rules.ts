@@ -138,3 +138,20 @@ export function cancelLines(lines: readonly OrderLineState[], lineIds: readonly 
     refundedAmount: refundedBefore + refund,
   };
 }
+
+/**
+ * Units per option over the lines of several orders committed together, in option id order (the
+ * order the stock rows are locked in).
+ */
+export function unitsByOption(lines: readonly OrderLine[]): Array<{ optionId: number; quantity: number }> {
+  const units = new Map<number, number>();
+  for (const line of lines) units.set(line.optionId, (units.get(line.optionId) ?? 0) + line.quantity);
+  return [...units].sort(([a], [b]) => a - b).map(([optionId, quantity]) => ({ optionId, quantity }));
+}
+
+/** What is left of each option's stock once `lines` are taken (only the options they touch). */
+export function stockAfter(stock: ReadonlyMap<number, number>, lines: readonly OrderLine[]): Map<number, number> {
+  const left = new Map(stock);
+  for (const line of lines) left.set(line.optionId, (left.get(line.optionId) ?? 0) - line.quantity);
+  return left;
+}

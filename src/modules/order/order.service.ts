@@ -1,29 +1,33 @@
 import { randomUUID } from "node:crypto";
-import type { Db, Tx } from "../../db/client.js";
+import type { Pool } from "mysql2/promise";
+import { runBatchedTransaction, type BatchedTransaction } from "../../db/batched-transaction.js";
+import { GroupCommit, type Outcome } from "../../db/group-commit.js";
+import type { Db } from "../../db/client.js";
+import { isCheckViolation } from "../../db/errors.js";
 import { runInTransaction } from "../../db/transaction.js";
-import { ordersPlaced } from "../../observability/metrics.js";
+import { groupFallbacks, ordersPlaced } from "../../observability/metrics.js";
 import { appendOutboxEvents } from "../../outbox/outbox.repository.js";
 import { orderEvent, type OrderSnapshot } from "../../outbox/order-event.js";
 import type { Clock } from "../../shared/clock.js";
-import { badUserInput, notFound } from "../../shared/errors.js";
+import { DomainError, badUserInput, notFound } from "../../shared/errors.js";
 import { toPage, type Page, type PageRequest } from "../../shared/pagination.js";
 import type { CartService } from "../cart/cart.service.js";
 import { pickOption } from "../catalog/catalog.rules.js";
 import type { CatalogService } from "../catalog/catalog.service.js";
 import type { IdempotencyService } from "../idempotency/idempotency.service.js";
+import { balanceAfterUse } from "../point/point.rules.js";
 import type { PointService } from "../point/point.service.js";
+import { appendOutboxAtCommit, readForPlacement, STOCK_CHECK_CONSTRAINT, takeStockAtCommit, writeOrders } from "./order-placement.repository.js";
 import {
   countOrdersOfMember,
   findOrderIdOfItem,
   findOrderOfMember,
-  insertOrder,
-  insertOrderItems,
-  insertPayment,
   listItemsOfOrders,
   listOrdersOfMember,
   lockOrderOfMember,
   markItemsCancelled,
   recordRefund,
+  type OrderItemRow,
   type OrderRow,
 } from "./order.repository.js";
 import {
@@ -31,7 +35,11 @@ import {
   ensureStockCovers,
   mergeLines,
   priceLines,
+  stockAfter,
+  unitsByOption,
   validateOrderSource,
+  type OrderLine,
+  type PricedLine,
   type RequestedLine,
 } from "./order.rules.js";
 
@@ -41,15 +49,73 @@ export interface OutboxSignal {
 }
 
 export interface PlaceOrderInput {
-  items?: RequestedLine[] | null;
+  items?: readonly RequestedLine[] | null;
   fromCart?: boolean | null;
   idempotencyKey?: string | null;
 }
 
+/** An order as committed, with its lines, so the answer needs no read after the commit. */
+export interface PlacedOrder {
+  order: OrderRow;
+  items: OrderItemRow[];
+}
+
+interface PaidOrder extends PlacedOrder {
+  /** The merged lines whose stock the transaction takes at commit. */
+  lines: OrderLine[];
+}
+
+/** The stock UPDATE at commit found a line no longer covered (others bought it since it was read). */
+class StockTakenMeanwhile extends Error {
+  constructor(readonly lines: OrderLine[]) {
+    super("stock taken by concurrent orders");
+  }
+}
+
+/** One plain order waiting for the group commit. */
+interface OrderRequest {
+  memberId: number;
+  requested: readonly RequestedLine[];
+}
+
+/** Largest group of orders committed in one transaction. */
+const MAX_ORDER_GROUP = 64;
+
+const settle = <T>(promise: Promise<T>): Promise<Outcome<T>> =>
+  promise.then(
+    (value): Outcome<T> => ({ ok: true, value }),
+    (error: unknown): Outcome<T> => ({ ok: false, error }),
+  );
+
+/** The order and its lines as they were written, so the answer needs no read after the commit. */
+function paidOrder(snapshot: OrderSnapshot, priced: readonly PricedLine[], lines: OrderLine[], paidAt: Date): PaidOrder {
+  const order: OrderRow = { id: snapshot.id, memberId: snapshot.memberId, status: "PAID", totalAmount: snapshot.totalAmount, refundedAmount: 0, createdAt: paidAt, updatedAt: paidAt };
+  const items: OrderItemRow[] = priced.map((line, index) => ({
+    id: snapshot.items[index]!.id,
+    orderId: snapshot.id,
+    productId: line.productId,
+    optionId: line.optionId,
+    productName: line.productName,
+    optionName: line.optionName,
+    unitPrice: line.unitPrice,
+    quantity: line.quantity,
+    amount: line.amount,
+    status: "PAID",
+    createdAt: paidAt,
+    cancelledAt: null,
+    updatedAt: paidAt,
+  }));
+  return { order, items, lines };
+}
+
+/** Tries of an order whose stock vanished between the read and the take but is back when re-read. */
+const STOCK_RACE_ATTEMPTS = 3;
+
 /**
- * READ COMMITTED is enough for every statement here: each decision (stock covers the lines, the
- * balance covers the total, a line is still PAID) is made on rows read with FOR UPDATE, and a locking
- * read returns the latest committed version whatever the isolation level. What READ COMMITTED adds
+ * READ COMMITTED is enough for every statement here: each decision is made on the latest committed
+ * row under its lock, whatever the isolation level: the balance and a line still PAID on rows read
+ * with FOR UPDATE, the stock by an UPDATE (which locks and reads the latest version) refused by a
+ * CHECK constraint if it would go below zero. What READ COMMITTED adds
  * over REPEATABLE READ is what we want: no gap locks (fewer lock waits between unrelated orders) and
  * plain reads (names, prices) that see the latest committed catalog.
  */
@@ -59,6 +125,8 @@ const ORDER_TX = { isolationLevel: "read committed" } as const;
 export class OrderService {
   constructor(
     private readonly db: Db,
+    /** The same database as `db`: placeOrder sends its statements in batches on a connection of its own. */
+    private readonly pool: Pool,
     private readonly clock: Clock,
     private readonly catalog: CatalogService,
     private readonly points: PointService,
@@ -67,76 +135,163 @@ export class OrderService {
     private readonly outbox: OutboxSignal,
   ) {}
 
+  private readonly groups = new GroupCommit<OrderRequest, PlacedOrder>((requests) => this.placeGroup(requests), MAX_ORDER_GROUP);
+
   /**
-   * Places and pays an order in one transaction: stock rows locked in option id order, then the
-   * wallet; stock taken, points deducted (USE), order, lines, payment and ORDER_PAID event written.
-   * All or nothing. With an idempotency key, a repeat returns the first order.
+   * Places and pays an order in one transaction, all or nothing. With an idempotency key, a repeat
+   * returns the first order. Returns the order as committed, with its lines.
+   *
+   * The transaction is shaped for a flash sale, where every buyer wants the same stock row and the
+   * time each order holds that row is the sale's throughput. Locks are taken in one global order:
+   * idempotency key, cart, wallet, then stock rows (option id order). Three round trips:
+   *   1. open the transaction; read the options (names, prices, stock as committed, no lock) and lock
+   *      the wallet;
+   *   2. pay: wallet, order, lines, payment, ledger entry (rows nobody else waits for);
+   *   3. the outbox event, take the stock, COMMIT, in one batch: the hot stock row is locked only
+   *      while the server runs the last two statements.
+   * The visible stock is checked in step 1 so a sold-out product fails before anything is written;
+   * the stock UPDATE in step 3 is what decides, under the row lock (see takeStockAtCommit).
    */
-  async placeOrder(memberId: number, input: PlaceOrderInput): Promise<OrderRow> {
+  async placeOrder(memberId: number, input: PlaceOrderInput): Promise<PlacedOrder> {
     const source = validateOrderSource(input.items, input.fromCart);
-    let placed = false; // false when an idempotency key replays an earlier order
-    const { orderId } = await runInTransaction(
-      this.db,
-      (tx) =>
-        this.idempotency.once(tx, {
-          memberId,
-          scope: "PLACE_ORDER",
-          key: input.idempotencyKey,
-          request: { items: input.items ?? null, fromCart: input.fromCart ?? null },
-          run: async () => {
-            const paid = await this.payOrder(tx, memberId, source, input.items ?? []);
-            placed = true;
-            return paid;
-          },
-        }),
-      ORDER_TX,
-    );
-    if (placed) {
-      ordersPlaced.inc();
-      this.outbox.notify();
-    }
-    return (await findOrderOfMember(this.db, orderId, memberId))!;
+    // Plain orders of listed items go through the group commit; an idempotency key or the cart
+    // brings rows of their own into the transaction, so those orders keep a transaction each.
+    if (source === "items" && input.idempotencyKey == null) return this.groups.submit({ memberId, requested: input.items! });
+    return this.placeAlone(memberId, source, input);
   }
 
-  private async payOrder(tx: Tx, memberId: number, source: "items" | "cart", items: readonly RequestedLine[]): Promise<{ orderId: number }> {
-    const cart = source === "cart" ? await this.carts.lockLinesForOrder(tx, memberId) : null;
-    if (cart && cart.lines.length === 0) throw badUserInput("fromCart", "the cart is empty");
-    const requested = cart ? cart.lines : items;
+  /** A group of plain orders in one transaction; if the group as a whole fails, each order alone. */
+  private async placeGroup(requests: OrderRequest[]): Promise<Array<Outcome<PlacedOrder>>> {
+    if (requests.length === 1) return [await settle(this.placeAlone(requests[0]!.memberId, "items", { items: requests[0]!.requested }))];
+    let outcomes: Array<Outcome<PaidOrder>>;
+    try {
+      outcomes = await runBatchedTransaction(this.pool, "place_order", (tx) => this.payOrders(tx, requests), ORDER_TX);
+    } catch {
+      // Stock taken by another process between the read and the take, or lock retries used up:
+      // every order is placed on its own, where each gets its own answer.
+      groupFallbacks.inc();
+      return Promise.all(requests.map((request) => settle(this.placeAlone(request.memberId, "items", { items: request.requested }))));
+    }
+    return outcomes.map((outcome) => (outcome.ok ? { ok: true, value: this.committed(outcome.value) } : outcome));
+  }
 
-    // Settle each line's option from the catalog as committed now (a plain read: no lock needed,
-    // options never move between products and the stock itself is locked below).
-    const productIds = [...new Set(requested.map((line) => line.productId))];
-    const options = await this.catalog.optionsOfProducts(tx, productIds);
-    const lines = mergeLines(
-      requested.map((line) => ({
-        productId: line.productId,
-        optionId: pickOption(line.productId, options.filter((option) => option.productId === line.productId), line.optionId).id,
-        quantity: line.quantity,
-      })),
-    );
+  private committed(paid: PaidOrder): PlacedOrder {
+    ordersPlaced.inc();
+    this.outbox.notify();
+    return { order: paid.order, items: paid.items };
+  }
 
-    const stock = await this.catalog.lockStock(tx, lines.map((line) => line.optionId));
-    ensureStockCovers(lines, stock);
-    const { lines: priced, totalAmount } = priceLines(lines, new Map(options.map((option) => [option.id, option])));
-    const balanceAfter = await this.points.lockForPayment(tx, memberId, totalAmount);
+  private async placeAlone(memberId: number, source: "items" | "cart", input: PlaceOrderInput): Promise<PlacedOrder> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.placeOrderOnce(memberId, source, input);
+      } catch (error) {
+        if (!(error instanceof StockTakenMeanwhile)) throw error;
+        // Stock covered the order when it was read and was gone when it was taken: say which line is
+        // short now. If none is short any more (restocked in between), the order is tried again.
+        const stock = await this.catalog.optionsByIds(this.db, error.lines.map((line) => line.optionId));
+        ensureStockCovers(error.lines, new Map(stock.map((option) => [option.id, option.stock])));
+        if (attempt >= STOCK_RACE_ATTEMPTS) ensureStockCovers(error.lines, new Map());
+      }
+    }
+  }
+
+  private async placeOrderOnce(memberId: number, source: "items" | "cart", input: PlaceOrderInput): Promise<PlacedOrder> {
+    // What this call paid; stays null when an idempotency key replays an earlier order.
+    const attempt: { paid: PaidOrder | null } = { paid: null };
+    let orderId: number;
+    try {
+      ({ orderId } = await runBatchedTransaction(
+        this.pool,
+        "place_order",
+        async (tx) => {
+          attempt.paid = null; // a retried attempt starts over
+          const pay = async (): Promise<{ orderId: number }> => {
+            const cart = source === "cart" ? await this.carts.lockLinesForOrder(await tx.drizzle(), memberId) : null;
+            if (cart && cart.lines.length === 0) throw badUserInput("fromCart", "the cart is empty");
+            const [outcome] = await this.payOrders(tx, [{ memberId, requested: cart ? cart.lines : (input.items ?? []) }]);
+            if (!outcome!.ok) throw outcome!.error;
+            if (cart) await this.carts.removeOrderedLines(await tx.drizzle(), cart.cartId, cart.lines.map((line) => line.id));
+            attempt.paid = outcome!.value;
+            return { orderId: outcome!.value.order.id };
+          };
+          if (input.idempotencyKey == null) return pay();
+          return this.idempotency.once(await tx.drizzle(), {
+            memberId,
+            scope: "PLACE_ORDER",
+            key: input.idempotencyKey,
+            request: { items: input.items ?? null, fromCart: input.fromCart ?? null },
+            run: pay,
+          });
+        },
+        ORDER_TX,
+      ));
+    } catch (error) {
+      if (attempt.paid && isCheckViolation(error, STOCK_CHECK_CONSTRAINT)) throw new StockTakenMeanwhile(attempt.paid.lines);
+      throw error;
+    }
+    if (attempt.paid) return this.committed(attempt.paid);
+    const order = (await findOrderOfMember(this.db, orderId, memberId))!;
+    return { order, items: await listItemsOfOrders(this.db, [orderId]) };
+  }
+
+  /**
+   * Pays one or more orders inside `tx`: one read, one batch of writes, and the stock taken at
+   * commit (see placeOrder). Each order is decided on its own, in the order given, against the stock
+   * and balances left by the ones before it; an order refused (a DomainError) is left out and gets
+   * its error, the others go on. Any other error fails the transaction.
+   */
+  private async payOrders(tx: BatchedTransaction, requests: readonly OrderRequest[]): Promise<Array<Outcome<PaidOrder>>> {
+    const productIds = [...new Set(requests.flatMap((request) => request.requested.map((line) => line.productId)))];
+    const memberIds = [...new Set(requests.map((request) => request.memberId))];
+    const { options, balances } = await readForPlacement(tx, memberIds, productIds);
+    const optionsById = new Map(options.map((option) => [option.id, option]));
+    let stock = new Map(options.map((option) => [option.id, option.stock]));
+
+    const outcomes: Array<Outcome<PaidOrder> | null> = [];
+    const accepted: Array<{ index: number; memberId: number; lines: OrderLine[]; priced: PricedLine[]; totalAmount: number; balanceAfter: number }> = [];
+    for (const [index, { memberId, requested }] of requests.entries()) {
+      try {
+        const lines = mergeLines(
+          requested.map((line) => ({
+            productId: line.productId,
+            optionId: pickOption(line.productId, options.filter((option) => option.productId === line.productId), line.optionId).id,
+            quantity: line.quantity,
+          })),
+        );
+        ensureStockCovers(lines, stock);
+        const { lines: priced, totalAmount } = priceLines(lines, optionsById);
+        const balance = balances.get(memberId);
+        if (balance === undefined) throw new Error(`member ${memberId} has no wallet`);
+        const balanceAfter = balanceAfterUse(balance, totalAmount);
+        balances.set(memberId, balanceAfter);
+        stock = stockAfter(stock, lines);
+        accepted.push({ index, memberId, lines, priced, totalAmount, balanceAfter });
+        outcomes.push(null);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        outcomes.push({ ok: false, error });
+      }
+    }
+    if (accepted.length === 0) return outcomes as Array<Outcome<PaidOrder>>;
 
     const paidAt = this.clock.now();
-    await this.catalog.takeStock(tx, lines);
-    const orderId = await insertOrder(tx, { memberId, totalAmount, createdAt: paidAt });
-    const itemIds = await insertOrderItems(tx, orderId, paidAt, priced);
-    await insertPayment(tx, { orderId, memberId, amount: totalAmount });
-    await this.points.recordPayment(tx, { memberId, amount: totalAmount, balanceAfter, orderId });
-    if (cart) await this.carts.removeOrderedLines(tx, cart.cartId, cart.lines.map((line) => line.id));
-
-    const snapshot: OrderSnapshot = {
-      id: orderId,
-      memberId,
-      totalAmount,
-      createdAt: paidAt,
-      items: priced.map((line, index) => ({ ...line, id: itemIds[index]!, status: "PAID" })),
-    };
-    await appendOutboxEvents(tx, [orderEvent("ORDER_PAID", randomUUID(), paidAt, snapshot)]);
-    return { orderId };
+    const ids = await writeOrders(tx, accepted.map((order) => ({ ...order, paidAt, lines: order.priced })));
+    const events = accepted.map((order, position) => {
+      const { orderId, itemIds } = ids[position]!;
+      const snapshot: OrderSnapshot = {
+        id: orderId,
+        memberId: order.memberId,
+        totalAmount: order.totalAmount,
+        createdAt: paidAt,
+        items: order.priced.map((line, lineIndex) => ({ ...line, id: itemIds[lineIndex]!, status: "PAID" })),
+      };
+      outcomes[order.index] = { ok: true, value: paidOrder(snapshot, order.priced, order.lines, paidAt) };
+      return orderEvent("ORDER_PAID", randomUUID(), paidAt, snapshot);
+    });
+    appendOutboxAtCommit(tx, events);
+    takeStockAtCommit(tx, unitsByOption(accepted.flatMap((order) => order.lines)));
+    return outcomes as Array<Outcome<PaidOrder>>;
   }
 
   /** Cancels one PAID line of the caller's order: stock back, amount refunded, order status follows. */
@@ -163,12 +318,13 @@ export class OrderService {
         const result = cancelLines(items, lineIds, order.refundedAmount);
 
         const at = this.clock.now();
-        await this.catalog.returnStock(tx, result.cancelled);
+        // Wallet before stock rows: the lock order placeOrder uses, so the two cannot deadlock.
         await this.points.refund(
           tx,
           memberId,
           result.cancelled.map((line) => ({ orderId, orderItemId: line.id, amount: line.amount })),
         );
+        await this.catalog.returnStock(tx, result.cancelled);
         await markItemsCancelled(tx, result.cancelled.map((line) => line.id), at);
         await recordRefund(tx, orderId, result.status, result.refundedAmount);
 

@@ -1,0 +1,45 @@
+/**
+ * Group commit for requests that would each run a short transaction on the same hot rows: while one
+ * group is being committed, new requests wait in a queue; when it is done, everything that queued up
+ * goes as the next group, in one transaction. Nothing waits when the queue is idle (a lone request
+ * runs at once, as a group of one), and under load the group size grows by itself with the
+ * backlog, so each commit, each round trip and each hold of a hot row lock is shared by many
+ * requests. Each request still gets its own answer: `runGroup` settles one outcome per request.
+ */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+export class GroupCommit<TRequest, TResult> {
+  private readonly waiting: Array<{ request: TRequest; settle: (outcome: Outcome<TResult>) => void }> = [];
+  private busy = false;
+
+  constructor(
+    /** Runs one group; returns one outcome per request, in the order given. */
+    private readonly runGroup: (requests: TRequest[]) => Promise<Array<Outcome<TResult>>>,
+    private readonly maxGroupSize: number,
+  ) {}
+
+  submit(request: TRequest): Promise<TResult> {
+    return new Promise<Outcome<TResult>>((settle) => {
+      this.waiting.push({ request, settle });
+      this.next();
+    }).then((outcome) => {
+      if (outcome.ok) return outcome.value;
+      throw outcome.error;
+    });
+  }
+
+  private next(): void {
+    if (this.busy || this.waiting.length === 0) return;
+    this.busy = true;
+    const group = this.waiting.splice(0, this.maxGroupSize);
+    this.runGroup(group.map((entry) => entry.request))
+      .then(
+        (outcomes) => group.forEach((entry, index) => entry.settle(outcomes[index] ?? { ok: false, error: new Error("no outcome for a grouped request") })),
+        (error: unknown) => group.forEach((entry) => entry.settle({ ok: false, error })),
+      )
+      .finally(() => {
+        this.busy = false;
+        this.next();
+      });
+  }
+}
