@@ -84,4 +84,21 @@ describe("products", () => {
     // One for the page, one for all options with their stock.
     expect(counts).toEqual({ 1: 2, 5: 2, 20: 2 });
   });
+
+  it("reads options with the page only when the query shows them, through fragments and edges too", async () => {
+    const statementsFor = async (query: string): Promise<number> => {
+      const before = app.database.statements.count;
+      expectData(await app.gql(query));
+      return app.database.statements.count - before;
+    };
+    expect(await statementsFor(`{ products(first: 10) { nodes { id name price } pageInfo { hasNextPage } } }`)).toBe(1);
+    expect(await statementsFor(`{ products(first: 10) { edges { node { ...Stocked } } } } fragment Stocked on Product { stock }`)).toBe(2);
+    expect(await statementsFor(`{ products(first: 10) { nodes { ... on Product { options { id } } } } }`)).toBe(2);
+    const { products } = expectData(
+      await app.gql<{ products: { edges: Array<{ node: { stock: number; options: Array<{ stock: number }> } }> } }>(
+        `{ products(first: 10) { edges { node { ...Stocked } } } } fragment Stocked on Product { stock options { stock } }`,
+      ),
+    );
+    for (const { node } of products.edges) expect(node.stock).toBe(node.options.reduce((sum, option) => sum + option.stock, 0));
+  });
 });

@@ -1,7 +1,8 @@
 import { ArgsType, Field, Int, ObjectType } from "type-graphql";
 import { DEFAULT_PAGE_SIZE, encodeCursor, type Page } from "../shared/pagination.js";
 
-@ObjectType("PageInfo")
+// Plain properties: graphql-js's default resolver, no type-graphql wrapper per field (see catalog.types.ts).
+@ObjectType("PageInfo", { simpleResolvers: true })
 export class PageInfoType {
   @Field()
   hasNextPage: boolean;
@@ -23,8 +24,12 @@ export interface ConnectionParts<T> {
 }
 
 export function toConnection<T extends { id: number }>(page: Page<T>): ConnectionParts<T> {
+  let edges: Array<Edge<T>> | undefined;
   return {
-    edges: page.items.map((node) => ({ cursor: encodeCursor(node.id), node })),
+    // A cursor per node is encoded only when the query asks for edges; a page of `nodes` needs none.
+    get edges() {
+      return (edges ??= page.items.map((node) => ({ cursor: encodeCursor(node.id), node })));
+    },
     nodes: page.items,
     pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
   };

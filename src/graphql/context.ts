@@ -21,3 +21,44 @@ export interface GraphQLContext {
   viewer: Viewer;
   loaders: Loaders;
 }
+
+/** What the HTTP layer knows of a request when it builds the context. */
+export interface RequestFacts {
+  readonly requestId: string;
+  readonly log: Logger;
+  readonly clientIp: string;
+}
+
+/**
+ * The context of one HTTP request. The logger, the client address and the DataLoaders are made
+ * when a resolver first asks: most requests (a products page) use none of them.
+ *
+ * A class, with getters on its prototype, because Apollo copies the context object for each
+ * operation (Object.assign onto an object of the same prototype): a getter of the object itself
+ * would be called by that copy, one on the prototype survives it.
+ */
+export class RequestContext implements GraphQLContext {
+  private madeLoaders: Loaders | undefined = undefined;
+
+  constructor(
+    private readonly request: RequestFacts,
+    readonly viewer: Viewer,
+    private readonly db: Db,
+  ) {}
+
+  get requestId(): string {
+    return this.request.requestId;
+  }
+
+  get log(): Logger {
+    return this.request.log;
+  }
+
+  get clientIp(): string {
+    return this.request.clientIp;
+  }
+
+  get loaders(): Loaders {
+    return (this.madeLoaders ??= createLoaders(this.db));
+  }
+}

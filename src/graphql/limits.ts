@@ -4,14 +4,17 @@ import {
   getNamedType,
   isObjectType,
   type ASTVisitor,
+  type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLField,
   type GraphQLObjectType,
+  type GraphQLSchema,
   type SelectionSetNode,
   type ValidationContext,
   type ValueNode,
   validate,
+  visit,
 } from "graphql";
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { GraphQLContext } from "./context.js";
@@ -162,16 +165,70 @@ export function costLimitRule(variables: Record<string, unknown>) {
 }
 
 /**
+ * What the cost walk reads from the variables, reduced to what changes its result: the page size
+ * each `first` / `limit` variable stands for (a number, after pageMultiplier) or "-" (not a number,
+ * so `first` falls back to `limit` or the default). A handful of values per variable, so the
+ * verdicts below stay few even when every request sends another number.
+ */
+function costKey(pageVariables: readonly string[], variables: Record<string, unknown>): string {
+  return pageVariables
+    .map((name) => {
+      const given = variables[name];
+      return typeof given === "number" ? pageMultiplier(given) : "-";
+    })
+    .join(",");
+}
+
+/** Names of the variables passed as `first` or `limit` anywhere in the document. */
+function pageVariablesOf(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  visit(document, {
+    Argument(node) {
+      if ((node.name.value === "first" || node.name.value === "limit") && node.value.kind === Kind.VARIABLE) names.add(node.value.name.value);
+    },
+  });
+  return [...names];
+}
+
+interface CostVerdicts {
+  pageVariables: string[];
+  /** costKey → the refusal's message, or null when the operation is within the limit. */
+  byKey: Map<string, string | null>;
+}
+
+/** Bounds the verdicts kept per document when many page-size combinations are seen. */
+const MAX_VERDICTS_PER_DOCUMENT = 64;
+
+/**
  * Applies the cost limit once the operation is known, with the request's variables (validation
  * rules proper run without them, and `first: $first` is the common case).
+ *
+ * A full validate() walk (TypeInfo over the whole document) on every request showed in the
+ * products-page profile. Apollo's document cache hands back the same DocumentNode for a repeated
+ * query, and the cost depends on nothing but the document and costKey, so the verdict is kept per
+ * document (weakly: it leaves with the document when Apollo's cache evicts it).
  */
 export function costLimitPlugin(): ApolloServerPlugin<GraphQLContext> {
+  const verdicts = new WeakMap<DocumentNode, CostVerdicts>();
+  const refusal = (schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>): string | null =>
+    validate(schema, document, [costLimitRule(variables)])[0]?.message ?? null;
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, schema }) {
-          const [error] = validate(schema, document, [costLimitRule(request.variables ?? {})]);
-          if (error) throw new GraphQLError(error.message, { extensions: { code: "GRAPHQL_VALIDATION_FAILED", http: { status: 400 } } });
+          const variables = request.variables ?? {};
+          let known = verdicts.get(document);
+          if (!known) {
+            known = { pageVariables: pageVariablesOf(document), byKey: new Map() };
+            verdicts.set(document, known);
+          }
+          const key = costKey(known.pageVariables, variables);
+          let message = known.byKey.get(key);
+          if (message === undefined) {
+            message = refusal(schema, document, variables);
+            if (known.byKey.size < MAX_VERDICTS_PER_DOCUMENT) known.byKey.set(key, message);
+          }
+          if (message !== null) throw new GraphQLError(message, { extensions: { code: "GRAPHQL_VALIDATION_FAILED", http: { status: 400 } } });
         },
       };
     },

@@ -1,7 +1,12 @@
 import "reflect-metadata";
 import type { GraphQLSchema } from "graphql";
 import { buildSchema, type ContainerType } from "type-graphql";
-import { CatalogResolver, ProductConnectionResolver, ProductFieldsResolver } from "../modules/catalog/catalog.resolver.js";
+import {
+  CatalogResolver,
+  ProductConnectionResolver,
+  ProductFieldsResolver,
+  answerListedProductOptions,
+} from "../modules/catalog/catalog.resolver.js";
 import { CartItemResolver, CartResolver } from "../modules/cart/cart.resolver.js";
 import { OrderConnectionResolver, OrderItemResolver, OrderResolver } from "../modules/order/order.resolver.js";
 import { RankingResolver } from "../modules/ranking/ranking.resolver.js";
@@ -47,7 +52,7 @@ function resolverInstances(services: Services): Map<Function, object> {
  * Builds the executable schema. Without services it can still be printed (schema.graphql), but not run.
  * Input is validated by the domain rules, not class-validator, so every rule lives in one covered place.
  */
-export function buildGraphQLSchema(services?: Services): Promise<GraphQLSchema> {
+export async function buildGraphQLSchema(services?: Services): Promise<GraphQLSchema> {
   const instances = services ? resolverInstances(services) : new Map<Function, object>();
   const container: ContainerType = {
     get(someClass: Function) {
@@ -56,10 +61,12 @@ export function buildGraphQLSchema(services?: Services): Promise<GraphQLSchema> 
       return instance;
     },
   };
-  return buildSchema({
+  const schema = await buildSchema({
     resolvers: resolverClasses,
     container,
     validate: false,
     scalarsMap: [{ type: Date, scalar: DateTime }],
   });
+  answerListedProductOptions(schema);
+  return schema;
 }

@@ -2,14 +2,14 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import type { Queue } from "bullmq";
 import express from "express";
 import type { RedisClient } from "../redis/connection.js";
 import type { Config } from "../config.js";
 import type { Database } from "../db/client.js";
-import { createLoaders, type GraphQLContext } from "../graphql/context.js";
+import { RequestContext, type GraphQLContext, type RequestFacts } from "../graphql/context.js";
 import { formatError, internalErrorLogging } from "../graphql/format-error.js";
 import { LIMITS, costLimitPlugin, shapeLimitsRule } from "../graphql/limits.js";
 import { metricsPlugin } from "../graphql/metrics-plugin.js";
@@ -21,9 +21,10 @@ import { createPlayground } from "../graphql/playground.js";
 import { buildGraphQLSchema } from "../graphql/schema.js";
 import type { Logger } from "../logger.js";
 import type { Services } from "../services.js";
+import { GRAPHQL_BODY_LIMIT, createGraphqlPostHandler, isPlainGraphqlPost } from "./graphql-post.js";
 import { healthRoutes } from "./health.js";
 import { QUEUE_DASHBOARD_PATH, adminBasicAuth, dashboardCsp, queueDashboard } from "./queue-dashboard.js";
-import { viewerFrom } from "./request-context.js";
+import { clientIpOf, viewerFrom } from "./request-context.js";
 import { requestErrorHandler } from "./request-errors.js";
 import { requestLogging } from "./request-logging.js";
 
@@ -50,7 +51,12 @@ export async function createApiServer({ config, log, database, redis, services, 
   app.set("trust proxy", config.trustProxy);
   app.use(requestLogging(log));
   registerBacklogGauges(database.db, queues);
-  const httpServer = http.createServer(app);
+  // Plain GraphQL POSTs skip Express once Apollo has started (graphql-post.ts); all else is Express's.
+  let graphqlPost: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | null = null;
+  const httpServer = http.createServer((req, res) => {
+    if (graphqlPost && isPlainGraphqlPost(req)) graphqlPost(req, res);
+    else app(req, res);
+  });
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema: await buildGraphQLSchema(services),
@@ -66,6 +72,9 @@ export async function createApiServer({ config, log, database, redis, services, 
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       ApolloServerPluginLandingPageDisabled(),
+      // No type or field carries a cache hint, so Apollo's default cache-control plugin never sets a
+      // header; it would still hook every field resolver (willResolveField) of every request.
+      ApolloServerPluginCacheControlDisabled(),
       internalErrorLogging(),
       metricsPlugin(),
       costLimitPlugin(),
@@ -84,21 +93,33 @@ export async function createApiServer({ config, log, database, redis, services, 
     const playground = createPlayground("/graphql");
     app.get("/graphql", (req, res, next) => (playground.wants(req) ? playground.send(req, res) : next()));
   }
+  const createContext = async (request: RequestFacts, req: http.IncomingMessage): Promise<GraphQLContext> =>
+    new RequestContext(request, await viewerFrom(req.headers, services.tokens), database.db);
   app.use(
     "/graphql",
-    express.json({ limit: "1mb" }),
+    express.json({ limit: GRAPHQL_BODY_LIMIT }),
     expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        return {
-          requestId: res.locals.requestId,
-          log: res.locals.log,
-          clientIp: req.ip ?? req.socket.remoteAddress ?? "unknown",
-          viewer: await viewerFrom(req.headers, services.tokens),
-          loaders: createLoaders(database.db),
-        };
-      },
+      context: ({ req, res }) =>
+        createContext(
+          {
+            requestId: res.locals.requestId,
+            get log() {
+              return res.locals.log;
+            },
+            get clientIp() {
+              return req.ip ?? req.socket.remoteAddress ?? "unknown";
+            },
+          },
+          req,
+        ),
     }),
   );
+  graphqlPost = createGraphqlPostHandler({
+    apollo,
+    log,
+    createContext,
+    clientIpOf: (req) => clientIpOf(app, req),
+  });
 
   app.use(requestErrorHandler);
 

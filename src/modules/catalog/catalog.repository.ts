@@ -1,5 +1,6 @@
-import { and, asc, count, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, isNull, lt, sql, type SQL } from "drizzle-orm";
 import type { Executor, Tx } from "../../db/client.js";
+import { preparedPer, withoutTypeCast } from "../../db/prepared-reads.js";
 import { product, productOption, stock } from "../../db/schema/index.js";
 import type { PageRequest } from "../../shared/pagination.js";
 import { optionPrice } from "./catalog.rules.js";
@@ -25,14 +26,17 @@ export interface OptionView {
 
 const productColumns = { id: product.id, name: product.name, price: product.price, deletedAt: product.deletedAt };
 
+const productPage = (executor: Executor, where: SQL | undefined) =>
+  executor.select(productColumns).from(product).where(where).orderBy(desc(product.id)).limit(sql.placeholder("limit")).prepare();
+
+const firstPage = preparedPer((executor) => productPage(executor, isNull(product.deletedAt)));
+const pageBefore = preparedPer((executor) => productPage(executor, and(isNull(product.deletedAt), lt(product.id, sql.placeholder("beforeId")))));
+
 /** Newest first, one row more than asked so the caller knows whether another page follows. */
 export function listProducts(executor: Executor, page: PageRequest): Promise<ProductRow[]> {
-  return executor
-    .select(productColumns)
-    .from(product)
-    .where(and(isNull(product.deletedAt), page.beforeId === null ? undefined : lt(product.id, page.beforeId)))
-    .orderBy(desc(product.id))
-    .limit(page.first + 1);
+  return page.beforeId === null
+    ? firstPage(executor).execute({ limit: page.first + 1 })
+    : pageBefore(executor).execute({ limit: page.first + 1, beforeId: page.beforeId });
 }
 
 export async function countProducts(executor: Executor): Promise<number> {
@@ -48,31 +52,60 @@ export function findProductsByIds(executor: Executor, ids: readonly number[]): P
 /**
  * Options with their current stock and price in one statement. A plain SELECT is a consistent
  * non-locking read under InnoDB MVCC, so it never waits for orders holding stock row locks.
+ *
+ * `in (?)` takes the whole list: mysql2 expands an array value to `1, 2, 3`, so one prepared text
+ * serves lists of any length (drizzle's inArray would bake the length into the text).
  */
-async function selectOptionViews(executor: Executor, where: ReturnType<typeof inArray>): Promise<OptionView[]> {
-  const rows = await executor
-    .select({
-      id: productOption.id,
-      productId: productOption.productId,
-      productName: product.name,
-      name: productOption.name,
-      additionalPrice: productOption.additionalPrice,
-      productPrice: product.price,
-      stock: stock.quantity,
-    })
-    .from(productOption)
-    .innerJoin(product, eq(product.id, productOption.productId))
-    .innerJoin(stock, eq(stock.optionId, productOption.id))
-    .where(where)
-    .orderBy(asc(productOption.productId), asc(productOption.id));
-  return rows.map(({ productPrice, ...row }) => ({ ...row, price: optionPrice(productPrice, row.additionalPrice) }));
+const optionViewColumns = {
+  id: productOption.id,
+  productId: productOption.productId,
+  productName: product.name,
+  name: productOption.name,
+  additionalPrice: productOption.additionalPrice,
+  productPrice: product.price,
+  stock: stock.quantity,
+};
+
+const optionViews = (executor: Executor, where: SQL) =>
+  withoutTypeCast(
+    optionViewColumns,
+    executor
+      .select(optionViewColumns)
+      .from(productOption)
+      .innerJoin(product, eq(product.id, productOption.productId))
+      .innerJoin(stock, eq(stock.optionId, productOption.id))
+      .where(where)
+      .orderBy(asc(productOption.productId), asc(productOption.id))
+      .prepare(),
+  );
+
+const optionViewsByProductIds = preparedPer((executor) => optionViews(executor, sql`${productOption.productId} in (${sql.placeholder("ids")})`));
+const optionViewsByIds = preparedPer((executor) => optionViews(executor, sql`${productOption.id} in (${sql.placeholder("ids")})`));
+
+type OptionViewRow = Omit<OptionView, "price"> & { productPrice: number };
+
+function toOptionViews(rows: OptionViewRow[]): OptionView[] {
+  // Spelled out rather than `{ productPrice, ...row }`: rest and spread per row showed in the products-page profile.
+  return rows.map((row) => ({
+    id: row.id,
+    productId: row.productId,
+    productName: row.productName,
+    name: row.name,
+    additionalPrice: row.additionalPrice,
+    price: optionPrice(row.productPrice, row.additionalPrice),
+    stock: row.stock,
+  }));
 }
 
-export const findOptionViewsByProductIds = (executor: Executor, productIds: readonly number[]) =>
-  selectOptionViews(executor, inArray(productOption.productId, [...productIds]));
+export async function findOptionViewsByProductIds(executor: Executor, productIds: readonly number[]): Promise<OptionView[]> {
+  if (productIds.length === 0) return []; // `in ()` is not SQL, and there is nothing to find
+  return toOptionViews(await optionViewsByProductIds(executor).execute({ ids: [...productIds] }));
+}
 
-export const findOptionViewsByIds = (executor: Executor, optionIds: readonly number[]) =>
-  selectOptionViews(executor, inArray(productOption.id, [...optionIds]));
+export async function findOptionViewsByIds(executor: Executor, optionIds: readonly number[]): Promise<OptionView[]> {
+  if (optionIds.length === 0) return [];
+  return toOptionViews(await optionViewsByIds(executor).execute({ ids: [...optionIds] }));
+}
 
 export async function insertProduct(tx: Tx, values: { name: string; price: number }): Promise<number> {
   const [row] = await tx.insert(product).values(values).$returningId();

@@ -18,13 +18,29 @@ import {
 } from "./catalog.repository.js";
 import { restockedQuantity, validateCreateProduct, type CreateProductInput } from "./catalog.rules.js";
 
+/** A product as a page lists it: its options are there when the page was asked for them. */
+export interface ListedProduct extends ProductRow {
+  options?: OptionView[];
+}
+
 /** The catalog: products, their options, and stock as it is in the database right now. */
 export class CatalogService {
   constructor(private readonly db: Db) {}
 
-  /** A page of listed products, newest first. */
-  async listProducts(request: PageRequest): Promise<Page<ProductRow>> {
-    return toPage(await listProducts(this.db, request), request);
+  /**
+   * A page of listed products, newest first; `withOptions` brings each product's options along (one
+   * statement more, whatever the page size), for a caller that will show them.
+   */
+  async listProducts(request: PageRequest, { withOptions = false } = {}): Promise<Page<ListedProduct>> {
+    const page = toPage(await listProducts(this.db, request), request);
+    if (!withOptions || page.items.length === 0) return page;
+    const byProduct = new Map<number, OptionView[]>(page.items.map((item) => [item.id, []]));
+    for (const option of await findOptionViewsByProductIds(this.db, page.items.map((item) => item.id))) {
+      byProduct.get(option.productId)?.push(option);
+    }
+    // Spelled out: spreading the rows drizzle builds showed in the products-page profile.
+    const items = page.items.map(({ id, name, price, deletedAt }) => ({ id, name, price, deletedAt, options: byProduct.get(id) ?? [] }));
+    return { items, hasNextPage: page.hasNextPage, endCursor: page.endCursor };
   }
 
   /** The product's options with stock and price as committed now (on `executor`, e.g. a transaction). */

@@ -2,7 +2,11 @@ import { Field, ID, InputType, Int, ObjectType } from "type-graphql";
 import { PageInfoType, type Edge } from "../../graphql/connection.js";
 import { SafeInt } from "../../graphql/scalars.js";
 
-@ObjectType("ProductOption", { description: "A variant (SKU) of a product, with its own stock." })
+// simpleResolvers: these fields are plain properties with no middleware or auth, so graphql-js's
+// default resolver reads them. type-graphql would otherwise wrap each in a resolver of its own,
+// run for every field of every product on a page (the products page is ~250 of them).
+
+@ObjectType("ProductOption", { description: "A variant (SKU) of a product, with its own stock.", simpleResolvers: true })
 export class ProductOptionType {
   @Field(() => ID)
   id: number;
@@ -20,7 +24,7 @@ export class ProductOptionType {
   stock: number;
 }
 
-@ObjectType("Product")
+@ObjectType("Product", { simpleResolvers: true })
 export class ProductType {
   @Field(() => ID)
   id: number;
@@ -33,7 +37,7 @@ export class ProductType {
   // `stock` and `options` are field resolvers (ProductFieldsResolver), batched through DataLoaders.
 }
 
-@ObjectType("ProductEdge")
+@ObjectType("ProductEdge", { simpleResolvers: true })
 export class ProductEdgeType implements Edge<ProductType> {
   @Field()
   cursor: string;
@@ -42,7 +46,7 @@ export class ProductEdgeType implements Edge<ProductType> {
   node: ProductType;
 }
 
-@ObjectType("ProductConnection")
+@ObjectType("ProductConnection", { simpleResolvers: true })
 export class ProductConnectionType {
   @Field(() => [ProductEdgeType])
   edges: ProductEdgeType[];
