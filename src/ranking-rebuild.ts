@@ -14,7 +14,7 @@ const config = loadConfig();
 const database = await openDatabase(config, log);
 const redis = createRedis(redisTarget(config), log);
 try {
-  const { ranking } = createServices({ db: database.db, redis, config, log });
+  const { ranking } = createServices({ db: database.db, pool: database.pool, redis, config, log });
   const report = await ranking.rebuild({ force: true });
   if (report === null) {
     log.error("another process is rebuilding the ranking right now; try again when it has finished");

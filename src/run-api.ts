@@ -20,7 +20,7 @@ export async function runApi(config: Config, log: Logger): Promise<Running> {
   const connections = new QueueConnections(redisTarget(config));
   const queues = openEventQueues(connections, config.redisPrefix, config.eventRetryBaseMs, log);
   const relay = new OutboxRelay(database.db, queues, log, { sweepIntervalMs: config.outboxSweepMs });
-  const services = createServices({ db: database.db, redis, config, log, outbox: relay });
+  const services = createServices({ db: database.db, pool: database.pool, redis, config, log, outbox: relay });
   await loadStartupData(config, database, services, log);
 
   const api = await createApiServer({ config, log, database, redis, services, queues });

@@ -29,7 +29,7 @@ export async function runWorker(config: Config, log: Logger, clock: Clock = syst
   const connections = new QueueConnections(redisTarget(config));
   const queues = openEventQueues(connections, config.redisPrefix, config.eventRetryBaseMs, log);
   const relay = new OutboxRelay(database.db, queues, log, { sweepIntervalMs: config.outboxSweepMs });
-  const { ranking } = createServices({ db: database.db, redis, config, log, clock });
+  const { ranking } = createServices({ db: database.db, pool: database.pool, redis, config, log, clock });
   const dataPlatformUrl = config.dataPlatformUrl ?? LOCAL_FAKE_PLATFORM_URL(config.fakePlatformPort);
   const workers = startEventWorkers({
     connections,

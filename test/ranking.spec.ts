@@ -77,8 +77,8 @@ describe("popular products ranking", () => {
       await inBatches(orders, 10, async (order) => {
         clock.set(new Date(order.at));
         const result = await app.services.orders.placeOrder(Number(order.buyer.memberId), { items: order.lines });
-        const items = await app.database.pool.query("SELECT id FROM order_item WHERE order_id = ?", [result.id]);
-        placed.push({ orderId: result.id, memberId: Number(order.buyer.memberId), itemIds: (items[0] as Array<{ id: number }>).map((row) => row.id) });
+        const items = await app.database.pool.query("SELECT id FROM order_item WHERE order_id = ?", [result.order.id]);
+        placed.push({ orderId: result.order.id, memberId: Number(order.buyer.memberId), itemIds: (items[0] as Array<{ id: number }>).map((row) => row.id) });
       });
     }
     expect(placed).toHaveLength(1_000);

@@ -190,6 +190,18 @@ describe(createFakeDataPlatform.name, () => {
     expect((await listed()).count).toBe(2);
   });
 
+  it("counts stored events and their deliveries on GET /events/count, by type too, without the bodies", async () => {
+    const paid = anEvent();
+    await post(paid);
+    await post(paid);
+    await post(anEvent("ORDER_ITEM_CANCELLED"));
+
+    const count = async (query = "") => (await fetch(`${base}/events/count${query}`)).json();
+    expect(await count()).toEqual({ count: 2, deliveries: 3 });
+    expect(await count("?type=ORDER_PAID")).toEqual({ count: 1, deliveries: 2 });
+    expect(await count("?type=ORDER_ITEM_CANCELLED")).toEqual({ count: 1, deliveries: 1 });
+  });
+
   it("refuses a body over 1 MB with 413 and stores nothing", async () => {
     const event = { ...anEvent(), padding: "x".repeat(1024 * 1024) };
     const response = await fetch(`${base}/events`, {

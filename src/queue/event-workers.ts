@@ -3,7 +3,8 @@ import { Worker, type Job } from "bullmq";
 import type { Logger } from "../logger.js";
 import type { DataPlatformClient } from "../modules/data-platform/data-platform.client.js";
 import type { RankingService } from "../modules/ranking/ranking.service.js";
-import { QueueName, queuePrefix, type OrderEventJob, type QueueConnections } from "./queues.js";
+import type { OrderEvent } from "../outbox/order-event.js";
+import { QueueName, eventsOf, queuePrefix, type OrderEventJob, type QueueConnections } from "./queues.js";
 
 export interface EventWorkerDeps {
   connections: QueueConnections;
@@ -20,13 +21,26 @@ type Handler = (job: Job<OrderEventJob>) => Promise<unknown>;
 /** One handler per queue; the record type makes a queue without a handler a compile error. */
 function handlers({ ranking, dataPlatform }: EventWorkerDeps): Record<QueueName, Handler> {
   return {
-    [QueueName.RANKING]: (job) => ranking.applyEvent(job.data.event),
-    [QueueName.DATA_PLATFORM]: (job) => dataPlatform.send(job.data.event),
+    [QueueName.RANKING]: (job) => ranking.applyEvents(eventsOf(job.data)),
+    [QueueName.DATA_PLATFORM]: (job) => deliverAll(dataPlatform, eventsOf(job.data)),
   };
 }
 
+/**
+ * Delivers every event of a job (one, as the relay enqueues them; several only if EVENTS_PER_JOB
+ * says so), each attempted before the job fails: a retry then resends the delivered ones, which the
+ * platform deduplicates by Idempotency-Key.
+ */
+async function deliverAll(dataPlatform: DataPlatformClient, events: readonly OrderEvent[]): Promise<void> {
+  const failed = (await Promise.allSettled(events.map((event) => dataPlatform.send(event)))).find(isRejected);
+  if (failed) throw failed.reason;
+}
+
+const isRejected = (outcome: PromiseSettledResult<unknown>): outcome is PromiseRejectedResult => outcome.status === "rejected";
+
 const CONCURRENCY: Record<QueueName, number> = {
-  // Each ranking job is one short Lua script: a few in flight keep Redis busy enough.
+  // A ranking job is a batch of events counted in one pipelined round trip: a few in flight keep
+  // Redis busy, and keep the ranking moving while deliveries crowd the event loop.
   [QueueName.RANKING]: 8,
   // Deliveries wait on a remote HTTP service: more in flight hide its latency.
   [QueueName.DATA_PLATFORM]: 32,

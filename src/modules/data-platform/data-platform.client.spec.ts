@@ -152,8 +152,44 @@ describe(DataPlatformClient.name, () => {
     }
   });
 
+  it("counts a 2xx as delivered even when the rest of the answer never comes", async () => {
+    const stalling = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(201, { "Content-Type": "application/json" });
+      res.write('{"sto'); // and never the rest
+    });
+    await new Promise<void>((resolve) => stalling.listen(0, "127.0.0.1", resolve));
+    const { port } = stalling.address() as AddressInfo;
+    const client = new DataPlatformClient({ url: `http://127.0.0.1:${port}/events`, timeoutMs: 100 });
+    try {
+      await expect(client.send(anOrderPaidEvent())).resolves.toBeUndefined();
+    } finally {
+      client.close();
+      stalling.closeAllConnections();
+      await new Promise<void>((resolve) => stalling.close(() => resolve()));
+    }
+  });
+
+  it("throws with status null when the connection drops in the middle of a failure's answer", async () => {
+    const dropping = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(500, { "Content-Length": "100" });
+      res.write("half an answer", () => res.destroy());
+    });
+    await new Promise<void>((resolve) => dropping.listen(0, "127.0.0.1", resolve));
+    const { port } = dropping.address() as AddressInfo;
+    try {
+      const error = await failureOf(new DataPlatformClient({ url: `http://127.0.0.1:${port}/events` }).send(anOrderPaidEvent()));
+      expect(error).toMatchObject({ status: null, retryable: true });
+      expect(error.message).toContain("data platform unreachable");
+    } finally {
+      await new Promise<void>((resolve) => dropping.close(() => resolve()));
+    }
+  });
+
   it("refuses a URL or timeout that could never work", () => {
     expect(() => new DataPlatformClient({ url: "not a url" })).toThrow();
+    expect(() => new DataPlatformClient({ url: "ftp://127.0.0.1/events" })).toThrow(RangeError);
     expect(() => new DataPlatformClient({ url, timeoutMs: 0 })).toThrow(RangeError);
   });
 });

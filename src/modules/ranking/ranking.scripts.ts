@@ -78,3 +78,75 @@ if #top == 2 * limit then
 end
 return top
 `);
+
+/**
+ * ORDER_PAID for many orders in one call: for each order what applyPaidScript does (its paid marker
+ * set once, lines whose cancel marker exists skipped), but with the units summed per score key and
+ * product in the script and written with one ZINCRBY per pair at the end. Markers are per order and
+ * per line and adding is commutative, so the keys end as if the orders had been applied one by one;
+ * a best seller's units are added once per call, not once per line.
+ *
+ * KEYS: G groups of score keys (one group per day), then per order its paid marker and n cancel markers
+ * ARGV: marker TTL, G, per group (K, K expire-at times), N orders, then per order: group (1..G), n, n pairs (member, quantity)
+ * Returns how many orders were applied (the others had been seen).
+ */
+export const applyPaidBatchScript = new LuaScript(`
+local ttl = ARGV[1]
+local a, k = 3, 1
+local groupKeys, groupExpireAt = {}, {}
+for g = 1, tonumber(ARGV[2]) do
+  local keys, expireAt = {}, {}
+  for j = 1, tonumber(ARGV[a]) do
+    keys[j], expireAt[j] = KEYS[k], ARGV[a + j]
+    k = k + 1
+  end
+  a = a + 1 + #keys
+  groupKeys[g], groupExpireAt[g] = keys, expireAt
+end
+local sums, applied = {}, 0
+local orders = tonumber(ARGV[a])
+a = a + 1
+for o = 1, orders do
+  local g, n = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
+  a = a + 2
+  if redis.call('SET', KEYS[k], '1', 'NX', 'EX', ttl) then
+    applied = applied + 1
+    local sum = sums[g]
+    if not sum then
+      sum = {}
+      sums[g] = sum
+    end
+    for i = 1, n do
+      if redis.call('EXISTS', KEYS[k + i]) == 0 then
+        local member = ARGV[a + 2 * i - 2]
+        sum[member] = (sum[member] or 0) + tonumber(ARGV[a + 2 * i - 1])
+      end
+    end
+  end
+  k, a = k + 1 + n, a + 2 * n
+end
+for g, sum in pairs(sums) do
+  local keys = groupKeys[g]
+  for member, quantity in pairs(sum) do
+    for j = 1, #keys do redis.call('ZINCRBY', keys[j], quantity, member) end
+  end
+  for j = 1, #keys do redis.call('EXPIREAT', keys[j], groupExpireAt[g][j]) end
+end
+return applied
+`);
+
+/**
+ * A maintained window recomputed as the union of its daily keys, with its expiry. The rebuild runs
+ * it once its daily keys are complete: live events counted meanwhile are in the daily keys too (the
+ * event script adds to both), and those counted after it add to both again, so the window stays the
+ * sum of its days. One ZUNIONSTORE per window replaces a ZINCRBY per line and window.
+ *
+ * KEYS: window key, its daily keys
+ * ARGV: expire-at time
+ */
+export const unionWindowScript = new LuaScript(`
+local dailies = {}
+for i = 2, #KEYS do dailies[#dailies + 1] = KEYS[i] end
+if redis.call('ZUNIONSTORE', KEYS[1], #dailies, unpack(dailies)) > 0 then redis.call('EXPIREAT', KEYS[1], ARGV[1]) end
+return 1
+`);
