@@ -1,0 +1,175 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import mysql from "mysql2/promise";
+import { AuthTokens } from "../../src/modules/member/auth-token.js";
+import { repositoryRoot } from "../../src/paths.js";
+import { PrivateRedis } from "../../test/helpers/private-redis.js";
+import { freePort } from "../../test/helpers/service-process.js";
+
+const MARIADB_URL = process.env.BENCH_MARIADB_URL ?? "mysql://root@127.0.0.1:3306";
+const JWT_SECRET = "bench-secret-0123456789abcdef0123456789abcdef";
+
+/** One compiled entry point of the service (`dist/...`) running as its own process. */
+class NodeProcess {
+  private output = "";
+  readonly exited: Promise<number | null>;
+
+  constructor(
+    readonly name: string,
+    private readonly child: ChildProcess,
+  ) {
+    const keep = (chunk: Buffer) => (this.output = (this.output + chunk.toString()).slice(-20_000));
+    child.stdout!.on("data", keep);
+    child.stderr!.on("data", keep);
+    this.exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+  }
+
+  static spawn(name: string, entry: string, env: Record<string, string>, nodeArgs: readonly string[] = []): NodeProcess {
+    const child = spawn(process.execPath, ["--enable-source-maps", ...nodeArgs, path.join(repositoryRoot(), entry)], {
+      cwd: repositoryRoot(),
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    return new NodeProcess(name, child);
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Polls until `check` is true; fails with the process's last output if it exits or times out. */
+  async waitUntil(check: (output: string) => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (!this.running) throw new Error(`${this.name} exited during start:\n${this.output}`);
+      try {
+        if (await check(this.output)) return;
+      } catch {
+        // not up yet
+      }
+      if (Date.now() > deadline) {
+        await this.stop();
+        throw new Error(`${this.name} not ready after ${timeoutMs} ms:\n${this.output}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /** Peak resident set size so far (VmHWM), in MiB. */
+  peakRssMiB(): number {
+    const status = readFileSync(`/proc/${this.pid}/status`, "utf8");
+    return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
+  }
+
+  logTail(): string {
+    return this.output;
+  }
+
+  /** SIGTERM (graceful), SIGKILL after 15 s. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.child.kill("SIGTERM");
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), 15_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+export interface BenchServiceOptions {
+  /** Names the scratch database: `bench_<label>`. */
+  label: string;
+  /** Connections in the API's pool; the SQL ceilings get the same number. */
+  dbPoolSize: number;
+}
+
+/**
+ * The service in its production shape: the API process (`dist/src/api.js`), the worker process
+ * (`dist/src/worker.js`) and the fake data platform (`dist/src/data-platform/main.js`), in production
+ * mode, on a scratch database and a private redis-server, so a run never touches anybody's data and
+ * starts from nothing. The worker and the platform start only when a scenario asks for them, so the
+ * order scenarios measure the API (its outbox relay included) with the queue filling up behind it.
+ */
+export class BenchService {
+  private worker: NodeProcess | null = null;
+  private platform: NodeProcess | null = null;
+
+  private constructor(
+    readonly url: string,
+    readonly databaseUrl: string,
+    readonly redis: PrivateRedis,
+    /** The bench's own pool on the scratch database: loading data, ceilings and invariant checks. */
+    readonly pool: mysql.Pool,
+    readonly api: NodeProcess,
+    readonly dbPoolSize: number,
+    private readonly env: Record<string, string>,
+    private readonly tokens: AuthTokens,
+  ) {}
+
+  static async start({ label, dbPoolSize }: BenchServiceOptions): Promise<BenchService> {
+    const database = `bench_${label}`;
+    const admin = await mysql.createConnection({ uri: MARIADB_URL });
+    await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
+    await admin.end();
+    const databaseUrl = `${MARIADB_URL}/${database}`;
+    const redis = await PrivateRedis.start();
+    const port = await freePort();
+    const env: Record<string, string> = {
+      NODE_ENV: "production",
+      DATABASE_URL: databaseUrl,
+      DB_POOL_SIZE: String(dbPoolSize),
+      REDIS_URL: redis.url,
+      JWT_SECRET,
+      SEED_DEMO_DATA: "false",
+      // Per-request info logs would be written to a pipe nobody reads; warn keeps errors visible.
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "warn",
+      // A crowd of buyers on one machine: the per-member mutation limit would answer RATE_LIMITED
+      // long before the database is the limit (the hot-wallet scenario is one member at full speed).
+      RATE_LIMIT_MUTATION_BURST: "1000000",
+      RATE_LIMIT_MUTATIONS_PER_SECOND: "1000000",
+    };
+    const url = `http://127.0.0.1:${port}`;
+    // BENCH_API_CPU_PROF=<dir>: the API writes a V8 CPU profile there when it stops (see README).
+    const profileDir = process.env.BENCH_API_CPU_PROF;
+    const api = NodeProcess.spawn("api", "dist/src/api.js", { ...env, PORT: String(port) }, profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []);
+    await api.waitUntil(async () => (await fetch(`${url}/readyz`)).ok);
+    const pool = mysql.createPool({ uri: databaseUrl, connectionLimit: dbPoolSize, timezone: "Z", supportBigNumbers: true });
+    return new BenchService(url, databaseUrl, redis, pool, api, dbPoolSize, env, new AuthTokens(JWT_SECRET, 24 * 3600));
+  }
+
+  /** Starts the fake data platform and the worker (once); returns the platform's base URL. */
+  async startWorker(): Promise<string> {
+    if (!this.platform) {
+      const port = await freePort();
+      this.platform = NodeProcess.spawn("data-platform", "dist/src/data-platform/main.js", { PORT: String(port), LOG_LEVEL: "warn" });
+      await this.platform.waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok);
+      this.platformUrl = `http://127.0.0.1:${port}`;
+    }
+    if (!this.worker) {
+      this.worker = NodeProcess.spawn("worker", "dist/src/worker.js", {
+        ...this.env,
+        LOG_LEVEL: "info", // "worker ready" is an info line
+        DATA_PLATFORM_URL: `${this.platformUrl}/events`,
+      });
+      await this.worker.waitUntil((output) => output.includes('"msg":"worker ready"'));
+    }
+    return this.platformUrl!;
+  }
+
+  private platformUrl: string | null = null;
+
+  /** A member's bearer token, signed with the service's secret (signing up thousands of buyers is not the point). */
+  tokenFor(memberId: number): Promise<string> {
+    return this.tokens.issue({ memberId, role: "MEMBER" });
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.api.stop(), this.worker?.stop(), this.platform?.stop()]);
+    await this.pool.end();
+    await this.redis.kill();
+  }
+}
