@@ -134,6 +134,47 @@ describe("placeOrder", () => {
     expect(await balanceOf(app, member)).toBe(5000);
   });
 
+  it("gives each of many orders placed at once its own lines, payment and ledger entry, also when they share a transaction", async () => {
+    const bowl = await createProduct(app, admin, { name: "Bowl", price: 1000, stock: 1000 });
+    const members = [await richMember(100_000), await richMember(100_000), await richMember(20_000)];
+    // Member i orders i+1 gimbaps and a bowl, eight times; the third member can pay for one order only.
+    const requests = Array.from({ length: 24 }, (_, index) => ({ member: index % 3, units: (index % 3) + 1 }));
+    const answers = await Promise.all(
+      requests.map(({ member, units }) =>
+        placeOrder(app, members[member]!, { items: [{ productId: gimbap.id, quantity: units }, { productId: bowl.id, quantity: 1 }] }),
+      ),
+    );
+    expect(answers.filter((answer) => answer.errors).map(errorCode)).toEqual(Array.from({ length: 7 }, () => "INSUFFICIENT_BALANCE"));
+    const placed = answers.flatMap((answer, index) => (answer.errors ? [] : [{ order: expectData(answer).placeOrder, units: requests[index]!.units }]));
+    for (const { order, units } of placed) {
+      expect(order.items.map(({ productName, quantity }) => [productName, quantity])).toEqual([
+        ["Gimbap", units],
+        ["Bowl", 1],
+      ]);
+      expect(order.totalAmount).toBe(units * 3500 + 1000);
+    }
+    // The answers' ids are the rows' ids: each order owns its lines, one payment of its total, one USE entry.
+    const [rows] = await app.database.pool.query<RowDataPacket[]>(
+      `SELECT o.id, o.total_amount AS total, o.created_at AS createdAt,
+              (SELECT GROUP_CONCAT(i.id ORDER BY i.id) FROM order_item i WHERE i.order_id = o.id) AS itemIds,
+              (SELECT SUM(p.amount) FROM payment p WHERE p.order_id = o.id) AS paid,
+              (SELECT COUNT(*) FROM point_ledger l WHERE l.order_id = o.id AND l.type = 'USE' AND l.amount = o.total_amount) AS uses
+         FROM orders o WHERE o.id IN (?)`,
+      [placed.map(({ order }) => order.id)],
+    );
+    const byId = new Map(rows.map((row) => [String(row.id), row]));
+    for (const { order } of placed) {
+      const row = byId.get(order.id)!;
+      expect(row.itemIds).toBe(order.items.map((item) => item.id).join(","));
+      expect([Number(row.total), Number(row.paid), Number(row.uses)]).toEqual([order.totalAmount, order.totalAmount, 1]);
+    }
+    // Orders committed together share their payment time: some of these did share a transaction.
+    const times = rows.map((row) => (row.createdAt as Date).getTime());
+    expect(new Set(times).size).toBeLessThan(times.length);
+    expect(await stockOf(bowl.options[0]!.id)).toBe(1000 - 17);
+    expect(await Promise.all(members.map((member) => balanceOf(app, member)))).toEqual([100_000 - 8 * 4500, 100_000 - 8 * 8000, 20_000 - 11_500]);
+  });
+
   it.each([
     ["neither items nor fromCart", () => ({}), "BAD_USER_INPUT"],
     ["both items and fromCart", () => ({ items: [{ productId: gimbap.id, quantity: 1 }], fromCart: true }), "BAD_USER_INPUT"],

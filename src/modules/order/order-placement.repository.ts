@@ -1,4 +1,4 @@
-import type { RowDataPacket } from "mysql2/promise";
+import type { ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import type { BatchedTransaction, Statement } from "../../db/batched-transaction.js";
 import type { OrderEvent } from "../../outbox/order-event.js";
 import { optionPrice } from "../catalog/catalog.rules.js";
@@ -58,35 +58,52 @@ export interface OrderToWrite {
 
 /**
  * Batch 2: the payment side of one or more orders, on rows nobody else waits for (the buyers' own
- * wallets, new rows). `@order_id` carries each new order's id from its INSERT to the rows that point
- * at it, inside the batch; a SELECT after each order reads the ids back (line ids in line order).
+ * wallets, new rows). Each order's INSERT keeps its new id in a session variable (`@order_0`, ...),
+ * then one multi-row statement per table writes the rows of every order that point at it, one
+ * UPDATE sets every wallet, and one SELECT reads the line ids back (in line order). The server pays a
+ * fixed cost per statement, so a group of 32 orders is 70 statements, not 220. Ids are read, never
+ * computed: a multi-row INSERT need not get consecutive ids (innodb_autoinc_lock_mode = 2).
  */
 export async function writeOrders(tx: BatchedTransaction, orders: readonly OrderToWrite[]): Promise<Array<{ orderId: number; itemIds: number[] }>> {
-  const statements = orders.flatMap(({ memberId, totalAmount, balanceAfter, paidAt, lines }): Statement[] => [
-    { sql: "UPDATE point_wallet SET balance = ? WHERE member_id = ?", params: [balanceAfter, memberId] },
+  const orderIdOf = (index: number) => `@order_${index}`;
+  // Orders of one member in one group: each pays after the one before, the last balance stays.
+  const finalBalance = new Map(orders.map((order) => [order.memberId, order.balanceAfter]));
+  const lines = orders.flatMap((order, index) => order.lines.map((line) => ({ ...line, orderIndex: index, paidAt: order.paidAt })));
+  const statements: Statement[] = [
+    ...orders.flatMap(({ memberId, totalAmount, paidAt }, index): Statement[] => [
+      {
+        sql: "INSERT INTO orders (member_id, status, total_amount, created_at, updated_at) VALUES (?, 'PAID', ?, ?, ?)",
+        params: [memberId, totalAmount, paidAt, paidAt],
+      },
+      { sql: `SET ${orderIdOf(index)} = LAST_INSERT_ID()`, params: [] },
+    ]),
     {
-      sql: "INSERT INTO orders (member_id, status, total_amount, created_at, updated_at) VALUES (?, 'PAID', ?, ?, ?)",
-      params: [memberId, totalAmount, paidAt, paidAt],
+      sql: `UPDATE point_wallet SET balance = CASE member_id ${[...finalBalance].map(() => "WHEN ? THEN ?").join(" ")} END WHERE member_id IN (?)`,
+      params: [...[...finalBalance].flat(), [...finalBalance.keys()]],
     },
-    { sql: "SET @order_id = LAST_INSERT_ID()", params: [] },
     {
       sql: `INSERT INTO order_item (order_id, product_id, option_id, product_name, option_name, unit_price, quantity, amount, status, created_at, updated_at)
-            VALUES ${lines.map(() => "(@order_id, ?, ?, ?, ?, ?, ?, ?, 'PAID', ?, ?)").join(", ")}`,
-      params: lines.flatMap((line) => [line.productId, line.optionId, line.productName, line.optionName, line.unitPrice, line.quantity, line.amount, paidAt, paidAt]),
+            VALUES ${lines.map((line) => `(${orderIdOf(line.orderIndex)}, ?, ?, ?, ?, ?, ?, ?, 'PAID', ?, ?)`).join(", ")}`,
+      params: lines.flatMap((line) => [line.productId, line.optionId, line.productName, line.optionName, line.unitPrice, line.quantity, line.amount, line.paidAt, line.paidAt]),
     },
-    { sql: "INSERT INTO payment (order_id, member_id, method, amount, created_at, updated_at) VALUES (@order_id, ?, 'POINT', ?, ?, ?)", params: [memberId, totalAmount, paidAt, paidAt] },
     {
-      sql: "INSERT INTO point_ledger (member_id, type, amount, balance_after, order_id, created_at) VALUES (?, 'USE', ?, ?, @order_id, ?)",
-      params: [memberId, totalAmount, balanceAfter, paidAt],
+      sql: `INSERT INTO payment (order_id, member_id, method, amount, created_at, updated_at) VALUES ${orders.map((_, index) => `(${orderIdOf(index)}, ?, 'POINT', ?, ?, ?)`).join(", ")}`,
+      params: orders.flatMap(({ memberId, totalAmount, paidAt }) => [memberId, totalAmount, paidAt, paidAt]),
     },
-    { sql: "SELECT id, order_id AS orderId FROM order_item WHERE order_id = @order_id ORDER BY id", params: [] },
-  ]);
+    {
+      sql: `INSERT INTO point_ledger (member_id, type, amount, balance_after, order_id, created_at) VALUES ${orders.map((_, index) => `(?, 'USE', ?, ?, ${orderIdOf(index)}, ?)`).join(", ")}`,
+      params: orders.flatMap(({ memberId, totalAmount, balanceAfter, paidAt }) => [memberId, totalAmount, balanceAfter, paidAt]),
+    },
+    {
+      sql: `SELECT id, order_id AS orderId FROM order_item WHERE order_id IN (${orders.map((_, index) => orderIdOf(index)).join(", ")}) ORDER BY id`,
+      params: [],
+    },
+  ];
   const results = await tx.send(statements);
-  const perOrder = statements.length / orders.length;
-  return orders.map((_, index) => {
-    const items = results[(index + 1) * perOrder - 1] as RowDataPacket[];
-    return { orderId: Number(items[0]!.orderId), itemIds: items.map((row) => Number(row.id)) };
-  });
+  const orderIds = orders.map((_, index) => (results[index * 2] as ResultSetHeader).insertId);
+  const itemIds = new Map<number, number[]>(orderIds.map((id) => [id, []]));
+  for (const row of results.at(-1) as RowDataPacket[]) itemIds.get(Number(row.orderId))!.push(Number(row.id));
+  return orderIds.map((orderId) => ({ orderId, itemIds: itemIds.get(orderId)! }));
 }
 
 /**
