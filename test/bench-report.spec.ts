@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { escapeXml, niceTicks, renderChart } from "../bench/harness/chart.js";
 import { describeMachine, machineSummary, type MachineInfo } from "../bench/harness/machine.js";
 import { formatErrors, formatTable, renderMarkdownSummary, writeResults } from "../bench/harness/report.js";
+import { packageOf, summarizeProfile } from "../bench/profile-summary.js";
 import { ratio, type BenchSettings, type Measurement, type ScenarioResult } from "../bench/harness/scenario.js";
 
 const settings: BenchSettings = { quick: false, concurrencies: [1, 4, 16, 64], durationMs: 10_000, warmupMs: 2_000, dbPoolSize: 16 };
@@ -156,5 +157,40 @@ describe("bench report", () => {
     expect(described.cores).toBeGreaterThan(0);
     const fromPool = await describeMachine({ mariadb: { query: async () => [[{ version: "11.4.2-MariaDB" }], []] } });
     expect(fromPool.mariadb).toBe("11.4.2-MariaDB");
+  });
+});
+
+describe("profile summary", () => {
+  it("names the package of a frame", () => {
+    expect(packageOf("file:///app/node_modules/mysql2/lib/base/connection.js", "write")).toBe("mysql2");
+    expect(packageOf("file:///app/node_modules/@apollo/server/dist/esm/index.js", "x")).toBe("@apollo/server");
+    expect(packageOf("node:net", "Socket._write")).toBe("node:net");
+    expect(packageOf("file:///app/dist/src/api.js", "main")).toBe("app");
+    expect(packageOf("", "(garbage collector)")).toBe("(garbage collector)");
+    expect(packageOf("", "writeBuffer")).toBe("(native)");
+  });
+
+  it("adds up self time per function and per package, leaving idle time out", () => {
+    const frame = (functionName: string, url: string) => ({ functionName, url, lineNumber: 9 });
+    const profile = {
+      nodes: [
+        { id: 1, callFrame: frame("(root)", ""), children: [2, 3, 4] },
+        { id: 2, callFrame: frame("(idle)", "") },
+        { id: 3, callFrame: frame("query", "file:///app/node_modules/mysql2/lib/query.js"), children: [5] },
+        { id: 4, callFrame: frame("placeOrder", "file:///app/dist/src/order.js") },
+        { id: 5, callFrame: frame("writeBuffer", "") },
+      ],
+      startTime: 0,
+      endTime: 10_000,
+      samples: [2, 3, 4, 5, 5, 2],
+      timeDeltas: [1000, 1000, 2000, 3000, 3000, 5000],
+    };
+    const summary = summarizeProfile(profile, 2);
+    expect(summary.totalMs).toBe(9);
+    expect(summary.byPackage).toEqual([
+      { name: "(native)", ms: 6, share: 6 / 9 },
+      { name: "app", ms: 2, share: 2 / 9 },
+    ]);
+    expect(summary.byFunction.map((entry) => entry.name)).toEqual(["writeBuffer", "placeOrder dist/src/order.js:10"]);
   });
 });

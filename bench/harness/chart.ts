@@ -247,7 +247,7 @@ function scenarioPanel(result: ScenarioResult, y0: number, colours: Map<string, 
   for (const r of result.ratios) {
     y += 18;
     out.push(
-      `<text class="ratio" x="${inner}" y="${y}">${escapeXml(`${r.label} @${r.concurrency}: `)}<tspan font-weight="600">${formatValue(r.value)}×</tspan>${escapeXml(` (target ≥ ${formatValue(r.target)}×) `)}<tspan class="${r.met ? "met" : "missed"}">${r.met ? "✓ met" : "✗ missed"}</tspan></text>`,
+      `<text class="ratio" x="${inner}" y="${y}">${escapeXml(`${r.label} @${r.concurrency}: `)}<tspan font-weight="600">${formatValue(r.value)}×</tspan>${r.target === null ? escapeXml(" (no target)") : `${escapeXml(` (target ≥ ${formatValue(r.target)}×) `)}<tspan class="${r.met ? "met" : "missed"}">${r.met ? "✓ met" : "✗ missed"}</tspan>`}</text>`,
     );
   }
 

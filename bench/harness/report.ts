@@ -155,8 +155,8 @@ export function formatTable(results: readonly ScenarioResult[], settings: BenchS
         r.label,
         `@${r.concurrency}`,
         formatRatio(r.value),
-        `target ${formatRatio(r.target)}`,
-        r.met ? "✓" : "✗",
+        r.target === null ? "no target" : `target ${formatRatio(r.target)}`,
+        r.target === null ? "" : r.met ? "✓" : "✗",
       ]);
       for (const line of renderColumns(["ratio", "at", "value", "target", "met"], ratioRows, ["left", "right", "right", "left", "left"]).slice(2)) {
         out.push(`  ${line}`);
@@ -174,7 +174,7 @@ export function formatTable(results: readonly ScenarioResult[], settings: BenchS
     }
   }
 
-  const ratios = results.flatMap((r) => r.ratios);
+  const ratios = results.flatMap((r) => r.ratios).filter((r) => r.target !== null);
   const missed = ratios.filter((r) => !r.met).length;
   const violated = results.filter((r) => r.violations.length > 0).length;
   out.push(
@@ -229,7 +229,7 @@ export function renderMarkdownSummary(
     }
     result.ratios.forEach((r, index) => {
       lines.push(
-        `| ${index === 0 ? cell(result.title) : ""} | ${cell(r.label)} @${r.concurrency} | ${formatRatio(r.value)} | ≥ ${formatRatio(r.target)} | ${r.met ? "✓" : "✗"} | ${index === 0 ? figures : ""} |`,
+        `| ${index === 0 ? cell(result.title) : ""} | ${cell(r.label)} @${r.concurrency} | ${formatRatio(r.value)} | ${r.target === null ? "—" : `≥ ${formatRatio(r.target)}`} | ${r.target === null ? "" : r.met ? "✓" : "✗"} | ${index === 0 ? figures : ""} |`,
       );
     });
   }

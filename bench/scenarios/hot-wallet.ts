@@ -53,7 +53,7 @@ export async function runHotWallet(service: BenchService, settings: BenchSetting
       name: "hot-wallet",
       title: "Hot wallet: one member, concurrent chargePoint",
       measurements,
-      ratios: [ratio("chargePoint / naive transaction", top, at("service").opsPerSec / at("naive-tx").opsPerSec, 0)],
+      ratios: [ratio("chargePoint / naive transaction", top, at("service").opsPerSec / at("naive-tx").opsPerSec, null)],
       figures: { "charges acknowledged": acknowledged, "charges in the balance": balance / AMOUNT, "lost charges": acknowledged - balance / AMOUNT },
       violations,
     };
