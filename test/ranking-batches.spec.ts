@@ -4,6 +4,7 @@ import { addDays, startOfDay } from "../src/modules/ranking/ranking.rules.js";
 import { orderEvent, type OrderEvent, type OrderSnapshot } from "../src/outbox/order-event.js";
 import { TestClock } from "./helpers/test-clock.js";
 import { startTestApp, type TestApp } from "./helpers/test-app.js";
+import { seededRandom as random } from "./helpers/seeded-random.js";
 
 /**
  * The worker counts ranking jobs of many events at once (RankingService.applyEvents): payments in
@@ -14,16 +15,6 @@ const TODAY = "2026-11-24";
 const ZONE = "Asia/Seoul";
 const clock = new TestClock(new Date(startOfDay(TODAY, ZONE).getTime() + 12 * 3600_000));
 let app: TestApp;
-
-/** A small deterministic generator, so a failing run can be replayed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 beforeAll(async () => {
   app = await startTestApp("ranking_batches", { RANKING_TIMEZONE: ZONE }, { clock });

@@ -4,6 +4,7 @@ import { orderEvent, type OrderSnapshot } from "../src/outbox/order-event.js";
 import { MAX_DAYS, RankingKeys, addDays, startOfDay, windowDays } from "../src/modules/ranking/ranking.rules.js";
 import { RankingStore } from "../src/modules/ranking/ranking.store.js";
 import { PrivateRedis } from "./helpers/private-redis.js";
+import { seededRandom as random } from "./helpers/seeded-random.js";
 
 /**
  * The batched counting (applyPaidBatch for live jobs; applyPaidBatchToDays + unionWindows for the
@@ -27,15 +28,6 @@ afterAll(async () => {
   redis.disconnect();
   await server.kill();
 });
-
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Orders over the last MAX_DAYS + 2 days (the two oldest outside every window), in id and time order. */
 function makeOrders(next: () => number, count: number): OrderSnapshot[] {

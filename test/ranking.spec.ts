@@ -8,6 +8,7 @@ import { expectData } from "./helpers/graphql.js";
 import { checkInvariants } from "./helpers/invariants.js";
 import { TestClock } from "./helpers/test-clock.js";
 import { startTestApp, type TestApp } from "./helpers/test-app.js";
+import { seededRandom as random } from "./helpers/seeded-random.js";
 
 const TODAY = "2026-11-24";
 const ZONE = "Asia/Seoul";
@@ -18,16 +19,6 @@ let worker: Running;
 let platform: FakePlatform;
 let products: CreatedProduct[];
 let buyers: SignedIn[];
-
-/** A small deterministic generator, so a failing run can be replayed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 beforeAll(async () => {
   const fake = await startFakePlatform();

@@ -22,6 +22,7 @@ import { GraphqlHttp } from "../harness/graphql-http.js";
 import { closedLoop, percentile, type LoadResult } from "../harness/load.js";
 import { ratio, type BenchSettings, type Measurement, type ScenarioResult } from "../harness/scenario.js";
 import type { BenchService } from "../harness/service.js";
+import { seededRandom } from "../../test/helpers/seeded-random.js";
 
 interface Size {
   products: number;
@@ -70,18 +71,6 @@ interface Ranked {
 
 interface PopularAnswer {
   popularProducts: Array<{ rank: number; soldQuantity: number; product: { id: string; name: string } }>;
-}
-
-/** mulberry32: the same data on every run, so figures compare between runs. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 /** The first ids free in each table, so the scenario can share a database that already holds rows. */
