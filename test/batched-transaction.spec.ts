@@ -4,6 +4,7 @@ import { runBatchedTransaction } from "../src/db/batched-transaction.js";
 import { isCheckViolation } from "../src/db/errors.js";
 import { commitBatchLockHeld } from "../src/observability/metrics.js";
 import { startTestApp, type TestApp } from "./helpers/test-app.js";
+import { rejectionOf } from "./helpers/thrown.js";
 
 let app: TestApp;
 beforeAll(async () => {
@@ -15,16 +16,6 @@ afterAll(() => app.close());
 const rowsOf = async (): Promise<Array<{ id: number; n: number }>> =>
   (await app.database.pool.query<RowDataPacket[]>("SELECT id, n FROM bait ORDER BY id"))[0] as Array<{ id: number; n: number }>;
 const reset = (values: Array<[number, number]>) => app.database.pool.query("DELETE FROM bait").then(() => app.database.pool.query("INSERT INTO bait VALUES ?", [values]));
-/** The error `promise` rejects with (fails the test if it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-}
-
 const READ_COMMITTED = { isolationLevel: "read committed" } as const;
 
 /** Statements the server executed on this connection so far: round trips are counted through it. */
@@ -90,7 +81,7 @@ describe(runBatchedTransaction.name, () => {
 
   it("rolls everything back when a kept statement is refused: the COMMIT after it never runs", async () => {
     await reset([[1, 5], [2, 1]]);
-    const error = await rejection(
+    const error = await rejectionOf(
       runBatchedTransaction(
         app.database.pool,
         "test",
@@ -112,7 +103,7 @@ describe(runBatchedTransaction.name, () => {
     await reset([[1, 5]]);
     const failure = new Error("work failed");
     expect(
-      await rejection(
+      await rejectionOf(
         runBatchedTransaction(
           app.database.pool,
           "test",

@@ -31,6 +31,7 @@ import {
 } from "../../sdk/index.js";
 import { checkInvariants, stockBaseline } from "../helpers/invariants.js";
 import { TEST_ADMIN, startTestApp, type TestApp } from "../helpers/test-app.js";
+import { rejectionOf } from "../helpers/thrown.js";
 
 /*
  * The main end-to-end story: a shopper goes through the shop with the client SDK (a real Apollo Client
@@ -90,16 +91,6 @@ const stockOf = async (optionId: string | undefined): Promise<number | undefined
   const [rows] = await app.database.pool.query("SELECT quantity FROM stock WHERE option_id = ?", [optionId]);
   return (rows as Array<{ quantity: number }>)[0]?.quantity;
 };
-
-/** The error a call was refused with (and a failure if it was not refused). */
-async function refusalOf(call: Promise<unknown>): Promise<unknown> {
-  try {
-    await call;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected the call to be refused");
-}
 
 beforeAll(async () => {
   app = await startTestApp("shop-story");
@@ -309,7 +300,7 @@ describe("a shopper's story, through the client SDK", () => {
 
   it("is refused an order beyond the balance: INSUFFICIENT_BALANCE through Apollo, nothing changed", async () => {
     const mug = product("Mug");
-    const refusal = await refusalOf(
+    const refusal = await rejectionOf(
       shopper.mutate({ mutation: PlaceOrderDocument, variables: { input: { items: [{ productId: mug.id, quantity: 2 }] } } }),
     );
     // Apollo Client 4 throws a CombinedGraphQLErrors (ApolloError is gone) carrying the server's errors.

@@ -11,3 +11,13 @@ export function thrown(fn: () => unknown): DomainError {
   }
   return expect.unreachable("expected a DomainError, but nothing was thrown");
 }
+
+/** The error `promise` rejects with, whatever its type; fails the test if it resolves. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  return expect.unreachable("expected a rejection, but the promise resolved");
+}
