@@ -7,10 +7,11 @@ import { Redis } from "ioredis";
 import { orderEvent } from "../src/outbox/order-event.js";
 import { RankingKeys, dayOf } from "../src/modules/ranking/ranking.rules.js";
 import { RankingStore } from "../src/modules/ranking/ranking.store.js";
+import { systemClock } from "../src/shared/clock.js";
 
 const redis = new Redis(process.env.REDIS_URL!);
 const products = Number(process.env.PRODUCTS);
-const store = new RankingStore(redis, new RankingKeys("bench"), "UTC");
+const store = new RankingStore(redis, new RankingKeys("bench"), "UTC", systemClock);
 let applied = 0;
 let nextOrderId = 10_000_000_000;
 process.on("SIGTERM", () => {

@@ -16,6 +16,7 @@ import { orderEvent } from "../src/outbox/order-event.js";
 import { repositoryRoot } from "../src/paths.js";
 import { RankingKeys, dayOf, startOfDay, windowDays } from "../src/modules/ranking/ranking.rules.js";
 import { RankingStore } from "../src/modules/ranking/ranking.store.js";
+import { systemClock } from "../src/shared/clock.js";
 import { PrivateRedis } from "../test/helpers/private-redis.js";
 
 const QUICK = process.env.BENCH_QUICK === "1";
@@ -57,8 +58,8 @@ const redis = new Redis(server.url);
 // As in production, the worker writes on its connection and the API reads on its own.
 const apiRedis = new Redis(server.url);
 try {
-  const store = new RankingStore(redis, new RankingKeys("bench"), ZONE);
-  const reader = new RankingStore(apiRedis, new RankingKeys("bench"), ZONE);
+  const store = new RankingStore(redis, new RankingKeys("bench"), ZONE, systemClock);
+  const reader = new RankingStore(apiRedis, new RankingKeys("bench"), ZONE, systemClock);
   const today = dayOf(new Date(), ZONE);
   const days = windowDays(today, 3);
 

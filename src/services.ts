@@ -34,13 +34,13 @@ export interface ServiceDeps {
 export function createServices({ db, pool, redis, config, log, outbox = { notify: () => {} }, clock = systemClock }: ServiceDeps) {
   const tokens = new AuthTokens(config.jwtSecret, config.jwtTtlSeconds);
   const idempotency = new IdempotencyService(clock);
-  const points = new PointService(db, idempotency);
+  const points = new PointService(db, idempotency, clock);
   const catalog = new CatalogService(db);
   const carts = new CartService(db, catalog);
   const rateLimiter = new RateLimiter(redis, new RateLimitKeys(config.redisPrefix), config.rateLimits, clock, log);
   const members = new MemberService(db, tokens, points, carts, rateLimiter);
   const orders = new OrderService(db, pool, clock, catalog, points, carts, idempotency, outbox);
-  const rankingStore = new RankingStore(redis, new RankingKeys(config.redisPrefix), config.rankingTimezone);
+  const rankingStore = new RankingStore(redis, new RankingKeys(config.redisPrefix), config.rankingTimezone, clock);
   const ranking = new RankingService(db, rankingStore, clock, config.rankingTimezone, log);
   return { tokens, idempotency, points, carts, members, catalog, orders, ranking, rateLimiter };
 }

@@ -2,18 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RankingService } from "../src/modules/ranking/ranking.service.js";
 import { addDays, startOfDay } from "../src/modules/ranking/ranking.rules.js";
 import { orderEvent, type OrderEvent, type OrderSnapshot } from "../src/outbox/order-event.js";
-import { TestClock } from "./helpers/test-clock.js";
 import { startTestApp, type TestApp } from "./helpers/test-app.js";
 import { seededRandom as random } from "./helpers/seeded-random.js";
+import { TEST_ZONE, TODAY, instantIn, noonClock } from "./helpers/test-day.js";
 
 /**
  * The worker counts ranking jobs of many events at once (RankingService.applyEvents): payments in
  * one script, cancellations beside them. Whatever the batches hold, in whatever order, however often
  * they are retried, the ranking must be what counting each event once gives.
  */
-const TODAY = "2026-11-24";
-const ZONE = "Asia/Seoul";
-const clock = new TestClock(new Date(startOfDay(TODAY, ZONE).getTime() + 12 * 3600_000));
+const ZONE = TEST_ZONE;
+const clock = noonClock();
 let app: TestApp;
 
 beforeAll(async () => {
@@ -33,7 +32,7 @@ function history(next: () => number, orders: number, days: number) {
   const lines: Array<{ day: number; productId: number; quantity: number; itemId: number }> = [];
   for (let id = 1; id <= orders; id += 1) {
     const day = Math.floor(next() * days);
-    const paidAt = new Date(startOfDay(addDays(TODAY, -day), ZONE).getTime() + Math.floor(next() * 86_000_000));
+    const paidAt = instantIn(addDays(TODAY, -day), next());
     const items = Array.from({ length: 1 + Math.floor(next() * 3) }, (_, index) => ({
       id: id * 10 + index,
       productId: 1 + Math.floor(next() * 12),

@@ -5,6 +5,7 @@ import { MAX_DAYS, RankingKeys, addDays, startOfDay, windowDays } from "../src/m
 import { RankingStore } from "../src/modules/ranking/ranking.store.js";
 import { PrivateRedis } from "./helpers/private-redis.js";
 import { seededRandom as random } from "./helpers/seeded-random.js";
+import { TEST_ZONE, TODAY, noonClock } from "./helpers/test-day.js";
 
 /**
  * The batched counting (applyPaidBatch for live jobs; applyPaidBatchToDays + unionWindows for the
@@ -12,8 +13,9 @@ import { seededRandom as random } from "./helpers/seeded-random.js";
  * events before, between and after the batches (some cancellations overtaking their payment, some
  * events delivered twice), every key a query can read and every marker must come out the same.
  */
-const ZONE = "Asia/Seoul";
-const TODAY = "2026-11-24";
+const ZONE = TEST_ZONE;
+/** The stores count key lifetimes on the same clock as the days they are given. */
+const clock = noonClock();
 const PRODUCTS = 30;
 
 let server: PrivateRedis;
@@ -106,7 +108,7 @@ describe("batched ranking counts", () => {
       batch.flatMap((order) => order.items.filter((item) => item.status === "CANCELLED").map((item): Step => (store) => store.applyCancel(cancelled(order, item.id), TODAY)));
 
     // The reference: every order's payment, then its cancelled lines, one script each.
-    const one = new RankingStore(redis, new RankingKeys(`one${seed}`), ZONE);
+    const one = new RankingStore(redis, new RankingKeys(`one${seed}`), ZONE, clock);
     await run(before, one);
     for (const [index, batch] of batches.entries()) {
       await run([...batch.map((order): Step => (store) => store.applyPaid(paid(order), TODAY)), ...cancels(batch)], one);
@@ -115,7 +117,7 @@ describe("batched ranking counts", () => {
     await run(after, one);
 
     // The rebuild: daily keys by batch, live events in between, then the windows as unions.
-    const rebuilt = new RankingStore(redis, new RankingKeys(`rebuilt${seed}`), ZONE);
+    const rebuilt = new RankingStore(redis, new RankingKeys(`rebuilt${seed}`), ZONE, clock);
     await run(before, rebuilt);
     for (const [index, batch] of batches.entries()) {
       await Promise.all([rebuilt.applyPaidBatchToDays(batch, TODAY), run(cancels(batch), rebuilt)]);
@@ -125,7 +127,7 @@ describe("batched ranking counts", () => {
     await run(after, rebuilt);
 
     // Live jobs: payments by batch into every key, as applyPaid counts them.
-    const batched = new RankingStore(redis, new RankingKeys(`batched${seed}`), ZONE);
+    const batched = new RankingStore(redis, new RankingKeys(`batched${seed}`), ZONE, clock);
     await run(before, batched);
     for (const [index, batch] of batches.entries()) {
       await batched.applyPaidBatch(batch, TODAY);
@@ -135,14 +137,14 @@ describe("batched ranking counts", () => {
     await run(after, batched);
 
     const expected = await readable(new RankingKeys(`one${seed}`));
-    expect(expected["}:w3:2026-11-24"]!.length).toBeGreaterThan(0);
+    expect(expected[`}:w3:${TODAY}`]!.length).toBeGreaterThan(0);
     expect(await readable(new RankingKeys(`rebuilt${seed}`))).toEqual(expected);
     expect(await readable(new RankingKeys(`batched${seed}`))).toEqual(expected);
   });
 
   it("counts an order once however often its batch is sent, and reports how many it applied", async () => {
     const orders = makeOrders(random(9), 40);
-    const store = new RankingStore(redis, new RankingKeys("again"), ZONE);
+    const store = new RankingStore(redis, new RankingKeys("again"), ZONE, clock);
     const tracked = orders.filter((order) => order.createdAt >= startOfDay(addDays(TODAY, -(MAX_DAYS - 1)), ZONE)).length;
     expect(tracked).toBeLessThan(orders.length);
     expect(await store.applyPaidBatchToDays(orders, TODAY)).toBe(tracked);
@@ -155,7 +157,7 @@ describe("batched ranking counts", () => {
   it("sends nothing for orders too old to count", async () => {
     const old = makeOrders(random(3), 50).filter((order) => order.createdAt < startOfDay(addDays(TODAY, -(MAX_DAYS - 1)), ZONE));
     expect(old.length).toBeGreaterThan(0);
-    const store = new RankingStore(redis, new RankingKeys("old"), ZONE);
+    const store = new RankingStore(redis, new RankingKeys("old"), ZONE, clock);
     expect(await store.applyPaidBatch(old, TODAY)).toBe(0);
     expect(await readable(new RankingKeys("old"))).toEqual(await readable(new RankingKeys("nothing")));
   });

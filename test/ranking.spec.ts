@@ -6,13 +6,12 @@ import { startFakePlatform, startWorker, type FakePlatform } from "./helpers/eve
 import { adminToken, chargePoints, createProduct, signUpMember, type CreatedProduct, type SignedIn } from "./helpers/factories.js";
 import { expectData } from "./helpers/graphql.js";
 import { checkInvariants } from "./helpers/invariants.js";
-import { TestClock } from "./helpers/test-clock.js";
 import { startTestApp, type TestApp } from "./helpers/test-app.js";
 import { seededRandom as random } from "./helpers/seeded-random.js";
+import { TEST_ZONE, TODAY, instantIn, noonClock } from "./helpers/test-day.js";
 
-const TODAY = "2026-11-24";
-const ZONE = "Asia/Seoul";
-const clock = new TestClock(new Date(startOfDay(TODAY, ZONE).getTime() + 12 * 3600_000));
+const ZONE = TEST_ZONE;
+const clock = noonClock();
 
 let app: TestApp;
 let worker: Running;
@@ -55,7 +54,6 @@ describe("popular products ranking", () => {
     const placed: Array<{ orderId: number; memberId: number; itemIds: number[] }> = [];
     // Days 8 and 7 ago fall outside every window; the rest spread over the last week.
     for (let daysAgo = 8; daysAgo >= 0; daysAgo -= 1) {
-      const dayStart = startOfDay(addDays(TODAY, -daysAgo), ZONE).getTime();
       const orders = Array.from({ length: daysAgo === 0 ? 120 : 110 }, () => {
         // Skewed choice of products, so that the top of the ranking is contested and has ties.
         const lines = Array.from({ length: 1 + Math.floor(next() * 3) }, () => {
@@ -63,7 +61,8 @@ describe("popular products ranking", () => {
           const option = product.options[Math.floor(next() * product.options.length)]!;
           return { productId: Number(product.id), optionId: Number(option.id), quantity: 1 + Math.floor(next() * 4) };
         });
-        return { buyer: buyers[Math.floor(next() * buyers.length)]!, lines, at: dayStart + Math.floor(next() * (daysAgo === 0 ? 12 : 24) * 3600_000) };
+        // Today's orders fall in its first half: the clock stands at noon afterwards.
+        return { buyer: buyers[Math.floor(next() * buyers.length)]!, lines, at: instantIn(addDays(TODAY, -daysAgo), next() * (daysAgo === 0 ? 0.5 : 1)).getTime() };
       });
       await inBatches(orders, 10, async (order) => {
         clock.set(new Date(order.at));
@@ -74,7 +73,7 @@ describe("popular products ranking", () => {
     }
     expect(placed).toHaveLength(1_000);
 
-    clock.set(new Date(startOfDay(TODAY, ZONE).getTime() + 12 * 3600_000));
+    clock.set(noonClock().now());
     const cancellations = new Map<number, number>();
     while (cancellations.size < 100) {
       const order = placed[Math.floor(next() * placed.length)]!;

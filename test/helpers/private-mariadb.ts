@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import mysql from "mysql2/promise";
 import { freePort, killNow } from "./service-process.js";
+import { serverEnv } from "./server-env.js";
 
 /**
  * A MariaDB server of the test's own (the machine's mariadbd on a fresh data directory and a free
@@ -19,7 +20,7 @@ export class PrivateMariaDb {
 
   static available(): boolean {
     // mariadb-install-db has no option that exits 0 without doing work; finding it on PATH is enough.
-    return spawnSync("sh", ["-c", "command -v mariadb-install-db"]).status === 0 && spawnSync("mariadbd", ["--version"]).status === 0;
+    return spawnSync("sh", ["-c", "command -v mariadb-install-db"], { env: serverEnv() }).status === 0 && spawnSync("mariadbd", ["--version"], { env: serverEnv() }).status === 0;
   }
 
   static async start(): Promise<PrivateMariaDb> {
@@ -27,7 +28,7 @@ export class PrivateMariaDb {
     const installed = spawnSync(
       "mariadb-install-db",
       ["--no-defaults", `--datadir=${dir}/data`, "--auth-root-authentication-method=normal", "--user=root", "--skip-test-db"],
-      { encoding: "utf8" },
+      { encoding: "utf8", env: serverEnv() },
     );
     if (installed.status !== 0) throw new Error(`mariadb-install-db failed: ${installed.stderr}`);
     const server = new PrivateMariaDb(await freePort(), dir);
@@ -53,7 +54,7 @@ export class PrivateMariaDb {
         "--user=root",
         "--innodb-buffer-pool-size=64M",
       ],
-      { stdio: "ignore" },
+      { stdio: "ignore", env: serverEnv() },
     );
     for (let attempt = 0; attempt < 300; attempt += 1) {
       try {

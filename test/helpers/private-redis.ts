@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
 import { freePort, killNow } from "./service-process.js";
+import { serverEnv } from "./server-env.js";
 
 /**
  * A redis-server of the test's own, on a loopback port, so a test may flush or kill it without
@@ -29,6 +30,7 @@ export class PrivateRedis {
   async restart(): Promise<void> {
     this.child = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", this.dir], {
       stdio: "ignore",
+      env: serverEnv(),
     });
     const client = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     client.on("error", () => {}); // refused connections are expected until the server is up

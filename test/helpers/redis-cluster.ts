@@ -4,9 +4,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
 import { freePort, killNow } from "./service-process.js";
+import { serverEnv } from "./server-env.js";
 
 /** Whether this machine can run redis-server at all (the cluster test is skipped, loudly, if not). */
-export const canRunRedisServer = (): boolean => spawnSync("redis-server", ["--version"]).status === 0;
+export const canRunRedisServer = (): boolean => spawnSync("redis-server", ["--version"], { env: serverEnv() }).status === 0;
 
 /**
  * A 3-master Redis Cluster on loopback ports, made with the machine's own redis-server and
@@ -25,13 +26,14 @@ export class LocalRedisCluster {
       spawn(
         "redis-server",
         ["--port", String(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-config-file", `nodes-${port}.conf`, "--save", "", "--appendonly", "no", "--dir", dir],
-        { stdio: "ignore" },
+        { stdio: "ignore", env: serverEnv() },
       ),
     );
     const cluster = new LocalRedisCluster(ports, servers);
     for (const port of ports) await waitFor(() => ping(port), `redis-server on ${port}`);
     const created = spawnSync("redis-cli", ["--cluster", "create", ...ports.map((port) => `127.0.0.1:${port}`), "--cluster-replicas", "0", "--cluster-yes"], {
       encoding: "utf8",
+      env: serverEnv(),
     });
     if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
     for (const port of ports) await waitFor(() => clusterOk(port), `cluster_state:ok on ${port}`);

@@ -323,6 +323,7 @@ export class OrderService {
           tx,
           memberId,
           result.cancelled.map((line) => ({ orderId, orderItemId: line.id, amount: line.amount })),
+          at,
         );
         await this.catalog.returnStock(tx, result.cancelled);
         await markItemsCancelled(tx, result.cancelled.map((line) => line.id), at);

@@ -34,6 +34,8 @@ export interface NewLedgerEntry {
   balanceAfter: number;
   orderId?: number | null;
   orderItemId?: number | null;
+  /** The service's clock, like every date the service writes (the column's default is the server's). */
+  createdAt: Date;
 }
 
 export async function insertLedgerEntries(tx: Tx, entries: NewLedgerEntry[]): Promise<void> {

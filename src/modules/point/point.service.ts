@@ -1,5 +1,6 @@
 import type { Db, Tx } from "../../db/client.js";
 import { runInTransaction } from "../../db/transaction.js";
+import type { Clock } from "../../shared/clock.js";
 import { toPage, type Page, type PageRequest } from "../../shared/pagination.js";
 import type { IdempotencyService } from "../idempotency/idempotency.service.js";
 import {
@@ -12,7 +13,7 @@ import {
   setBalance,
   type LedgerRow,
 } from "./point.repository.js";
-import { balanceAfterCharge, balanceAfterRefund, balanceAfterUse } from "./point.rules.js";
+import { balanceAfterCharge, balanceAfterRefund } from "./point.rules.js";
 
 /** What chargePoint returns, and what a replay of the same idempotency key returns again. */
 export interface ChargeResult {
@@ -30,6 +31,8 @@ export class PointService {
   constructor(
     private readonly db: Db,
     private readonly idempotency: IdempotencyService,
+    /** Dates the ledger entries: the service's time, not the database server's. */
+    private readonly clock: Clock,
   ) {}
 
   /** Opens the member's empty wallet inside the sign-up transaction. */
@@ -64,7 +67,7 @@ export class PointService {
           run: async () => {
             const balance = balanceAfterCharge(await lockWallet(tx, memberId), amount);
             await setBalance(tx, memberId, balance);
-            await insertLedgerEntries(tx, [{ memberId, type: "CHARGE", amount, balanceAfter: balance }]);
+            await insertLedgerEntries(tx, [{ memberId, type: "CHARGE", amount, balanceAfter: balance, createdAt: this.clock.now() }]);
             return { balance };
           },
         }),
@@ -74,26 +77,12 @@ export class PointService {
     );
   }
 
-  /**
-   * Payment, step 1, inside the order's transaction: locks the wallet and checks it covers `amount`
-   * (INSUFFICIENT_BALANCE with the shortfall otherwise). Returns the balance after paying.
-   */
-  async lockForPayment(tx: Tx, memberId: number, amount: number): Promise<number> {
-    return balanceAfterUse(await lockWallet(tx, memberId), amount);
-  }
-
-  /** Payment, step 2, once the order exists: deducts and writes the USE entry. */
-  async recordPayment(tx: Tx, payment: { memberId: number; amount: number; balanceAfter: number; orderId: number }): Promise<void> {
-    await setBalance(tx, payment.memberId, payment.balanceAfter);
-    await insertLedgerEntries(tx, [{ ...payment, type: "USE" }]);
-  }
-
-  /** Refunds cancelled order lines inside the cancellation's transaction, one REFUND entry per line. */
-  async refund(tx: Tx, memberId: number, refunds: Refund[]): Promise<void> {
+  /** Refunds cancelled order lines inside the cancellation's transaction, one REFUND entry per line, dated `at`. */
+  async refund(tx: Tx, memberId: number, refunds: Refund[], at: Date): Promise<void> {
     let balance = await lockWallet(tx, memberId);
     const entries = refunds.map((refund) => {
       balance = balanceAfterRefund(balance, refund.amount);
-      return { memberId, type: "REFUND" as const, amount: refund.amount, balanceAfter: balance, orderId: refund.orderId, orderItemId: refund.orderItemId };
+      return { memberId, type: "REFUND" as const, amount: refund.amount, balanceAfter: balance, orderId: refund.orderId, orderItemId: refund.orderItemId, createdAt: at };
     });
     await setBalance(tx, memberId, balance);
     await insertLedgerEntries(tx, entries);

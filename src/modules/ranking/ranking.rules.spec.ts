@@ -19,6 +19,7 @@ import {
   validateRankingQuery,
   windowDays,
   windowKeyExpiresAt,
+  secondsUntil,
   windowsCounting,
   type Ranked,
 } from "./ranking.rules.js";
@@ -248,6 +249,20 @@ describe("key expiry", () => {
     // The last window holding `day` ends on day + MAX_DAYS - 1; that day is over everywhere 14 h after its UTC end.
     const lastEnd = startOfDay(addDays("2026-11-24", MAX_DAYS), "Etc/GMT+12").getTime() / 1000;
     expect(dailyKeyExpiresAt("2026-11-24")).toBeGreaterThan(lastEnd);
+  });
+});
+
+describe("key TTLs", () => {
+  it("counts the seconds left until an expiry on the service's clock", () => {
+    const now = new Date("2026-11-24T00:00:00.500Z");
+    expect(secondsUntil(utcMidnightSeconds("2026-11-25"), now)).toBe(86_400);
+    expect(secondsUntil(dailyKeyExpiresAt("2026-11-24"), now)).toBe(9 * 86_400);
+  });
+
+  it("never answers less than one second, since EXPIRE 0 or below deletes the key", () => {
+    const now = new Date("2026-11-24T00:00:00Z");
+    expect(secondsUntil(utcMidnightSeconds("2026-11-24"), now)).toBe(1);
+    expect(secondsUntil(utcMidnightSeconds("2026-11-20"), now)).toBe(1);
   });
 });
 

@@ -110,6 +110,14 @@ export function windowsCounting(day: Day): Array<{ days: number; end: Day }> {
 export const dailyKeyExpiresAt = (day: Day): number => utcMidnightSeconds(addDays(day, MAX_DAYS + 2));
 export const windowKeyExpiresAt = (end: Day): number => utcMidnightSeconds(addDays(end, 2));
 
+/**
+ * Seconds from `now` until `expireAt` (epoch seconds), at least 1: what EXPIRE is given. Redis keeps
+ * its own clock, so an absolute EXPIREAT would tie the keys' lifetime to the Redis host's clock while
+ * the days are the service's; a TTL counted from the service's clock keeps both on one clock (a
+ * skewed host, or a test that runs the service on another day). At least 1 s, since EXPIRE 0 deletes.
+ */
+export const secondsUntil = (expireAt: number, now: Date): number => Math.max(1, expireAt - Math.floor(now.getTime() / 1000));
+
 function utcMidnightSeconds(day: Day): number {
   const [y, m, d] = day.split("-").map(Number) as [number, number, number];
   return Date.UTC(y, m - 1, d) / 1000;

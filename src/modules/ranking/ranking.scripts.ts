@@ -6,7 +6,7 @@ import { LuaScript } from "../../redis/lua-script.js";
  * a cancellation that overtakes its payment still nets to zero.
  *
  * KEYS: paid marker, K score keys (the day's key and the maintained windows), n cancel markers
- * ARGV: K, marker TTL, K expire-at times, n, then n pairs (member, quantity)
+ * ARGV: K, marker TTL, K key TTLs (seconds), n, then n pairs (member, quantity)
  * Returns 1 when applied, 0 when the event had been seen.
  */
 export const applyPaidScript = new LuaScript(`
@@ -20,7 +20,7 @@ for i = 1, n do
     for j = 1, k do redis.call('ZINCRBY', KEYS[1 + j], quantity, member) end
   end
 end
-for j = 1, k do redis.call('EXPIREAT', KEYS[1 + j], ARGV[2 + j]) end
+for j = 1, k do redis.call('EXPIRE', KEYS[1 + j], ARGV[2 + j]) end
 return 1
 `);
 
@@ -87,21 +87,21 @@ return top
  * a best seller's units are added once per call, not once per line.
  *
  * KEYS: G groups of score keys (one group per day), then per order its paid marker and n cancel markers
- * ARGV: marker TTL, G, per group (K, K expire-at times), N orders, then per order: group (1..G), n, n pairs (member, quantity)
+ * ARGV: marker TTL, G, per group (K, K key TTLs in seconds), N orders, then per order: group (1..G), n, n pairs (member, quantity)
  * Returns how many orders were applied (the others had been seen).
  */
 export const applyPaidBatchScript = new LuaScript(`
 local ttl = ARGV[1]
 local a, k = 3, 1
-local groupKeys, groupExpireAt = {}, {}
+local groupKeys, groupTtl = {}, {}
 for g = 1, tonumber(ARGV[2]) do
-  local keys, expireAt = {}, {}
+  local keys, ttl = {}, {}
   for j = 1, tonumber(ARGV[a]) do
-    keys[j], expireAt[j] = KEYS[k], ARGV[a + j]
+    keys[j], ttl[j] = KEYS[k], ARGV[a + j]
     k = k + 1
   end
   a = a + 1 + #keys
-  groupKeys[g], groupExpireAt[g] = keys, expireAt
+  groupKeys[g], groupTtl[g] = keys, ttl
 end
 local sums, applied = {}, 0
 local orders = tonumber(ARGV[a])
@@ -130,7 +130,7 @@ for g, sum in pairs(sums) do
   for member, quantity in pairs(sum) do
     for j = 1, #keys do redis.call('ZINCRBY', keys[j], quantity, member) end
   end
-  for j = 1, #keys do redis.call('EXPIREAT', keys[j], groupExpireAt[g][j]) end
+  for j = 1, #keys do redis.call('EXPIRE', keys[j], groupTtl[g][j]) end
 end
 return applied
 `);
@@ -142,11 +142,11 @@ return applied
  * sum of its days. One ZUNIONSTORE per window replaces a ZINCRBY per line and window.
  *
  * KEYS: window key, its daily keys
- * ARGV: expire-at time
+ * ARGV: the window key's TTL in seconds
  */
 export const unionWindowScript = new LuaScript(`
 local dailies = {}
 for i = 2, #KEYS do dailies[#dailies + 1] = KEYS[i] end
-if redis.call('ZUNIONSTORE', KEYS[1], #dailies, unpack(dailies)) > 0 then redis.call('EXPIREAT', KEYS[1], ARGV[1]) end
+if redis.call('ZUNIONSTORE', KEYS[1], #dailies, unpack(dailies)) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return 1
 `);

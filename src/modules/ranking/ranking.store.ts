@@ -1,6 +1,7 @@
 import { Cluster, type Redis } from "ioredis";
 import type { RedisClient } from "../../redis/connection.js";
 import type { OrderEvent } from "../../outbox/order-event.js";
+import type { Clock } from "../../shared/clock.js";
 import {
   MAINTAINED_WINDOWS,
   MARKER_TTL_SECONDS,
@@ -13,6 +14,7 @@ import {
   memberOf,
   productIdOf,
   rank,
+  secondsUntil,
   sourceFor,
   startOfDay,
   windowDays,
@@ -39,26 +41,29 @@ export class RankingStore {
     private readonly redis: RedisClient,
     readonly keys: RankingKeys,
     private readonly timeZone: string,
+    /** The service's clock: key lifetimes are counted on it, like the days (see secondsUntil). */
+    private readonly clock: Clock,
   ) {}
 
-  /** Score keys an event of `day` changes, with the time each may expire. */
-  private scoreKeys(day: Day): { keys: string[]; expireAt: number[] } {
+  /** Score keys an event of `day` changes, with the TTL of each. */
+  private scoreKeys(day: Day): { keys: string[]; ttl: number[] } {
     const windows = windowsCounting(day);
+    const now = this.clock.now();
     return {
       keys: [this.keys.daily(day), ...windows.map((w) => this.keys.window(w.days, w.end))],
-      expireAt: [dailyKeyExpiresAt(day), ...windows.map((w) => windowKeyExpiresAt(w.end))],
+      ttl: [secondsUntil(dailyKeyExpiresAt(day), now), ...windows.map((w) => secondsUntil(windowKeyExpiresAt(w.end), now))],
     };
   }
 
   async applyPaid(event: OrderEvent, today: Day): Promise<ApplyOutcome> {
     const day = dayOf(new Date(event.order.paidAt), this.timeZone);
     if (!isTrackedDay(day, today)) return "outside-window";
-    const { keys, expireAt } = this.scoreKeys(day);
+    const { keys, ttl } = this.scoreKeys(day);
     const items = event.order.items;
     const reply = await applyPaidScript.run(
       this.redis,
       [this.keys.paidMarker(Number(event.order.id)), ...keys, ...items.map((item) => this.keys.cancelMarker(Number(item.id)))],
-      [keys.length, MARKER_TTL_SECONDS, ...expireAt, items.length, ...items.flatMap((item) => [memberOf(Number(item.productId)), item.quantity])],
+      [keys.length, MARKER_TTL_SECONDS, ...ttl, items.length, ...items.flatMap((item) => [memberOf(Number(item.productId)), item.quantity])],
     );
     return reply === 1 ? "applied" : "duplicate";
   }
@@ -119,9 +124,9 @@ export class RankingStore {
         if (!groups.has(day)) {
           // isTrackedDay, without its date arithmetic for every order
           if (day >= oldestTracked && day <= today) {
-            const { keys, expireAt } = windows ? this.scoreKeys(day) : { keys: [this.keys.daily(day)], expireAt: [dailyKeyExpiresAt(day)] };
+            const { keys, ttl } = windows ? this.scoreKeys(day) : { keys: [this.keys.daily(day)], ttl: [secondsUntil(dailyKeyExpiresAt(day), this.clock.now())] };
             groupKeys.push(...keys);
-            groupArgs.push(keys.length, ...expireAt);
+            groupArgs.push(keys.length, ...ttl);
             groups.set(day, (groupCount += 1));
           } else {
             groups.set(day, null);
@@ -157,7 +162,7 @@ export class RankingStore {
       for (let ahead = 0; ahead < days; ahead += 1) {
         const end = addDays(today, ahead);
         const dailies = windowDays(end, days).map((day) => this.keys.daily(day));
-        await unionWindowScript.run(this.redis, [this.keys.window(days, end), ...dailies], [windowKeyExpiresAt(end)]);
+        await unionWindowScript.run(this.redis, [this.keys.window(days, end), ...dailies], [secondsUntil(windowKeyExpiresAt(end), this.clock.now())]);
       }
     }
   }
