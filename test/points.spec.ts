@@ -130,6 +130,17 @@ describe("idempotency keys are exact strings", () => {
     expect(expectData(await charge(member, 800, "cafe\u0301")).chargePoint.balance).toBe(1500);
   });
 
+  it("treats keys differing only in trailing spaces as different keys, each replayed as itself", async () => {
+    const member = await signUpMember(app);
+    expect(expectData(await charge(member, 100, "k")).chargePoint.balance).toBe(100);
+    expect(expectData(await charge(member, 200, "k ")).chargePoint.balance).toBe(300);
+    expect(expectData(await charge(member, 400, "k  ")).chargePoint.balance).toBe(700);
+    // Each key replays its own first result and charges nothing more.
+    expect(expectData(await charge(member, 200, "k ")).chargePoint.balance).toBe(300);
+    expect(expectData(await charge(member, 100, "k")).chargePoint.balance).toBe(100);
+    expect(errorCode(await charge(member, 999, "k "))).toBe("CONFLICT");
+  });
+
   it("counts a key's length in characters: 255 emoji are a valid key", async () => {
     const member = await signUpMember(app);
     expect(expectData(await charge(member, 100, "😀".repeat(255))).chargePoint.balance).toBe(100);

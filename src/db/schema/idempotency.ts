@@ -1,4 +1,4 @@
-import { char, datetime, index, json, mysqlEnum, mysqlTable, uniqueIndex, varchar } from "drizzle-orm/mysql-core";
+import { char, datetime, index, json, mysqlEnum, mysqlTable, uniqueIndex, varbinary } from "drizzle-orm/mysql-core";
 import { createdAt, idPk, idRef } from "./columns.js";
 import { member } from "./member.js";
 
@@ -14,8 +14,11 @@ export const idempotencyKey = mysqlTable(
       .notNull()
       .references(() => member.id),
     scope: mysqlEnum("scope", ["PLACE_ORDER", "CHARGE_POINT"]).notNull(),
-    // utf8mb4_bin (migration 0001): keys compare byte for byte, not case- or accent-insensitively.
-    key: varchar("idem_key", { length: 255 }).notNull(),
+    // The key's UTF-8 bytes (migration 0003): keys compare byte for byte, not case- or
+    // accent-insensitively, and trailing spaces count ("k" and "k " are two keys). A binary string
+    // does both on MariaDB and MySQL alike; a _bin collation pads spaces (PAD SPACE) and the NO PAD
+    // ones are named differently on the two servers. 1,020 bytes hold 255 characters of UTF-8.
+    key: varbinary("idem_key", { length: 1020 }).notNull(),
     requestHash: char("request_hash", { length: 64 }).notNull(),
     // What the first request produced (e.g. the order id), replayed to later requests with the key.
     result: json("result"),

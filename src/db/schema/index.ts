@@ -5,3 +5,4 @@ export * from "./cart.js";
 export * from "./order.js";
 export * from "./outbox.js";
 export * from "./idempotency.js";
+export * from "./commit-token.js";
