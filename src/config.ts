@@ -9,6 +9,11 @@ export interface Config {
   port: number;
   databaseUrl: string;
   dbPoolSize: number;
+  /**
+   * Longest wait for the answer to one batch of an order transaction; past it the connection is
+   * given up and its session killed (a half-open connection). Keep it above the lock wait (10 s).
+   */
+  dbBatchTimeoutMs: number;
   redisUrl: string;
   /** REDIS_CLUSTER=true: REDIS_URL is a seed node of a Redis Cluster. */
   redisCluster: boolean;
@@ -118,6 +123,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: integer(env, "PORT", 4000, 0, 65535),
     databaseUrl: url(env, "DATABASE_URL", "mysql://root@127.0.0.1:3306/ecommerce", ["mysql:", "mariadb:"])!,
     dbPoolSize: integer(env, "DB_POOL_SIZE", 20, 1, 500),
+    dbBatchTimeoutMs: integer(env, "DB_BATCH_TIMEOUT_MS", 20_000, 100, 600_000),
     redisUrl: url(env, "REDIS_URL", "redis://127.0.0.1:6379", ["redis:", "rediss:"])!,
     redisCluster: boolean(env, "REDIS_CLUSTER", false),
     redisPrefix: env.REDIS_PREFIX || "shop",

@@ -30,9 +30,20 @@ describe(runHousekeeping.name, () => {
     expect(await count("SELECT COUNT(*) AS n FROM outbox WHERE published_at IS NOT NULL")).toBe(1);
 
     const now = Date.now();
-    expect(await runHousekeeping(app.database.db, new TestClock(new Date(now + 3600_000)), app.log)).toEqual({ keys: 0, events: 0 });
-    expect(await runHousekeeping(app.database.db, new TestClock(new Date(now + 49 * 3600_000)), app.log)).toEqual({ keys: 1, events: 0 });
-    expect(await runHousekeeping(app.database.db, new TestClock(new Date(now + 15 * 24 * 3600_000)), app.log)).toEqual({ keys: 0, events: 1 });
+    expect(await runHousekeeping(app.database.db, new TestClock(new Date(now + 3600_000)), app.log)).toMatchObject({ keys: 0, events: 0 });
+    expect(await runHousekeeping(app.database.db, new TestClock(new Date(now + 49 * 3600_000)), app.log)).toMatchObject({ keys: 1, events: 0 });
+    expect(await runHousekeeping(app.database.db, new TestClock(new Date(now + 15 * 24 * 3600_000)), app.log)).toMatchObject({ keys: 0, events: 1 });
     expect(await count("SELECT COUNT(*) AS n FROM orders")).toBe(1); // orders themselves are never touched
+  });
+
+  it("forgets commit tokens a day old by the database's clock, and keeps newer ones", async () => {
+    await app.database.pool.query(
+      "INSERT INTO commit_token (token, created_at) VALUES ('old-token', CURRENT_TIMESTAMP(3) - INTERVAL 25 HOUR), ('new-token', CURRENT_TIMESTAMP(3) - INTERVAL 23 HOUR)",
+    );
+    const before = await count("SELECT COUNT(*) AS n FROM commit_token");
+    const { commitTokens } = await runHousekeeping(app.database.db, new TestClock(new Date()), app.log);
+    expect(commitTokens).toBe(1);
+    expect(await count("SELECT COUNT(*) AS n FROM commit_token WHERE token = 'old-token'")).toBe(0);
+    expect(await count("SELECT COUNT(*) AS n FROM commit_token")).toBe(before - 1);
   });
 });

@@ -1,7 +1,9 @@
+import { randomUUID } from "node:crypto";
 import type { Pool, PoolConnection } from "mysql2/promise";
 import { drizzle } from "drizzle-orm/mysql2";
 import { commitBatchLockHeld, dbStatements } from "../observability/metrics.js";
 import type { Db } from "./client.js";
+import { INSERT_COMMIT_TOKEN, isConnectionFailure, isOutcomeUnknown, killSession, resolveCommitOutcome } from "./commit-outcome.js";
 import * as schema from "./schema/index.js";
 import { retryOnLockConflict, type IsolationLevel, type TransactionOptions } from "./transaction.js";
 
@@ -20,6 +22,15 @@ const isolationSql: Record<IsolationLevel, string> = {
 };
 
 /**
+ * Longest wait for one batch's answer unless the caller sets one (DB_BATCH_TIMEOUT_MS). Past it the
+ * connection is given up (and its server session killed): a half-open connection must not hold a
+ * group of orders, and the rows it locked, forever. Above the session's lock wait timeout
+ * (src/db/client.ts), so a lock wait ends as a lock-wait error (retried) before it ends as a lost
+ * connection.
+ */
+export const DEFAULT_BATCH_TIMEOUT_MS = 20_000;
+
+/**
  * A transaction that sends its statements in batches, one network round trip per batch, on a
  * connection of its own. It exists for the order hot path: every round trip a transaction makes while
  * it holds a row lock adds to the time every other buyer of that row waits, and on a flash sale the
@@ -35,12 +46,15 @@ export class BatchedTransaction {
   private started = false;
   private atCommit: Statement[] = [];
   private boundDb: Db | null = null;
+  /** Inserted with COMMIT, so the outcome of a COMMIT whose answer is lost can be asked (commit-outcome.ts). */
+  readonly commitToken = randomUUID();
 
   constructor(
     private readonly connection: PoolConnection,
     private readonly isolationLevel: IsolationLevel,
     /** Names the unit of work in metrics, e.g. "place_order". */
     private readonly unit: string,
+    private readonly timeoutMs = DEFAULT_BATCH_TIMEOUT_MS,
   ) {}
 
   /** Sends the statements now, in one round trip; returns one result per statement. */
@@ -70,17 +84,20 @@ export class BatchedTransaction {
     return this.boundDb;
   }
 
-  /** @internal the runner's: sends what waited for the commit, and COMMIT. */
+  /** @internal the runner's: sends the commit token, what waited for the commit, and COMMIT. */
   async commit(): Promise<void> {
     if (!this.started && this.atCommit.length === 0) return;
+    const token = { sql: INSERT_COMMIT_TOKEN, params: [this.commitToken] };
     if (this.atCommit.length === 0) {
-      await this.send([{ sql: "COMMIT", params: [] }]);
+      await this.send([token, { sql: "COMMIT", params: [] }]);
       return;
     }
     // The server times how long the rows locked by the kept statements stay locked: from the end of
     // the last of them (every lock taken) to the end of COMMIT (every lock released). Two trivial
-    // statements, and the figure an operator needs when a flash sale queues on a row.
+    // statements, and the figure an operator needs when a flash sale queues on a row. The token goes
+    // first, before any hot row is locked.
     const results = await this.send([
+      token,
       ...this.atCommit,
       { sql: "SET @commit_batch_locked_at = NOW(6)", params: [] },
       { sql: "COMMIT", params: [] },
@@ -101,6 +118,7 @@ export class BatchedTransaction {
     const [results] = await this.connection.query({
       sql: statements.map((statement) => statement.sql).join(";\n"),
       values: statements.flatMap((statement) => statement.params),
+      timeout: this.timeoutMs,
     });
     // A single statement answers with its result, several with an array of results.
     return statements.length === 1 ? [results] : (results as StatementResult[]);
@@ -110,6 +128,12 @@ export class BatchedTransaction {
 /**
  * Runs `work` in a BatchedTransaction on a pooled connection, commits with whatever `sendAtCommit`
  * kept, and retries the whole unit of work on a deadlock or lock-wait timeout, like runInTransaction.
+ *
+ * When the COMMIT batch gets no answer (the connection was cut or timed out after sending it), the
+ * outcome is asked, never guessed (resolveCommitOutcome): if the transaction committed, `work`'s
+ * result is returned as if the answer had come; if it did not, the connection error is thrown (nothing
+ * was changed); if the database cannot tell, a SERVICE_UNAVAILABLE error with `outcomeUnknown`. The
+ * work is never run again after a lost COMMIT.
  */
 export async function runBatchedTransaction<T>(
   pool: Pool,
@@ -119,22 +143,43 @@ export async function runBatchedTransaction<T>(
 ): Promise<T> {
   return retryOnLockConflict(async () => {
     const connection = await pool.getConnection();
-    const tx = new BatchedTransaction(connection, options.isolationLevel, unit);
+    const tx = new BatchedTransaction(connection, options.isolationLevel, unit, options.batchTimeoutMs);
+    let result: T;
     try {
-      const result = await work(tx);
-      await tx.commit();
-      return result;
+      result = await work(tx);
     } catch (error) {
-      try {
-        await tx.rollback();
-      } catch {
-        // The connection is gone: the server rolls back on its own. Report the first error.
-        connection.destroy();
+      await abandon(pool, tx, connection, isConnectionFailure(error));
+      throw error;
+    }
+    try {
+      await tx.commit();
+    } catch (error) {
+      if (!isOutcomeUnknown(error)) {
+        await abandon(pool, tx, connection, false);
         throw error;
       }
-      throw error;
-    } finally {
-      connection.release();
+      connection.destroy();
+      if ((await resolveCommitOutcome(pool, tx.commitToken, connection.threadId, unit)) === "rolled-back") throw error;
     }
+    connection.release();
+    return result;
   }, options);
+}
+
+/**
+ * Ends a transaction that will not commit: a ROLLBACK on a healthy connection; on a failed one the
+ * connection is dropped and its server session killed, which rolls it back and frees its locks now.
+ */
+async function abandon(pool: Pool, tx: BatchedTransaction, connection: PoolConnection, connectionFailed: boolean): Promise<void> {
+  if (!connectionFailed) {
+    try {
+      await tx.rollback();
+      connection.release();
+      return;
+    } catch {
+      // The connection died meanwhile: as below.
+    }
+  }
+  connection.destroy();
+  await killSession(pool, connection.threadId);
 }

@@ -22,6 +22,9 @@ export class StatementCounter implements DrizzleLogger {
   }
 }
 
+/** How long a statement waits for a row lock before failing with 1205 (see createDatabase). */
+export const LOCK_WAIT_TIMEOUT_SECONDS = 10;
+
 export interface Database {
   db: Db;
   pool: mysql.Pool;
@@ -52,9 +55,12 @@ export function createDatabase({ url, poolSize }: DatabaseOptions): Database {
     // and message, and the GraphQL error log line carries the request id and the resolver path.
     trace: false,
   });
-  // Runs once per new physical connection, before the pool hands it out.
+  // Runs once per new physical connection, before the pool hands it out. The lock wait is bounded
+  // well below the server's default (50 s): a transaction waiting on a row held by a stuck session
+  // gets a lock-wait error (retried, then CONFLICT) instead of holding a connection and a request
+  // for most of a minute; it stays below DB_BATCH_TIMEOUT_MS (batched-transaction.ts).
   pool.pool.on("connection", (connection) => {
-    connection.query("SET time_zone = '+00:00'");
+    connection.query(`SET time_zone = '+00:00', innodb_lock_wait_timeout = ${LOCK_WAIT_TIMEOUT_SECONDS}`);
   });
   const statements = new StatementCounter();
   const db = drizzle({ client: pool, schema, mode: "default", logger: statements });

@@ -4,6 +4,8 @@
  */
 export const MysqlErrno = {
   DUPLICATE_KEY: 1062,
+  /** KILL of a session that has already ended. */
+  UNKNOWN_THREAD: 1094,
   LOCK_WAIT_TIMEOUT: 1205,
   DEADLOCK: 1213,
   /** MySQL 8: a CHECK constraint refused a row. */

@@ -60,4 +60,22 @@ describe(GroupCommit.name, () => {
     const queue = new GroupCommit<number, number>(async () => [], 10);
     await expect(queue.submit(1)).rejects.toThrow("no outcome");
   });
+
+  it("runs up to maxInFlight groups at once, so one stuck group does not hold up the requests behind it", async () => {
+    const { groups, finishers, run } = controlledGroups();
+    const queue = new GroupCommit(run, 10, 2);
+    const stuck = queue.submit(1);
+    const second = queue.submit(2);
+    expect(groups).toEqual([[1], [2]]); // the second group did not wait for the first
+    const third = queue.submit(3);
+    expect(groups).toEqual([[1], [2]]); // two in flight: the third waits for a free turn
+    finishers[1]!();
+    expect(await second).toBe("done 2");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(groups).toEqual([[1], [2], [3]]);
+    finishers[2]!();
+    expect(await third).toBe("done 3");
+    finishers[0]!();
+    expect(await stuck).toBe("done 1");
+  });
 });

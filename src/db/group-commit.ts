@@ -10,12 +10,17 @@ export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 export class GroupCommit<TRequest, TResult> {
   private readonly waiting: Array<{ request: TRequest; settle: (outcome: Outcome<TResult>) => void }> = [];
-  private busy = false;
+  private inFlight = 0;
 
   constructor(
     /** Runs one group; returns one outcome per request, in the order given. */
     private readonly runGroup: (requests: TRequest[]) => Promise<Array<Outcome<TResult>>>,
     private readonly maxGroupSize: number,
+    /**
+     * Groups run at the same time. More than one keeps requests moving while a group is stuck (a
+     * half-open connection until its timeout, a lock wait): the next group goes on without it.
+     */
+    private readonly maxInFlight = 1,
   ) {}
 
   submit(request: TRequest): Promise<TResult> {
@@ -29,8 +34,8 @@ export class GroupCommit<TRequest, TResult> {
   }
 
   private next(): void {
-    if (this.busy || this.waiting.length === 0) return;
-    this.busy = true;
+    if (this.inFlight >= this.maxInFlight || this.waiting.length === 0) return;
+    this.inFlight += 1;
     const group = this.waiting.splice(0, this.maxGroupSize);
     this.runGroup(group.map((entry) => entry.request))
       .then(
@@ -38,7 +43,7 @@ export class GroupCommit<TRequest, TResult> {
         (error: unknown) => group.forEach((entry) => entry.settle({ ok: false, error })),
       )
       .finally(() => {
-        this.busy = false;
+        this.inFlight -= 1;
         this.next();
       });
   }

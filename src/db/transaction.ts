@@ -14,6 +14,8 @@ export type IsolationLevel = "read committed" | "repeatable read";
 export interface TransactionOptions {
   isolationLevel: IsolationLevel;
   retry?: RetryPolicy;
+  /** Batched transactions: longest wait for one batch's answer (see BatchedTransaction). */
+  batchTimeoutMs?: number;
   /** Called before each retry, e.g. to count lock retries in metrics. */
   onRetry?: (attempt: number, errno: number) => void;
 }

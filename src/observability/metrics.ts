@@ -57,6 +57,13 @@ export const groupFallbacks = new Counter({
   registers: [registry],
 });
 
+export const commitOutcomes = new Counter({
+  name: "db_commit_outcomes_resolved_total",
+  help: "COMMITs whose answer was lost (connection cut or timed out), by what asking the database found: committed, rolled-back, or unknown (the database could not be asked)",
+  labelNames: ["unit", "outcome"] as const,
+  registers: [registry],
+});
+
 export const lockRetries = new Counter({
   name: "db_lock_retries_total",
   help: "Transactions run again after a deadlock (1213) or lock-wait timeout (1205)",

@@ -1,4 +1,5 @@
 import type { Db } from "../db/client.js";
+import { deleteStaleCommitTokens } from "../db/commit-outcome.js";
 import type { Logger } from "../logger.js";
 import { deleteExpiredKeys } from "../modules/idempotency/idempotency.repository.js";
 import { deletePublishedBefore } from "../outbox/outbox.repository.js";
@@ -12,13 +13,15 @@ export const OUTBOX_RETENTION_MS = 14 * 24 * 3600 * 1000;
  * Periodic clean-up the worker runs: expired idempotency keys and old published outbox rows, in
  * small batches so no statement holds locks for long.
  */
-export async function runHousekeeping(db: Db, clock: Clock, log: Logger): Promise<{ keys: number; events: number }> {
+export async function runHousekeeping(db: Db, clock: Clock, log: Logger): Promise<{ keys: number; events: number; commitTokens: number }> {
   const now = clock.now();
   let keys = 0;
   let events = 0;
   for (let removed = BATCH; removed === BATCH; keys += removed) removed = await deleteExpiredKeys(db, now, BATCH);
   const before = new Date(now.getTime() - OUTBOX_RETENTION_MS);
   for (let removed = BATCH; removed === BATCH; events += removed) removed = await deletePublishedBefore(db, before, BATCH);
-  if (keys + events > 0) log.info({ keys, events }, "housekeeping: removed expired idempotency keys and old outbox rows");
-  return { keys, events };
+  let commitTokens = 0;
+  for (let removed = BATCH; removed === BATCH; commitTokens += removed) removed = await deleteStaleCommitTokens(db, BATCH);
+  if (keys + events + commitTokens > 0) log.info({ keys, events, commitTokens }, "housekeeping: removed expired idempotency keys, old outbox rows and commit tokens");
+  return { keys, events, commitTokens };
 }

@@ -12,6 +12,8 @@ export const ErrorCode = {
   CONFLICT: "CONFLICT",
   NOT_CANCELLABLE: "NOT_CANCELLABLE",
   RATE_LIMITED: "RATE_LIMITED",
+  /** The database could not be reached, or could not say whether a change was applied (`outcomeUnknown`). */
+  SERVICE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -19,19 +19,27 @@ const READ_OPTIONS = `SELECT o.id, o.product_id AS productId, p.name AS productN
  WHERE o.product_id IN (?) ORDER BY o.product_id, o.id`;
 // Ascending member id: two groups of orders lock their wallets in the same order.
 const LOCK_WALLETS = "SELECT member_id, balance FROM point_wallet WHERE member_id IN (?) ORDER BY member_id FOR UPDATE";
+// A group of orders never waits for a wallet: one held by another transaction (that member's own
+// order or charge, or a stuck session) is skipped, and that member's order is placed on its own.
+const LOCK_FREE_WALLETS = `${LOCK_WALLETS} SKIP LOCKED`;
+
+/** How a batch of orders locks its buyers' wallets: wait for each, or skip the ones held by others. */
+export type WalletLocking = "wait" | "skip-locked";
 
 /**
  * Batch 1, which also opens the transaction: the options of the ordered products with their
- * committed stock (a plain read: no lock, it never waits), and the buyers' wallets, locked.
+ * committed stock (a plain read: no lock, it never waits), and the buyers' wallets, locked. With
+ * "skip-locked", a wallet held elsewhere is missing from `balances`.
  */
 export async function readForPlacement(
   tx: BatchedTransaction,
   memberIds: readonly number[],
   productIds: readonly number[],
+  walletLocking: WalletLocking,
 ): Promise<{ options: OptionView[]; balances: Map<number, number> }> {
   const [options, wallets] = (await tx.send([
     { sql: READ_OPTIONS, params: [productIds] },
-    { sql: LOCK_WALLETS, params: [[...memberIds].sort((a, b) => a - b)] },
+    { sql: walletLocking === "wait" ? LOCK_WALLETS : LOCK_FREE_WALLETS, params: [[...memberIds].sort((a, b) => a - b)] },
   ])) as [RowDataPacket[], RowDataPacket[]];
   return {
     options: options.map((row) => ({

@@ -9,6 +9,7 @@ import {
   orderStatusOf,
   priceLines,
   stockAfter,
+  stockKeptChanging,
   unitsByOption,
   validateOrderSource,
   type OptionSnapshot,
@@ -375,5 +376,14 @@ describe("stockAfter", () => {
       ]),
     );
     expect(stock.get(3)).toBe(5);
+  });
+});
+
+describe("stockKeptChanging", () => {
+  it("is a retryable CONFLICT that claims no shortage", () => {
+    const error = stockKeptChanging();
+    expect(error.code).toBe(ErrorCode.CONFLICT);
+    expect(error.details).toEqual({ retryable: true });
+    expect(error.message).toMatch(/nothing was changed, try again/);
   });
 });

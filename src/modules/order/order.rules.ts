@@ -26,6 +26,16 @@ function validQuantity(quantity: number, field: string): number {
   return quantity;
 }
 
+/**
+ * The stock an order needed was taken by other orders between its read and its take, every time it
+ * was tried, while the stock re-read after each try covered it again (restocks, cancellations): not
+ * a shortage, so no INSUFFICIENT_STOCK with a made-up availability. Nothing was changed.
+ */
+export const stockKeptChanging = (): DomainError =>
+  new DomainError(ErrorCode.CONFLICT, "the stock of these items kept changing while the order was being placed: nothing was changed, try again", {
+    retryable: true,
+  });
+
 /** placeOrder takes exactly one of `items` (1..100 lines of 1..1000 units) or `fromCart: true`. */
 export function validateOrderSource(items: readonly RequestedLine[] | null | undefined, fromCart: boolean | null | undefined): "items" | "cart" {
   if ((items != null) === (fromCart === true)) {

@@ -4,7 +4,7 @@ import { runBatchedTransaction, type BatchedTransaction } from "../../db/batched
 import { GroupCommit, type Outcome } from "../../db/group-commit.js";
 import type { Db } from "../../db/client.js";
 import { isCheckViolation } from "../../db/errors.js";
-import { runInTransaction } from "../../db/transaction.js";
+import { runInTransaction, type TransactionOptions } from "../../db/transaction.js";
 import { groupFallbacks, ordersPlaced } from "../../observability/metrics.js";
 import { appendOutboxEvents } from "../../outbox/outbox.repository.js";
 import { orderEvent, type OrderSnapshot } from "../../outbox/order-event.js";
@@ -17,7 +17,7 @@ import type { CatalogService } from "../catalog/catalog.service.js";
 import type { IdempotencyService } from "../idempotency/idempotency.service.js";
 import { balanceAfterUse } from "../point/point.rules.js";
 import type { PointService } from "../point/point.service.js";
-import { appendOutboxAtCommit, readForPlacement, STOCK_CHECK_CONSTRAINT, takeStockAtCommit, writeOrders } from "./order-placement.repository.js";
+import { appendOutboxAtCommit, readForPlacement, STOCK_CHECK_CONSTRAINT, takeStockAtCommit, writeOrders, type WalletLocking } from "./order-placement.repository.js";
 import {
   countOrdersOfMember,
   findOrderIdOfItem,
@@ -36,6 +36,7 @@ import {
   mergeLines,
   priceLines,
   stockAfter,
+  stockKeptChanging,
   unitsByOption,
   validateOrderSource,
   type OrderLine,
@@ -78,14 +79,29 @@ interface OrderRequest {
   requested: readonly RequestedLine[];
 }
 
+/** The buyer's wallet was held by another transaction, so a group of orders skipped this order. */
+class WalletHeld extends Error {
+  constructor(readonly memberId: number) {
+    super(`wallet of member ${memberId} is held by another transaction`);
+  }
+}
+
+/**
+ * What the group commit answers a plain order: placed, or to be placed on its own (its wallet was
+ * held, or nothing of its group was committed). Lone placements run outside the group's turn, so an
+ * order that has to wait for a lock never holds up the orders queued behind the group.
+ */
+type GroupAnswer = { placed: PlacedOrder } | { placeAlone: true };
+const PLACE_ALONE: GroupAnswer = { placeAlone: true };
+
 /** Largest group of orders committed in one transaction. */
 const MAX_ORDER_GROUP = 64;
-
-const settle = <T>(promise: Promise<T>): Promise<Outcome<T>> =>
-  promise.then(
-    (value): Outcome<T> => ({ ok: true, value }),
-    (error: unknown): Outcome<T> => ({ ok: false, error }),
-  );
+/**
+ * Groups of orders in flight at once. Two, so that a group stuck on a half-open connection (until
+ * its batch timeout) does not stop every plain order of the process; more buys little on a hot
+ * product, whose stock row the groups take in turn anyway.
+ */
+const ORDER_GROUPS_IN_FLIGHT = 2;
 
 /** The order and its lines as they were written, so the answer needs no read after the commit. */
 function paidOrder(snapshot: OrderSnapshot, priced: readonly PricedLine[], lines: OrderLine[], paidAt: Date): PaidOrder {
@@ -119,7 +135,7 @@ const STOCK_RACE_ATTEMPTS = 3;
  * over REPEATABLE READ is what we want: no gap locks (fewer lock waits between unrelated orders) and
  * plain reads (names, prices) that see the latest committed catalog.
  */
-const ORDER_TX = { isolationLevel: "read committed" } as const;
+const ORDER_ISOLATION = "read committed";
 
 /** Orders paid from points, and their cancellation line by line. */
 export class OrderService {
@@ -133,9 +149,15 @@ export class OrderService {
     private readonly carts: CartService,
     private readonly idempotency: IdempotencyService,
     private readonly outbox: OutboxSignal,
-  ) {}
+    /** DB_BATCH_TIMEOUT_MS: how long a batch of placeOrder waits for the database's answer. */
+    batchTimeoutMs?: number,
+  ) {
+    this.orderTx = { isolationLevel: ORDER_ISOLATION, batchTimeoutMs };
+  }
 
-  private readonly groups = new GroupCommit<OrderRequest, PlacedOrder>((requests) => this.placeGroup(requests), MAX_ORDER_GROUP);
+  private readonly orderTx: TransactionOptions;
+
+  private readonly groups = new GroupCommit<OrderRequest, GroupAnswer>((requests) => this.placeGroup(requests), MAX_ORDER_GROUP, ORDER_GROUPS_IN_FLIGHT);
 
   /**
    * Places and pays an order in one transaction, all or nothing. With an idempotency key, a repeat
@@ -156,23 +178,35 @@ export class OrderService {
     const source = validateOrderSource(input.items, input.fromCart);
     // Plain orders of listed items go through the group commit; an idempotency key or the cart
     // brings rows of their own into the transaction, so those orders keep a transaction each.
-    if (source === "items" && input.idempotencyKey == null) return this.groups.submit({ memberId, requested: input.items! });
+    if (source === "items" && input.idempotencyKey == null) {
+      const answer = await this.groups.submit({ memberId, requested: input.items! });
+      if ("placed" in answer) return answer.placed;
+    }
     return this.placeAlone(memberId, source, input);
   }
 
-  /** A group of plain orders in one transaction; if the group as a whole fails, each order alone. */
-  private async placeGroup(requests: OrderRequest[]): Promise<Array<Outcome<PlacedOrder>>> {
-    if (requests.length === 1) return [await settle(this.placeAlone(requests[0]!.memberId, "items", { items: requests[0]!.requested }))];
+  /**
+   * A group of plain orders in one transaction that never waits for a wallet (see WalletHeld). If
+   * the group as a whole fails, and is known to have committed nothing, each order is placed alone.
+   */
+  private async placeGroup(requests: OrderRequest[]): Promise<Array<Outcome<GroupAnswer>>> {
     let outcomes: Array<Outcome<PaidOrder>>;
     try {
-      outcomes = await runBatchedTransaction(this.pool, "place_order", (tx) => this.payOrders(tx, requests), ORDER_TX);
-    } catch {
-      // Stock taken by another process between the read and the take, or lock retries used up:
+      outcomes = await runBatchedTransaction(this.pool, "place_order", (tx) => this.payOrders(tx, requests, "skip-locked"), this.orderTx);
+    } catch (error) {
+      // The COMMIT's answer was lost and the database could not say whether it was applied: placing
+      // these orders again could charge their buyers twice, so each is told the outcome is unknown.
+      if (error instanceof DomainError && error.details.outcomeUnknown === true) return requests.map(() => ({ ok: false, error }));
+      // Nothing of the group was committed (stock taken by another process between the read and the
+      // take, lock retries used up, a connection lost before COMMIT or a COMMIT found rolled back):
       // every order is placed on its own, where each gets its own answer.
       groupFallbacks.inc();
-      return Promise.all(requests.map((request) => settle(this.placeAlone(request.memberId, "items", { items: request.requested }))));
+      return requests.map(() => ({ ok: true, value: PLACE_ALONE }));
     }
-    return outcomes.map((outcome) => (outcome.ok ? { ok: true, value: this.committed(outcome.value) } : outcome));
+    return outcomes.map((outcome): Outcome<GroupAnswer> => {
+      if (outcome.ok) return { ok: true, value: { placed: this.committed(outcome.value) } };
+      return outcome.error instanceof WalletHeld ? { ok: true, value: PLACE_ALONE } : outcome;
+    });
   }
 
   private committed(paid: PaidOrder): PlacedOrder {
@@ -188,10 +222,11 @@ export class OrderService {
       } catch (error) {
         if (!(error instanceof StockTakenMeanwhile)) throw error;
         // Stock covered the order when it was read and was gone when it was taken: say which line is
-        // short now. If none is short any more (restocked in between), the order is tried again.
+        // short now. If none is short any more (restocked in between), the order is tried again, a
+        // few times; past that the buyer is told to retry, not that stock is missing.
         const stock = await this.catalog.optionsByIds(this.db, error.lines.map((line) => line.optionId));
         ensureStockCovers(error.lines, new Map(stock.map((option) => [option.id, option.stock])));
-        if (attempt >= STOCK_RACE_ATTEMPTS) ensureStockCovers(error.lines, new Map());
+        if (attempt >= STOCK_RACE_ATTEMPTS) throw stockKeptChanging();
       }
     }
   }
@@ -209,7 +244,7 @@ export class OrderService {
           const pay = async (): Promise<{ orderId: number }> => {
             const cart = source === "cart" ? await this.carts.lockLinesForOrder(await tx.drizzle(), memberId) : null;
             if (cart && cart.lines.length === 0) throw badUserInput("fromCart", "the cart is empty");
-            const [outcome] = await this.payOrders(tx, [{ memberId, requested: cart ? cart.lines : (input.items ?? []) }]);
+            const [outcome] = await this.payOrders(tx, [{ memberId, requested: cart ? cart.lines : (input.items ?? []) }], "wait");
             if (!outcome!.ok) throw outcome!.error;
             if (cart) await this.carts.removeOrderedLines(await tx.drizzle(), cart.cartId, cart.lines.map((line) => line.id));
             attempt.paid = outcome!.value;
@@ -224,7 +259,7 @@ export class OrderService {
             run: pay,
           });
         },
-        ORDER_TX,
+        this.orderTx,
       ));
     } catch (error) {
       if (attempt.paid && isCheckViolation(error, STOCK_CHECK_CONSTRAINT)) throw new StockTakenMeanwhile(attempt.paid.lines);
@@ -241,16 +276,20 @@ export class OrderService {
    * and balances left by the ones before it; an order refused (a DomainError) is left out and gets
    * its error, the others go on. Any other error fails the transaction.
    */
-  private async payOrders(tx: BatchedTransaction, requests: readonly OrderRequest[]): Promise<Array<Outcome<PaidOrder>>> {
+  private async payOrders(tx: BatchedTransaction, requests: readonly OrderRequest[], walletLocking: WalletLocking): Promise<Array<Outcome<PaidOrder>>> {
     const productIds = [...new Set(requests.flatMap((request) => request.requested.map((line) => line.productId)))];
     const memberIds = [...new Set(requests.map((request) => request.memberId))];
-    const { options, balances } = await readForPlacement(tx, memberIds, productIds);
+    const { options, balances } = await readForPlacement(tx, memberIds, productIds, walletLocking);
     const optionsById = new Map(options.map((option) => [option.id, option]));
     let stock = new Map(options.map((option) => [option.id, option.stock]));
 
     const outcomes: Array<Outcome<PaidOrder> | null> = [];
     const accepted: Array<{ index: number; memberId: number; lines: OrderLine[]; priced: PricedLine[]; totalAmount: number; balanceAfter: number }> = [];
     for (const [index, { memberId, requested }] of requests.entries()) {
+      if (walletLocking === "skip-locked" && !balances.has(memberId)) {
+        outcomes.push({ ok: false, error: new WalletHeld(memberId) });
+        continue;
+      }
       try {
         const lines = mergeLines(
           requested.map((line) => ({
@@ -339,7 +378,7 @@ export class OrderService {
           result.cancelled.map((line) => orderEvent("ORDER_ITEM_CANCELLED", randomUUID(), at, snapshot, line.id)),
         );
       },
-      ORDER_TX,
+      this.orderTx,
     );
     this.outbox.notify();
     return (await findOrderOfMember(this.db, orderId, memberId))!;

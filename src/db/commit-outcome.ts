@@ -1,0 +1,126 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { lt, sql } from "drizzle-orm";
+import type { Pool, PoolConnection } from "mysql2/promise";
+import { commitOutcomes } from "../observability/metrics.js";
+import { DomainError, ErrorCode } from "../shared/errors.js";
+import type { Db } from "./client.js";
+import { MysqlErrno, isDatabaseUnavailable, isDuplicateKey, mysqlErrnoOf } from "./errors.js";
+import { commitToken } from "./schema/index.js";
+
+/**
+ * The row a batched transaction inserts with its COMMIT (table commit_token, migration 0002). Dated by
+ * the database's clock, as is the clean-up below: the rows are the database's own bookkeeping.
+ */
+export const INSERT_COMMIT_TOKEN = "INSERT INTO commit_token (token, created_at) VALUES (?, CURRENT_TIMESTAMP(3))";
+
+/**
+ * Deletes up to `limit` tokens older than a day: a lost COMMIT is asked about within seconds, so a
+ * day-old token will never be looked up again.
+ */
+export async function deleteStaleCommitTokens(db: Db, limit: number): Promise<number> {
+  const [result] = await db.delete(commitToken).where(lt(commitToken.createdAt, sql`CURRENT_TIMESTAMP(3) - INTERVAL 1 DAY`)).limit(limit);
+  return result.affectedRows;
+}
+
+/**
+ * True when a statement failed because the connection did (lost, reset, refused, or a timeout after
+ * which the connection cannot be trusted), rather than because the server refused the statement.
+ */
+export function isConnectionFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { fatal, code } = error as Error & { fatal?: unknown; code?: unknown };
+  return fatal === true || code === "PROTOCOL_SEQUENCE_TIMEOUT" || isDatabaseUnavailable(error);
+}
+
+/**
+ * True when a COMMIT batch failed without the server saying why. Such a batch may have committed (the
+ * server got it, the answer never came back) or not. A server error (a CHECK refusing a row, a
+ * deadlock) is a real answer: the server stops a batch at its first error, so the COMMIT after it
+ * never ran. Anything else, even a failure in reading the answer, is asked about rather than guessed:
+ * asking is always safe.
+ */
+export function isOutcomeUnknown(error: unknown): boolean {
+  return isConnectionFailure(error) || mysqlErrnoOf(error) === undefined;
+}
+
+export type CommitOutcome = "committed" | "rolled-back";
+
+/** Tries at finding the outcome before the caller is told it is unknown (the database may be restarting). */
+const RESOLVE_ATTEMPTS = 5;
+const RESOLVE_BACKOFF_MS = 200;
+
+/**
+ * Finds out whether the transaction that inserted `token` with its COMMIT committed, on a fresh
+ * connection: first it kills the old session (`threadId`), so a transaction whose batch is still
+ * queued or running on the server is rolled back rather than left to commit later; then it inserts
+ * the same token. The primary key decides: a duplicate means the transaction committed (if it was
+ * still committing, the insert waits for it); a successful insert means it did not, and now it never
+ * can, since its own insert of the token would fail first. Never re-runs the transaction's work.
+ *
+ * Throws a SERVICE_UNAVAILABLE DomainError with `outcomeUnknown` when the database cannot be asked.
+ */
+export async function resolveCommitOutcome(pool: Pool, token: string, threadId: number, unit: string): Promise<CommitOutcome> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const outcome = await askOnce(pool, token, threadId);
+      commitOutcomes.inc({ unit, outcome });
+      return outcome;
+    } catch (error) {
+      if (attempt >= RESOLVE_ATTEMPTS || !isConnectionFailure(error)) {
+        commitOutcomes.inc({ unit, outcome: "unknown" });
+        throw outcomeUnknown();
+      }
+      await sleep(RESOLVE_BACKOFF_MS * 2 ** (attempt - 1));
+    }
+  }
+}
+
+async function askOnce(pool: Pool, token: string, threadId: number): Promise<CommitOutcome> {
+  const connection = await pool.getConnection();
+  try {
+    await kill(connection, threadId);
+    try {
+      await connection.query(INSERT_COMMIT_TOKEN, [token]);
+      return "rolled-back";
+    } catch (error) {
+      if (isDuplicateKey(error)) return "committed";
+      throw error;
+    }
+  } finally {
+    connection.release();
+  }
+}
+
+/**
+ * Ends the session `threadId` on the server, best effort, after its connection failed mid-transaction:
+ * the server rolls it back and releases its row locks now, rather than when it notices the lost
+ * connection (never, for a half-open one, until wait_timeout) while other orders queue on its rows.
+ */
+export async function killSession(pool: Pool, threadId: number): Promise<void> {
+  try {
+    const connection = await pool.getConnection();
+    try {
+      await kill(connection, threadId);
+    } finally {
+      connection.release();
+    }
+  } catch {
+    // The database is unreachable: the session ends when the server notices its connection is gone.
+  }
+}
+
+async function kill(connection: PoolConnection, threadId: number): Promise<void> {
+  try {
+    await connection.query("KILL CONNECTION ?", [threadId]);
+  } catch (error) {
+    // Gone already: the server noticed the lost connection and ended the session.
+    if (mysqlErrnoOf(error) !== MysqlErrno.UNKNOWN_THREAD) throw error;
+  }
+}
+
+const outcomeUnknown = (): DomainError =>
+  new DomainError(
+    ErrorCode.SERVICE_UNAVAILABLE,
+    "the database stopped answering while this change was being committed, and whether it was applied cannot be told yet: check before trying again (a retry with the same idempotencyKey is always safe)",
+    { retryable: true, outcomeUnknown: true },
+  );
