@@ -274,3 +274,32 @@ async function waitUntilPublished(): Promise<void> {
   }
   throw new Error("the outbox relay did not publish within 5 s");
 }
+
+describe("free products", () => {
+  it("can be ordered, alone or beside paid lines, and cancelled, with no ledger entry for nothing", async () => {
+    const freebie = await createProduct(app, admin, { name: "Sample", price: 0, stock: 10 });
+    const member = await richMember(10_000);
+    const alone = expectData(await placeOrder(app, member, { items: [{ productId: freebie.id, quantity: 2 }] })).placeOrder;
+    expect(alone).toMatchObject({ status: "PAID", totalAmount: 0 });
+    expect(await balanceOf(app, member)).toBe(10_000);
+    const mixed = expectData(
+      await placeOrder(app, member, { items: [{ productId: freebie.id, quantity: 1 }, { productId: gimbap.id, quantity: 1 }], idempotencyKey: "free-and-paid" }),
+    ).placeOrder;
+    expect(mixed.totalAmount).toBe(3500);
+    expect(await balanceOf(app, member)).toBe(6_500);
+
+    const cancelledFree = expectData(await app.gql<{ cancelOrderItem: OrderData }>(CANCEL_ITEM, { id: alone.items[0]!.id }, { token: member.token })).cancelOrderItem;
+    expect(cancelledFree).toMatchObject({ status: "CANCELLED", refundedAmount: 0 });
+    const freeLine = mixed.items.find((item) => item.product.id === freebie.id)!;
+    const partly = expectData(await app.gql<{ cancelOrderItem: OrderData }>(CANCEL_ITEM, { id: freeLine.id }, { token: member.token })).cancelOrderItem;
+    expect(partly).toMatchObject({ status: "PARTIALLY_CANCELLED", refundedAmount: 0 });
+    expect(await stockOf(freebie.options[0]!.id)).toBe(10);
+
+    const history = expectData(await app.gql<{ point: { history: { nodes: Array<{ type: string; amount: number }> } } }>(HISTORY, {}, { token: member.token })).point.history.nodes;
+    expect(history.map((entry) => [entry.type, entry.amount])).toEqual([
+      ["USE", 3500],
+      ["CHARGE", 10_000],
+    ]);
+    expect(await checkInvariants(app.database.pool)).toEqual([]);
+  });
+});

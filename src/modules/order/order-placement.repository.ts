@@ -2,6 +2,7 @@ import type { ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import type { BatchedTransaction, Statement } from "../../db/batched-transaction.js";
 import type { OrderEvent } from "../../outbox/order-event.js";
 import { optionPrice } from "../catalog/catalog.rules.js";
+import { movesPoints } from "../point/point.rules.js";
 import type { OptionView } from "../catalog/catalog.repository.js";
 import type { PricedLine } from "./order.rules.js";
 
@@ -77,6 +78,8 @@ export async function writeOrders(tx: BatchedTransaction, orders: readonly Order
   // Orders of one member in one group: each pays after the one before, the last balance stays.
   const finalBalance = new Map(orders.map((order) => [order.memberId, order.balanceAfter]));
   const lines = orders.flatMap((order, index) => order.lines.map((line) => ({ ...line, orderIndex: index, paidAt: order.paidAt })));
+  // A free order pays nothing: no USE entry (see movesPoints).
+  const paying = orders.map((order, index) => ({ ...order, index })).filter((order) => movesPoints(order.totalAmount));
   const statements: Statement[] = [
     ...orders.flatMap(({ memberId, totalAmount, paidAt }, index): Statement[] => [
       {
@@ -98,10 +101,14 @@ export async function writeOrders(tx: BatchedTransaction, orders: readonly Order
       sql: `INSERT INTO payment (order_id, member_id, method, amount, created_at, updated_at) VALUES ${orders.map((_, index) => `(${orderIdOf(index)}, ?, 'POINT', ?, ?, ?)`).join(", ")}`,
       params: orders.flatMap(({ memberId, totalAmount, paidAt }) => [memberId, totalAmount, paidAt, paidAt]),
     },
-    {
-      sql: `INSERT INTO point_ledger (member_id, type, amount, balance_after, order_id, created_at) VALUES ${orders.map((_, index) => `(?, 'USE', ?, ?, ${orderIdOf(index)}, ?)`).join(", ")}`,
-      params: orders.flatMap(({ memberId, totalAmount, balanceAfter, paidAt }) => [memberId, totalAmount, balanceAfter, paidAt]),
-    },
+    ...(paying.length === 0
+      ? []
+      : [
+          {
+            sql: `INSERT INTO point_ledger (member_id, type, amount, balance_after, order_id, created_at) VALUES ${paying.map((order) => `(?, 'USE', ?, ?, ${orderIdOf(order.index)}, ?)`).join(", ")}`,
+            params: paying.flatMap(({ memberId, totalAmount, balanceAfter, paidAt }) => [memberId, totalAmount, balanceAfter, paidAt]),
+          },
+        ]),
     {
       sql: `SELECT id, order_id AS orderId FROM order_item WHERE order_id IN (${orders.map((_, index) => orderIdOf(index)).join(", ")}) ORDER BY id`,
       params: [],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../shared/errors.js";
-import { BALANCE_CAP, CHARGE_MAX, CHARGE_MIN, balanceAfterCharge, balanceAfterRefund, balanceAfterUse } from "./point.rules.js";
+import { BALANCE_CAP, CHARGE_MAX, CHARGE_MIN, balanceAfterCharge, balanceAfterRefund, balanceAfterUse, movesPoints } from "./point.rules.js";
 import { thrown } from "../../../test/helpers/thrown.js";
 
 describe(balanceAfterCharge.name, () => {
@@ -86,5 +86,13 @@ describe(balanceAfterRefund.name, () => {
 
   it("is not capped: a refund may take the balance past the charge cap", () => {
     expect(balanceAfterRefund(BALANCE_CAP, 1_000)).toBe(BALANCE_CAP + 1_000);
+  });
+});
+
+describe("movesPoints", () => {
+  it("gives a ledger entry to payments and refunds of one point or more, not to free ones", () => {
+    expect(movesPoints(1)).toBe(true);
+    expect(movesPoints(3500)).toBe(true);
+    expect(movesPoints(0)).toBe(false);
   });
 });

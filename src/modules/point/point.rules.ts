@@ -30,6 +30,13 @@ export function balanceAfterUse(balance: number, amount: number): number {
 }
 
 /**
+ * Whether a payment or refund of `amount` moves points, and so gets a ledger entry. A free order (or
+ * the refund of a free line) moves none: it gets no entry, and every entry's amount stays positive,
+ * as the ledger's CHECK requires.
+ */
+export const movesPoints = (amount: number): boolean => amount > 0;
+
+/**
  * The balance after a refund. Not capped: a refund returns points the member already had, and
  * refusing it would leave a cancelled line unrefunded.
  */

@@ -13,7 +13,7 @@ import {
   setBalance,
   type LedgerRow,
 } from "./point.repository.js";
-import { balanceAfterCharge, balanceAfterRefund } from "./point.rules.js";
+import { balanceAfterCharge, balanceAfterRefund, movesPoints } from "./point.rules.js";
 
 /** What chargePoint returns, and what a replay of the same idempotency key returns again. */
 export interface ChargeResult {
@@ -80,7 +80,7 @@ export class PointService {
   /** Refunds cancelled order lines inside the cancellation's transaction, one REFUND entry per line, dated `at`. */
   async refund(tx: Tx, memberId: number, refunds: Refund[], at: Date): Promise<void> {
     let balance = await lockWallet(tx, memberId);
-    const entries = refunds.map((refund) => {
+    const entries = refunds.filter((refund) => movesPoints(refund.amount)).map((refund) => {
       balance = balanceAfterRefund(balance, refund.amount);
       return { memberId, type: "REFUND" as const, amount: refund.amount, balanceAfter: balance, orderId: refund.orderId, orderItemId: refund.orderItemId, createdAt: at };
     });
