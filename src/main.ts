@@ -5,6 +5,7 @@ import { createLogger } from "./logger.js";
 import { stopOnSignals } from "./process-lifecycle.js";
 import { runApi, type Running } from "./run-api.js";
 import { LOCAL_FAKE_PLATFORM_URL, runWorker } from "./run-worker.js";
+import { exitOnStartupFailure, portInUse } from "./startup-failure.js";
 
 /**
  * `npm start`: everything in one process, for a laptop or a demo: the API, the worker and, when
@@ -12,17 +13,23 @@ import { LOCAL_FAKE_PLATFORM_URL, runWorker } from "./run-worker.js";
  * (src/api.ts, src/worker.ts, and a real data platform).
  */
 const log = createLogger();
-let config: Config = loadConfig();
-if (usesDevJwtSecret(config)) log.warn("JWT_SECRET is not set: using the development secret (never in production)");
+try {
+  let config: Config = loadConfig();
+  if (usesDevJwtSecret(config)) log.warn("JWT_SECRET is not set: using the development secret (never in production)");
 
-const parts: Running[] = [];
-if (config.dataPlatformUrl === null) {
-  const platform = createFakeDataPlatform();
-  const address = await platform.listen(config.fakePlatformPort, "127.0.0.1");
-  config = { ...config, dataPlatformUrl: LOCAL_FAKE_PLATFORM_URL(address.port) };
-  log.info({ url: config.dataPlatformUrl }, "fake data platform started (GET /events lists what it received)");
-  parts.push({ stop: () => platform.close() });
+  // Signals are handled from the start: a SIGTERM while the worker is still starting (the API may
+  // already answer /healthz) stops what has started, instead of killing the process mid-request.
+  const parts: Running[] = [];
+  stopOnSignals(log, parts, config.shutdownGraceMs);
+  if (config.dataPlatformUrl === null) {
+    const platform = createFakeDataPlatform();
+    const address = await platform.listen(config.fakePlatformPort, "127.0.0.1").catch(portInUse("FAKE_PLATFORM_PORT", config.fakePlatformPort));
+    config = { ...config, dataPlatformUrl: LOCAL_FAKE_PLATFORM_URL(address.port) };
+    log.info({ url: config.dataPlatformUrl }, "fake data platform started (GET /events lists what it received)");
+    parts.push({ stop: () => platform.close() });
+  }
+  parts.unshift(await runApi(config, log));
+  parts.unshift(await runWorker(config, log));
+} catch (error) {
+  exitOnStartupFailure(log, error);
 }
-parts.unshift(await runApi(config, log));
-parts.unshift(await runWorker(config, log));
-stopOnSignals(log, parts, config.shutdownGraceMs);

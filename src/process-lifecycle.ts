@@ -4,6 +4,8 @@ import type { Running } from "./run-api.js";
 /**
  * SIGTERM / SIGINT: stop every running part (in-flight requests and jobs finish first), then exit.
  * A second signal while stopping is ignored; the orchestrator's own kill timeout is the backstop.
+ * `parts` is read when the signal comes, so it may be installed before the parts have started and
+ * filled in as each one does.
  */
 export function stopOnSignals(log: Logger, parts: Running[], graceMs: number): void {
   let stopping = false;

@@ -7,6 +7,7 @@ import { OutboxRelay } from "./queue/outbox-relay.js";
 import { QueueConnections } from "./queue/queues.js";
 import { createRedis } from "./redis/connection.js";
 import { createServices } from "./services.js";
+import { portInUse } from "./startup-failure.js";
 
 export interface Running {
   /** Finishes in-flight work, then closes every connection this part opened. */
@@ -25,7 +26,7 @@ export async function runApi(config: Config, log: Logger): Promise<Running> {
 
   const api = await createApiServer({ config, log, database, redis, services, queues });
   relay.start();
-  const address = await api.listen(config.port);
+  const address = await api.listen(config.port).catch(portInUse("PORT", config.port));
   log.info({ port: address.port }, `API ready: http://localhost:${address.port}/graphql`);
 
   return {

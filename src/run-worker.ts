@@ -6,6 +6,7 @@ import { startEventWorkers } from "./queue/event-workers.js";
 import { openEventQueues } from "./queue/event-queues.js";
 import { registerBacklogGauges } from "./observability/metrics-sources.js";
 import { startMetricsServer } from "./observability/metrics-server.js";
+import { portInUse } from "./startup-failure.js";
 import { runHousekeeping } from "./queue/housekeeping.js";
 import { OutboxRelay } from "./queue/outbox-relay.js";
 import { QueueConnections } from "./queue/queues.js";
@@ -56,7 +57,7 @@ export async function runWorker(config: Config, log: Logger, clock: Clock = syst
   }, HOUSEKEEPING_INTERVAL_MS);
   housekeeping.unref();
   registerBacklogGauges(database.db, queues);
-  const metrics = config.workerMetricsPort === null ? null : await startMetricsServer(config.workerMetricsPort);
+  const metrics = config.workerMetricsPort === null ? null : await startMetricsServer(config.workerMetricsPort).catch(portInUse("WORKER_METRICS_PORT", config.workerMetricsPort));
   log.info({ dataPlatformUrl, metricsPort: metrics?.port ?? null }, "worker ready");
 
   return {

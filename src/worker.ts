@@ -3,8 +3,13 @@ import { loadConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { stopOnSignals } from "./process-lifecycle.js";
 import { runWorker } from "./run-worker.js";
+import { exitOnStartupFailure } from "./startup-failure.js";
 
 /** `npm run start:worker`: the background worker alone; run as many copies as the queues need. */
 const log = createLogger();
-const config = loadConfig();
-stopOnSignals(log, [await runWorker(config, log)], config.shutdownGraceMs);
+try {
+  const config = loadConfig();
+  stopOnSignals(log, [await runWorker(config, log)], config.shutdownGraceMs);
+} catch (error) {
+  exitOnStartupFailure(log, error);
+}

@@ -2,7 +2,8 @@ import http from "node:http";
 import mysql from "mysql2/promise";
 import { afterAll, describe, expect, it } from "vitest";
 import { postGraphQL, expectData } from "./helpers/graphql.js";
-import { startServiceProcess, type ServiceProcess } from "./helpers/service-process.js";
+import net from "node:net";
+import { runUntilExit, startServiceProcess, type ServiceProcess } from "./helpers/service-process.js";
 import { dropDatabase, uniqueDatabaseUrl } from "./helpers/test-database.js";
 import { DEMO_ADMIN, DEMO_MEMBER, DEMO_MEMBER_POINTS, DEMO_PRODUCTS } from "../src/db/seed/demo-data.js";
 
@@ -105,5 +106,31 @@ describe("npm start (the service as a process)", () => {
     expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
     service.child.kill("SIGTERM");
     expect(await service.exited).toBe(0);
+  });
+
+  it.each([
+    ["FAKE_PLATFORM_PORT", "src/main.ts"],
+    ["PORT", "src/main.ts"],
+    ["PORT", "src/api.ts"],
+  ])("refuses a taken %s in %s with one line naming it, exit code 1", async (variable, entry) => {
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, "0.0.0.0", resolve));
+    const port = (holder.address() as net.AddressInfo).port;
+    try {
+      const { code, output } = await runUntilExit(entry, {
+        DATABASE_URL: databaseUrl,
+        PORT: "0",
+        FAKE_PLATFORM_PORT: "0",
+        [variable]: String(port),
+      });
+      expect(code).toBe(1);
+      const failures = output.split("\n").filter((line) => line.includes(`port ${port}`));
+      expect(failures).toHaveLength(1);
+      expect(failures[0]).toContain(`(set by ${variable})`);
+      expect(output).not.toMatch(/\n\s+at /); // no stack trace
+      expect(output).not.toContain("EADDRINUSE");
+    } finally {
+      holder.close();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { createLogger } from "../logger.js";
 import { stopOnSignals } from "../process-lifecycle.js";
+import { exitOnStartupFailure, portInUse } from "../startup-failure.js";
 import { createFakeDataPlatform } from "./fake-platform.js";
 
 /**
@@ -29,10 +30,9 @@ try {
   const delayMs = numberFromEnv("FAKE_PLATFORM_DELAY_MS", 0, 0, 60_000, true);
 
   const platform = createFakeDataPlatform({ failRate, delayMs });
-  const address = await platform.listen(port, "0.0.0.0");
+  const address = await platform.listen(port, "0.0.0.0").catch(portInUse("PORT", port));
   log.info({ port: address.port, failRate, delayMs }, `fake data platform ready: POST http://localhost:${address.port}/events`);
   stopOnSignals(log, [{ stop: () => platform.close() }], 5_000);
 } catch (error) {
-  log.fatal({ err: error }, "fake data platform failed to start");
-  process.exit(1);
+  exitOnStartupFailure(log, error);
 }

@@ -48,6 +48,7 @@ export class BatchedTransaction {
   private boundDb: Db | null = null;
   /** Inserted with COMMIT, so the outcome of a COMMIT whose answer is lost can be asked (commit-outcome.ts). */
   readonly commitToken = randomUUID();
+  private writesNothing = false;
 
   constructor(
     private readonly connection: PoolConnection,
@@ -84,9 +85,21 @@ export class BatchedTransaction {
     return this.boundDb;
   }
 
+  /**
+   * The work decided to write nothing (every order of a group refused): the runner ends the
+   * transaction with a ROLLBACK, and no commit token is written for it.
+   */
+  endWithoutWriting(): void {
+    this.writesNothing = true;
+  }
+
   /** @internal the runner's: sends the commit token, what waited for the commit, and COMMIT. */
   async commit(): Promise<void> {
     if (!this.started && this.atCommit.length === 0) return;
+    if (this.writesNothing && this.atCommit.length === 0) {
+      await this.rollback();
+      return;
+    }
     const token = { sql: INSERT_COMMIT_TOKEN, params: [this.commitToken] };
     if (this.atCommit.length === 0) {
       await this.send([token, { sql: "COMMIT", params: [] }]);

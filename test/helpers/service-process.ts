@@ -82,6 +82,20 @@ export async function startServiceProcess(env: Record<string, string>, timeoutMs
   throw new Error(`service did not become healthy:\n${output}`);
 }
 
+/** Runs an entry point (`src/main.ts`, `src/api.ts`...) that is expected to stop by itself; its exit code and output. */
+export async function runUntilExit(entry: string, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ["--import", "@swc-node/register/esm-register", entry], {
+    cwd: repositoryRoot(),
+    env: { ...process.env, NODE_ENV: "development", LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once("exit", (exitCode) => resolve(exitCode)));
+  return { code, output };
+}
+
 /** SIGKILL, as a crash or an OOM kill would, and wait until the process is gone. */
 export async function killNow(child: ChildProcess | null): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;

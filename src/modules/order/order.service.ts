@@ -312,7 +312,10 @@ export class OrderService {
         outcomes.push({ ok: false, error });
       }
     }
-    if (accepted.length === 0) return outcomes as Array<Outcome<PaidOrder>>;
+    if (accepted.length === 0) {
+      tx.endWithoutWriting();
+      return outcomes as Array<Outcome<PaidOrder>>;
+    }
 
     const paidAt = this.clock.now();
     const ids = await writeOrders(tx, accepted.map((order) => ({ ...order, paidAt, lines: order.priced })));
