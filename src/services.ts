@@ -34,7 +34,7 @@ export interface ServiceDeps {
 export function createServices({ db, pool, redis, config, log, outbox = { notify: () => {} }, clock = systemClock }: ServiceDeps) {
   const tokens = new AuthTokens(config.jwtSecret, config.jwtTtlSeconds);
   const idempotency = new IdempotencyService(clock);
-  const points = new PointService(db, idempotency, clock);
+  const points = new PointService(db, idempotency, clock, pool);
   const catalog = new CatalogService(db);
   const carts = new CartService(db, catalog);
   const rateLimiter = new RateLimiter(redis, new RateLimitKeys(config.redisPrefix), config.rateLimits, clock, log);

@@ -184,6 +184,53 @@ describe("a COMMIT whose answer is lost", () => {
   });
 });
 
+describe("a charge whose COMMIT answer is lost", () => {
+  const CHARGE = `mutation ($amount: SafeInt!) { chargePoint(amount: $amount) { balance } }`;
+
+  /** Cuts the first drizzle COMMIT that follows a commit token (a charge or a cancellation). */
+  function cutTransactionCommit(action: QueryAction): { cut: () => number } {
+    const afterToken = new Set<number>();
+    let cut = 0;
+    proxy.rules = {
+      onQuery: (sql, connection) => {
+        if (sql.includes("INSERT INTO commit_token")) afterToken.add(connection.id);
+        else if (afterToken.delete(connection.id) && sql.trim().toLowerCase() === "commit" && cut === 0) {
+          cut += 1;
+          return action;
+        }
+        return "forward";
+      },
+    };
+    return { cut: () => cut };
+  }
+
+  const balance = async (member: SignedIn): Promise<number> => {
+    const [rows] = await direct.query<RowDataPacket[]>("SELECT balance FROM point_wallet WHERE member_id = ?", [Number(member.memberId)]);
+    return Number(rows[0]!.balance);
+  };
+
+  it("answers a charge without an idempotency key with the balance it committed, charged once", async () => {
+    const member = buyers[25]!;
+    const before = await balance(member);
+    const rule = cutTransactionCommit("cut-after");
+    const answer = expectData(await app.gql<{ chargePoint: { balance: number } }>(CHARGE, { amount: 777 }, { token: member.token }));
+    expect(rule.cut()).toBe(1);
+    expect(answer.chargePoint.balance).toBe(before + 777);
+    expect(await balance(member)).toBe(before + 777);
+    expect(await checkInvariants(app.database.pool)).toEqual([]);
+  });
+
+  it("answers a charge whose COMMIT never reached the server SERVICE_UNAVAILABLE, nothing charged", async () => {
+    const member = buyers[26]!;
+    const before = await balance(member);
+    const rule = cutTransactionCommit("cut-before");
+    const response = await app.gql(CHARGE, { amount: 555 }, { token: member.token });
+    expect(rule.cut()).toBe(1);
+    expect(errorCode(response)).toBe("SERVICE_UNAVAILABLE");
+    expect(await balance(member)).toBe(before);
+  });
+});
+
 describe("a stuck transaction", () => {
   it("does not hold up other members' orders while one member's wallet row is held", async () => {
     const held = buyers[22]!;

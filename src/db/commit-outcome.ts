@@ -59,7 +59,7 @@ const RESOLVE_BACKOFF_MS = 200;
  *
  * Throws a SERVICE_UNAVAILABLE DomainError with `outcomeUnknown` when the database cannot be asked.
  */
-export async function resolveCommitOutcome(pool: Pool, token: string, threadId: number, unit: string): Promise<CommitOutcome> {
+export async function resolveCommitOutcome(pool: Pool, token: string, threadId: number | null, unit: string): Promise<CommitOutcome> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       const outcome = await askOnce(pool, token, threadId);
@@ -75,10 +75,12 @@ export async function resolveCommitOutcome(pool: Pool, token: string, threadId: 
   }
 }
 
-async function askOnce(pool: Pool, token: string, threadId: number): Promise<CommitOutcome> {
+async function askOnce(pool: Pool, token: string, threadId: number | null): Promise<CommitOutcome> {
   const connection = await pool.getConnection();
   try {
-    await kill(connection, threadId);
+    // Without the session's id (a drizzle transaction), the insert below waits for the old session's
+    // lock on its token, held until the server has ended that session.
+    if (threadId !== null) await kill(connection, threadId);
     try {
       await connection.query(INSERT_COMMIT_TOKEN, [token]);
       return "rolled-back";

@@ -1,7 +1,11 @@
+import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { sql } from "drizzle-orm";
+import type { Pool } from "mysql2/promise";
 import { lockRetries } from "../observability/metrics.js";
 import { DomainError, ErrorCode } from "../shared/errors.js";
 import type { Db, Tx } from "./client.js";
+import { isOutcomeUnknown, resolveCommitOutcome } from "./commit-outcome.js";
 import { MysqlErrno, mysqlErrnoOf } from "./errors.js";
 import { DEFAULT_RETRY_POLICY, retryDelayMs, shouldRetry, type RetryPolicy } from "./retry-policy.js";
 
@@ -16,6 +20,12 @@ export interface TransactionOptions {
   retry?: RetryPolicy;
   /** Batched transactions: longest wait for one batch's answer (see BatchedTransaction). */
   batchTimeoutMs?: number;
+  /**
+   * For units that move money (a charge, a refund): the transaction writes a commit token as its last
+   * statement, so a COMMIT whose answer is lost is asked about (commit-outcome.ts) and answered
+   * truthfully, rather than reported as a failure its caller might retry into a second charge.
+   */
+  askLostCommit?: { pool: Pool; unit: string };
   /** Called before each retry, e.g. to count lock retries in metrics. */
   onRetry?: (attempt: number, errno: number) => void;
 }
@@ -32,7 +42,30 @@ const isLockConflict = (errno: number | undefined): errno is number =>
  * a clear, retryable error instead of a driver error.
  */
 export function runInTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>, options: TransactionOptions): Promise<T> {
-  return retryOnLockConflict(() => db.transaction(work, { isolationLevel: options.isolationLevel }), options);
+  const ask = options.askLostCommit;
+  if (!ask) return retryOnLockConflict(() => db.transaction(work, { isolationLevel: options.isolationLevel }), options);
+  return retryOnLockConflict(async () => {
+    const token = randomUUID();
+    // Set once the work and the token are in: from then on only COMMIT can fail.
+    const finished: { result?: T; done: boolean } = { done: false };
+    try {
+      return await db.transaction(
+        async (tx) => {
+          const result = await work(tx);
+          await tx.execute(sql`INSERT INTO commit_token (token, created_at) VALUES (${token}, CURRENT_TIMESTAMP(3))`);
+          finished.result = result;
+          finished.done = true;
+          return result;
+        },
+        { isolationLevel: options.isolationLevel },
+      );
+    } catch (error) {
+      // Only COMMIT (or the ROLLBACK drizzle sends after it) runs once the work is done.
+      if (!finished.done || !isOutcomeUnknown(error)) throw error;
+      if ((await resolveCommitOutcome(ask.pool, token, null, ask.unit)) === "rolled-back") throw error;
+      return finished.result as T;
+    }
+  }, options);
 }
 
 /** Runs `attempt` (one whole transaction) again on a deadlock or lock-wait timeout, as described above. */

@@ -381,7 +381,7 @@ export class OrderService {
           result.cancelled.map((line) => orderEvent("ORDER_ITEM_CANCELLED", randomUUID(), at, snapshot, line.id)),
         );
       },
-      this.orderTx,
+      { ...this.orderTx, askLostCommit: { pool: this.pool, unit: "cancel_order" } },
     );
     this.outbox.notify();
     return (await findOrderOfMember(this.db, orderId, memberId))!;

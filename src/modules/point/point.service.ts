@@ -1,3 +1,4 @@
+import type { Pool } from "mysql2/promise";
 import type { Db, Tx } from "../../db/client.js";
 import { runInTransaction } from "../../db/transaction.js";
 import type { Clock } from "../../shared/clock.js";
@@ -33,6 +34,8 @@ export class PointService {
     private readonly idempotency: IdempotencyService,
     /** Dates the ledger entries: the service's time, not the database server's. */
     private readonly clock: Clock,
+    /** The pool behind `db`: a charge whose COMMIT answer is lost is asked about on it. */
+    private readonly pool: Pool,
   ) {}
 
   /** Opens the member's empty wallet inside the sign-up transaction. */
@@ -73,7 +76,7 @@ export class PointService {
         }),
       // Every decision is made on the wallet row read FOR UPDATE, which sees the latest committed
       // balance whatever the isolation level; READ COMMITTED adds no gap locks on the ledger.
-      { isolationLevel: "read committed" },
+      { isolationLevel: "read committed", askLostCommit: { pool: this.pool, unit: "charge_point" } },
     );
   }
 
