@@ -45,7 +45,11 @@ export function createDatabase({ url, poolSize }: DatabaseOptions): Database {
     timezone: "Z",
     supportBigNumbers: true,
     bigNumberStrings: false,
+    // TCP keepalive from 10 s of silence: a pooled connection whose peer vanished (a failover, a cut
+    // network path) is found dead by the OS instead of being handed to the next request. A request
+    // already waiting on one is bounded by DB_BATCH_TIMEOUT_MS and the lock wait instead.
     enableKeepAlive: true,
+    keepAliveInitialDelay: 10_000,
     waitForConnections: true,
     // placeOrder sends several statements per round trip (src/db/batched-transaction.ts). Every value
     // in every statement of this service is a bound parameter, so this opens no injection path.
