@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { loadConfig, usesDevJwtSecret, type Config } from "./config.js";
 import { createFakeDataPlatform } from "./data-platform/fake-platform.js";
 import { createLogger } from "./logger.js";
-import { stopOnSignals } from "./process-lifecycle.js";
+import { startOrExit, stopOnSignals } from "./process-lifecycle.js";
 import { runApi, type Running } from "./run-api.js";
 import { LOCAL_FAKE_PLATFORM_URL, runWorker } from "./run-worker.js";
 
@@ -12,17 +12,19 @@ import { LOCAL_FAKE_PLATFORM_URL, runWorker } from "./run-worker.js";
  * (src/api.ts, src/worker.ts, and a real data platform).
  */
 const log = createLogger();
-let config: Config = loadConfig();
-if (usesDevJwtSecret(config)) log.warn("JWT_SECRET is not set: using the development secret (never in production)");
+await startOrExit(log, async () => {
+  let config: Config = loadConfig();
+  if (usesDevJwtSecret(config)) log.warn("JWT_SECRET is not set: using the development secret (never in production)");
 
-const parts: Running[] = [];
-if (config.dataPlatformUrl === null) {
-  const platform = createFakeDataPlatform();
-  const address = await platform.listen(config.fakePlatformPort, "127.0.0.1");
-  config = { ...config, dataPlatformUrl: LOCAL_FAKE_PLATFORM_URL(address.port) };
-  log.info({ url: config.dataPlatformUrl }, "fake data platform started (GET /events lists what it received)");
-  parts.push({ stop: () => platform.close() });
-}
-parts.unshift(await runApi(config, log));
-parts.unshift(await runWorker(config, log));
-stopOnSignals(log, parts, config.shutdownGraceMs);
+  const parts: Running[] = [];
+  if (config.dataPlatformUrl === null) {
+    const platform = createFakeDataPlatform();
+    const address = await platform.listen(config.fakePlatformPort, "127.0.0.1");
+    config = { ...config, dataPlatformUrl: LOCAL_FAKE_PLATFORM_URL(address.port) };
+    log.info({ url: config.dataPlatformUrl }, "fake data platform started (GET /events lists what it received)");
+    parts.push({ stop: () => platform.close() });
+  }
+  parts.unshift(await runApi(config, log));
+  parts.unshift(await runWorker(config, log));
+  stopOnSignals(log, parts, config.shutdownGraceMs);
+});

@@ -1,5 +1,21 @@
+import { ConfigError } from "./config.js";
 import type { Logger } from "./logger.js";
 import type { Running } from "./run-api.js";
+
+/**
+ * Runs a composition root's start-up. A ConfigError (a setting the operator must change, from
+ * loadConfig or from the start-up data) ends the process with one log line saying what to change,
+ * and exit code 1: a stack trace would only bury that line. Anything else keeps its stack.
+ */
+export async function startOrExit(log: Logger, start: () => Promise<void>): Promise<void> {
+  try {
+    await start();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    log.fatal(error.message);
+    process.exit(1);
+  }
+}
 
 /**
  * SIGTERM / SIGINT: stop every running part (in-flight requests and jobs finish first), then exit.

@@ -1,9 +1,12 @@
 import { SignJWT } from "jose";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadStartupData } from "../src/bootstrap.js";
+import { ConfigError } from "../src/config.js";
 import { member, pointWallet, cart } from "../src/db/schema/index.js";
 import { signUpMember } from "./helpers/factories.js";
 import { errorCode, expectData } from "./helpers/graphql.js";
+import { rejectionOf } from "./helpers/thrown.js";
 import { TEST_ADMIN, startTestApp, type TestApp } from "./helpers/test-app.js";
 
 const SIGN_UP = `mutation ($input: SignUpInput!) { signUp(input: $input) { token member { id loginId nickname role } } }`;
@@ -111,9 +114,40 @@ describe("login", () => {
     expect(wrongPassword.data).toBeNull();
   });
 
-  it("bootstraps the ADMIN from ADMIN_LOGIN_ID / ADMIN_PASSWORD", async () => {
-    const data = expectData(await app.gql<{ login: { member: { role: string } } }>(LOGIN, TEST_ADMIN));
-    expect(data.login.member.role).toBe("ADMIN");
+});
+
+describe("the ADMIN from ADMIN_LOGIN_ID / ADMIN_PASSWORD", () => {
+  const roleOnLogin = async (loginId: string, password: string) => {
+    const response = await app.gql<{ login: { member: { role: string } } }>(LOGIN, { loginId, password });
+    return response.data?.login.member.role ?? errorCode(response);
+  };
+  const restartWithAdmin = (loginId: string, password: string) =>
+    loadStartupData({ ...app.config, admin: { loginId, password } }, app.database, app.services, app.log);
+
+  it("is created at start", async () => {
+    expect(await roleOnLogin(TEST_ADMIN.loginId, TEST_ADMIN.password)).toBe("ADMIN");
+  });
+
+  it("never promotes a member who signed up under that loginId: start-up is refused instead", async () => {
+    await signUpMember(app, "Boss.Man"); // the attacker's own password: correct-horse-battery
+    const refusal = await rejectionOf(restartWithAdmin("boss.man", "operator-password-1"));
+    expect(refusal).toBeInstanceOf(ConfigError);
+    expect((refusal as ConfigError).message).toMatch(/^ADMIN_LOGIN_ID="boss.man" is refused: .*never promoted/);
+    expect(await roleOnLogin("Boss.Man", "correct-horse-battery")).toBe("MEMBER");
+    expect(await roleOnLogin("boss.man", "operator-password-1")).toBe("UNAUTHENTICATED");
+  });
+
+  it("leaves an existing ADMIN as it is, password included", async () => {
+    await restartWithAdmin(TEST_ADMIN.loginId.toUpperCase(), "another-admin-password");
+    expect(await roleOnLogin(TEST_ADMIN.loginId, TEST_ADMIN.password)).toBe("ADMIN");
+    expect(await roleOnLogin(TEST_ADMIN.loginId, "another-admin-password")).toBe("UNAUTHENTICATED");
+  });
+
+  it("refuses a password the rules refuse, naming ADMIN_PASSWORD and not the password", async () => {
+    const refusal = (await rejectionOf(restartWithAdmin("new-admin", "short"))) as ConfigError;
+    expect(refusal).toBeInstanceOf(ConfigError);
+    expect(refusal.message).toMatch(/^ADMIN_PASSWORD is refused: password must be/);
+    expect(refusal.message).not.toContain("short\"");
   });
 });
 

@@ -4,7 +4,9 @@ import {
   NICKNAME_MAX,
   PASSWORD_MAX,
   PASSWORD_MIN,
+  existingAdmin,
   invalidCredentials,
+  loginIdHeldByMember,
   loginIdTaken,
   validatePassword,
   validateSignUp,
@@ -136,5 +138,27 @@ describe(loginIdTaken.name, () => {
     const error = loginIdTaken();
     expect(error.code).toBe(ErrorCode.CONFLICT);
     expect(error.details.field).toBe("loginId");
+  });
+});
+
+describe(existingAdmin.name, () => {
+  it("keeps an ADMIN as it is", () => {
+    const admin = { id: 1, role: "ADMIN" as const };
+    expect(existingAdmin(admin)).toBe(admin);
+  });
+
+  it("never promotes a MEMBER: CONFLICT on the loginId", () => {
+    const error = thrown(() => existingAdmin({ id: 2, role: "MEMBER" as const }));
+    expect(error.code).toBe(ErrorCode.CONFLICT);
+    expect(error.details.field).toBe("loginId");
+  });
+});
+
+describe(loginIdHeldByMember.name, () => {
+  it("is a CONFLICT on the loginId field that says no member is promoted", () => {
+    const error = loginIdHeldByMember();
+    expect(error.code).toBe(ErrorCode.CONFLICT);
+    expect(error.details.field).toBe("loginId");
+    expect(error.message).toMatch(/never promoted/);
   });
 });

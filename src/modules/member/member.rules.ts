@@ -43,3 +43,17 @@ export const invalidCredentials = (): DomainError =>
 
 export const loginIdTaken = (): DomainError =>
   new DomainError(ErrorCode.CONFLICT, "this loginId is already taken", { field: "loginId" });
+
+/**
+ * The member found under the operator's ADMIN loginId: kept when it is an ADMIN, refused when it is
+ * not (whoever signed up under that loginId chose its password, not the operator).
+ */
+export function existingAdmin<T extends { role: Role }>(found: T): T {
+  if (found.role !== "ADMIN") throw loginIdHeldByMember();
+  return found;
+}
+
+export const loginIdHeldByMember = (): DomainError =>
+  new DomainError(ErrorCode.CONFLICT, "a member who is not an ADMIN holds this loginId, and an existing member is never promoted", {
+    field: "loginId",
+  });

@@ -8,10 +8,10 @@ import {
   findMemberByLoginId,
   findMembersByIds,
   insertMember,
-  updateMemberRole,
   type MemberRow,
 } from "./member.repository.js";
 import {
+  existingAdmin,
   invalidCredentials,
   loginIdTaken,
   validatePassword,
@@ -80,21 +80,21 @@ export class MemberService {
 
   /**
    * Makes sure the operator-configured ADMIN exists (ADMIN_LOGIN_ID / ADMIN_PASSWORD). An existing
-   * member with that loginId is promoted; their password is left as it is.
+   * ADMIN with that loginId is left as it is, password included. An existing member who is not an
+   * ADMIN is never promoted: whoever signed up under that loginId chose its password, so promoting
+   * them would hand the shop to them (CONFLICT instead).
    */
   async ensureAdmin(loginId: string, password: string): Promise<MemberRow> {
     validatePassword(password);
     const existing = await findMemberByLoginId(this.db, loginId);
-    if (existing) {
-      if (existing.role !== "ADMIN") await updateMemberRole(this.db, existing.id, "ADMIN");
-      return { ...existing, role: "ADMIN" };
-    }
+    if (existing) return existingAdmin(existing);
     try {
       return await this.createMember(validateSignUp({ loginId, password, nickname: "admin" }), "ADMIN");
     } catch (error) {
-      // Another process bootstrapped the same admin at the same moment: theirs is as good as ours.
+      // Another process bootstrapped the same admin at the same moment: theirs is as good as ours,
+      // but a member who signed up in that moment is still not promoted.
       const raced = await findMemberByLoginId(this.db, loginId);
-      if (raced) return raced;
+      if (raced) return existingAdmin(raced);
       throw error;
     }
   }
