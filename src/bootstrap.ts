@@ -3,6 +3,7 @@ import { createDatabase, ensureDatabaseExists, type Database } from "./db/client
 import { runMigrations } from "./db/migrate.js";
 import { seedDemoData } from "./db/seed/seed-demo-data.js";
 import type { Logger } from "./logger.js";
+import type { MemberRow } from "./modules/member/member.repository.js";
 import type { Services } from "./services.js";
 import { DomainError } from "./shared/errors.js";
 
@@ -17,11 +18,10 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
 
 /** Start-up data: the operator's ADMIN (ADMIN_LOGIN_ID / ADMIN_PASSWORD) and, when enabled, demo data. */
 export async function loadStartupData(config: Config, database: Database, services: Services, log: Logger): Promise<void> {
-  if (config.admin) {
-    await ensureConfiguredAdmin(config.admin, services);
-    log.info({ loginId: config.admin.loginId }, "admin account present");
-  }
-  if (config.seedDemoData) await seedDemoData(database.db, services, log);
+  const admin = config.admin ? await ensureConfiguredAdmin(config.admin, services) : undefined;
+  if (admin) log.info({ loginId: admin.loginId }, "admin account present");
+  // The operator's ADMIN (start-up's own, made just above) does not make the shop look used.
+  if (config.seedDemoData) await seedDemoData(database.db, services, log, admin?.id);
 }
 
 const ADMIN_VARIABLES: Record<string, string> = { loginId: "ADMIN_LOGIN_ID", password: "ADMIN_PASSWORD" };
@@ -31,9 +31,9 @@ const ADMIN_VARIABLES: Record<string, string> = { loginId: "ADMIN_LOGIN_ID", pas
  * the operator must change: a ConfigError naming the variable, so the process stops with that one
  * line rather than a stack trace, and serves nothing meanwhile.
  */
-async function ensureConfiguredAdmin(admin: NonNullable<Config["admin"]>, services: Services): Promise<void> {
+async function ensureConfiguredAdmin(admin: NonNullable<Config["admin"]>, services: Services): Promise<MemberRow> {
   try {
-    await services.members.ensureAdmin(admin.loginId, admin.password);
+    return await services.members.ensureAdmin(admin.loginId, admin.password);
   } catch (error) {
     const variable = error instanceof DomainError ? ADMIN_VARIABLES[String(error.details.field)] : undefined;
     if (!(error instanceof DomainError) || !variable) throw error;
