@@ -91,6 +91,39 @@ describe("signUp", () => {
   });
 });
 
+describe("loginIds", () => {
+  const login = (loginId: string, password = "correct-horse-battery") => app.gql<{ login: { member: { id: string; loginId: string } } }>(LOGIN, { loginId, password });
+
+  it("are stored in one canonical form that every case and padding of it signs in to", async () => {
+    const { memberId } = await signUpMember(app, " Alice.Canon ");
+    const [row] = await app.database.db.select().from(member).where(eq(member.id, Number(memberId)));
+    expect(row!.loginId).toBe("alice.canon");
+    for (const spelling of ["alice.canon", "ALICE.CANON", "Alice.Canon", " alice.canon\t", "\u00A0alice.canon\n"]) {
+      expect(expectData(await login(spelling)).login.member).toMatchObject({ id: memberId, loginId: "alice.canon" });
+    }
+    const again = await app.gql(SIGN_UP, { input: { loginId: "ALICE.canon", password: "another-password", nickname: "x" } });
+    expect(errorCode(again)).toBe("CONFLICT");
+  });
+
+  it("with another letter reach no account, even with its password: composed or decomposed accents, other scripts", async () => {
+    await signUpMember(app, "alice.accent");
+    for (const spelling of ["\u00E0lice.accent", "a\u0300lice.accent", "\u00C0LICE.ACCENT", "\uFF41lice.accent", "alice.accent\u200B", "alice .accent"]) {
+      expect(errorCode(await login(spelling))).toBe("UNAUTHENTICATED");
+    }
+  });
+
+  it("are compared byte for byte by the database, which refuses any id that is not canonical", async () => {
+    const [rows] = await app.database.pool.query(
+      "SELECT COLLATION_NAME AS collation FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'member' AND COLUMN_NAME = 'login_id'",
+    );
+    expect(rows).toEqual([{ collation: "utf8mb4_bin" }]);
+    for (const loginId of ["Not.Canonical", "trailing ", "\u00E0lice", "new\nline"]) {
+      const insert = app.database.pool.query("INSERT INTO member (login_id, password_hash, nickname) VALUES (?, 'x', 'x')", [loginId]);
+      await expect(insert).rejects.toThrow(/member_login_id_canonical/);
+    }
+  });
+});
+
 describe("login", () => {
   it("returns a token for the right password", async () => {
     await signUpMember(app, "bob-login");

@@ -50,6 +50,22 @@ describe("failed logins", () => {
     expect(expectData(await app.gql(LOGIN, { l: member.loginId, p: "correct-horse-battery" }))).toBeTruthy();
   });
 
+  it("count every spelling of a loginId against its one canonical form", async () => {
+    const member = await signUpMember(app, "spelled-out");
+    for (const spelling of ["Spelled-Out", " spelled-out", "SPELLED-OUT\n"]) {
+      expect(errorCode(await app.gql(LOGIN, { l: spelling, p: "wrong-password" }))).toBe("UNAUTHENTICATED");
+    }
+    expect(errorCode(await app.gql(LOGIN, { l: member.loginId, p: "correct-horse-battery" }))).toBe("RATE_LIMITED");
+  });
+
+  it("count a composed and a decomposed accent as one loginId, and not as the id without it", async () => {
+    const plain = await signUpMember(app, "accented");
+    for (let i = 0; i < 3; i += 1) expect(errorCode(await app.gql(LOGIN, { l: "\u00E0ccented", p: "correct-horse-battery" }))).toBe("UNAUTHENTICATED");
+    expect(errorCode(await app.gql(LOGIN, { l: "a\u0300ccented", p: "correct-horse-battery" }))).toBe("RATE_LIMITED");
+    expect(errorCode(await app.gql(LOGIN, { l: "\u00C0CCENTED", p: "correct-horse-battery" }))).toBe("RATE_LIMITED");
+    expect(expectData(await app.gql(LOGIN, { l: plain.loginId, p: "correct-horse-battery" }))).toBeTruthy();
+  });
+
   it("lock an address that fails on many loginIds", async () => {
     const sprayed = await startTestApp("rate_limits_ip", { RATE_LIMIT_LOGIN_FAILURES: "100", RATE_LIMIT_LOGIN_FAILURES_PER_IP: "5" });
     try {

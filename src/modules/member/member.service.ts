@@ -11,10 +11,11 @@ import {
   type MemberRow,
 } from "./member.repository.js";
 import {
+  LOGIN_ID_PATTERN,
+  canonicalLoginId,
   existingAdmin,
   invalidCredentials,
   loginIdTaken,
-  validatePassword,
   validateSignUp,
   type Role,
   type SignUpInput,
@@ -56,9 +57,12 @@ export class MemberService {
    * and per client address; past the limit the login is RATE_LIMITED before any password is checked.
    */
   async login(loginId: string, password: string, clientIp: string): Promise<AuthResult> {
-    const subject = loginId.slice(0, 50);
+    // Every spelling of an id counts against its one canonical form (a bounded key: ids are <= 50).
+    const canonical = canonicalLoginId(loginId);
+    const subject = canonical.slice(0, 50);
     await this.throttle.ensureLoginAllowed(subject, clientIp);
-    const found = loginId.length <= 50 ? await findMemberByLoginId(this.db, loginId) : undefined;
+    // Only a well-formed id can be stored (the column's CHECK), so nothing else is looked up.
+    const found = LOGIN_ID_PATTERN.test(canonical) ? await findMemberByLoginId(this.db, canonical) : undefined;
     const passwordOk = await verifyPassword(password.slice(0, 1024), found?.passwordHash ?? (await decoyPasswordHash()));
     if (!found || !passwordOk) {
       await this.throttle.recordLoginFailure(subject, clientIp);
@@ -85,15 +89,15 @@ export class MemberService {
    * them would hand the shop to them (CONFLICT instead).
    */
   async ensureAdmin(loginId: string, password: string): Promise<MemberRow> {
-    validatePassword(password);
-    const existing = await findMemberByLoginId(this.db, loginId);
+    const valid = validateSignUp({ loginId, password, nickname: "admin" });
+    const existing = await findMemberByLoginId(this.db, valid.loginId);
     if (existing) return existingAdmin(existing);
     try {
-      return await this.createMember(validateSignUp({ loginId, password, nickname: "admin" }), "ADMIN");
+      return await this.createMember(valid, "ADMIN");
     } catch (error) {
       // Another process bootstrapped the same admin at the same moment: theirs is as good as ours,
       // but a member who signed up in that moment is still not promoted.
-      const raced = await findMemberByLoginId(this.db, loginId);
+      const raced = await findMemberByLoginId(this.db, valid.loginId);
       if (raced) return existingAdmin(raced);
       throw error;
     }

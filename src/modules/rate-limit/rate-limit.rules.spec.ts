@@ -33,8 +33,9 @@ describe(RateLimitKeys.name, () => {
     for (const key of [keys.mutations(1), keys.loginFailures("a"), keys.ipFailures("::1")]) expect(key).not.toMatch(/[{}]/);
   });
 
-  it("counts a loginId however it is cased, as the database compares them", () => {
-    expect(keys.loginFailures("Demo")).toBe(keys.loginFailures("demo"));
+  it("counts a loginId under the canonical form it is given, byte for byte", () => {
+    expect(keys.loginFailures("demo")).toBe("shop:rl:login:demo");
+    expect(keys.loginFailures("\u00E0lice")).not.toBe(keys.loginFailures("alice"));
   });
 });
 

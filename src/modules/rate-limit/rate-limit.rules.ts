@@ -37,9 +37,12 @@ export class RateLimitKeys {
     return `${this.prefix}:rl:mutations:${memberId}`;
   }
 
-  /** loginIds are compared case-insensitively by the database, so they are counted that way too. */
-  loginFailures(loginId: string): string {
-    return `${this.prefix}:rl:login:${loginId.toLowerCase()}`;
+  /**
+   * Takes the canonical loginId (the member module's canonicalLoginId), the form the database compares
+   * byte for byte: every spelling that reaches an account shares its counter.
+   */
+  loginFailures(canonicalLoginId: string): string {
+    return `${this.prefix}:rl:login:${canonicalLoginId}`;
   }
 
   ipFailures(ip: string): string {
