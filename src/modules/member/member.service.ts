@@ -23,11 +23,12 @@ import {
 import { adminOnly, requireMemberId, type Viewer } from "./viewer.js";
 import { decoyPasswordHash, hashPassword, verifyPassword } from "./password-hasher.js";
 
-/** Counts failed logins (the rate limiter); the member module only says when they happen. */
+/** Limits login attempts (the rate limiter); the member module only says when they start and succeed. */
 export interface LoginThrottle {
-  ensureLoginAllowed(loginId: string, clientIp: string): Promise<void>;
-  recordLoginFailure(loginId: string, clientIp: string): Promise<void>;
-  recordLoginSuccess(loginId: string): Promise<void>;
+  /** Counts the attempt before its password is checked; RATE_LIMITED past the limit. */
+  takeLoginAttempt(canonicalLoginId: string, clientIp: string): Promise<void>;
+  /** The attempt succeeded: only failures stay counted. */
+  returnLoginAttempt(canonicalLoginId: string, clientIp: string): Promise<void>;
 }
 
 export interface AuthResult {
@@ -53,22 +54,20 @@ export class MemberService {
   }
 
   /**
-   * Unknown loginId and wrong password fail alike, in the same time. Failures are counted per loginId
-   * and per client address; past the limit the login is RATE_LIMITED before any password is checked.
+   * Unknown loginId and wrong password fail alike, in the same time. Every attempt is counted per
+   * loginId and per client address before its password is checked; past the limit it is RATE_LIMITED
+   * with no password checked. A successful attempt is given back, so the limits count failures.
    */
   async login(loginId: string, password: string, clientIp: string): Promise<AuthResult> {
     // Every spelling of an id counts against its one canonical form (a bounded key: ids are <= 50).
     const canonical = canonicalLoginId(loginId);
     const subject = canonical.slice(0, 50);
-    await this.throttle.ensureLoginAllowed(subject, clientIp);
+    await this.throttle.takeLoginAttempt(subject, clientIp);
     // Only a well-formed id can be stored (the column's CHECK), so nothing else is looked up.
     const found = LOGIN_ID_PATTERN.test(canonical) ? await findMemberByLoginId(this.db, canonical) : undefined;
     const passwordOk = await verifyPassword(password.slice(0, 1024), found?.passwordHash ?? (await decoyPasswordHash()));
-    if (!found || !passwordOk) {
-      await this.throttle.recordLoginFailure(subject, clientIp);
-      throw invalidCredentials();
-    }
-    await this.throttle.recordLoginSuccess(subject);
+    if (!found || !passwordOk) throw invalidCredentials();
+    await this.throttle.returnLoginAttempt(subject, clientIp);
     return { token: await this.tokens.issue({ memberId: found.id, role: found.role }), member: found };
   }
 
