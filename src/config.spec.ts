@@ -40,7 +40,15 @@ describe(loadConfig.name, () => {
       workerMetricsPort: null,
       graphqlIntrospection: true,
       graphqlPlayground: true,
-      rateLimits: { mutationBurst: 200, mutationsPerSecond: 50, loginFailuresPerId: 10, loginFailuresPerIp: 100, loginWindowSeconds: 900 },
+      rateLimits: {
+        mutationBurst: 200,
+        mutationsPerSecond: 50,
+        loginFailuresPerId: 10,
+        loginFailuresPerIp: 100,
+        loginWindowSeconds: 900,
+        signUpsPerIp: 20,
+        signUpWindowSeconds: 3_600,
+      },
       trustProxy: 0,
     });
     expect(usesDevJwtSecret(config)).toBe(true);
@@ -80,6 +88,8 @@ describe(loadConfig.name, () => {
       RATE_LIMIT_LOGIN_FAILURES: "3",
       RATE_LIMIT_LOGIN_FAILURES_PER_IP: "30",
       RATE_LIMIT_LOGIN_WINDOW_SECONDS: "60",
+      RATE_LIMIT_SIGNUPS_PER_IP: "5",
+      RATE_LIMIT_SIGNUP_WINDOW_SECONDS: "600",
       TRUST_PROXY: "loopback, 10.0.0.0/8",
     });
     expect(config).toEqual({
@@ -105,7 +115,15 @@ describe(loadConfig.name, () => {
       workerMetricsPort: 9464,
       graphqlIntrospection: false,
       graphqlPlayground: true,
-      rateLimits: { mutationBurst: 10, mutationsPerSecond: 2, loginFailuresPerId: 3, loginFailuresPerIp: 30, loginWindowSeconds: 60 },
+      rateLimits: {
+        mutationBurst: 10,
+        mutationsPerSecond: 2,
+        loginFailuresPerId: 3,
+        loginFailuresPerIp: 30,
+        loginWindowSeconds: 60,
+        signUpsPerIp: 5,
+        signUpWindowSeconds: 600,
+      },
       trustProxy: ["loopback", "10.0.0.0/8"],
     });
     expect(usesDevJwtSecret(config)).toBe(false);
@@ -136,6 +154,9 @@ describe(loadConfig.name, () => {
       ["JWT_TTL_SECONDS", "59"],
       ["JWT_TTL_SECONDS", String(30 * 24 * 3600 + 1)],
       ["SHUTDOWN_GRACE_MS", "120001"],
+      ["RATE_LIMIT_SIGNUPS_PER_IP", "0"],
+      ["RATE_LIMIT_SIGNUP_WINDOW_SECONDS", "0"],
+      ["RATE_LIMIT_SIGNUP_WINDOW_SECONDS", String(7 * 86_400 + 1)],
     ])("refuses %s=%s, out of its range", (name, value) => {
       expect(configError(() => loadConfig({ [name]: value })).message).toMatch(new RegExp(`^${name} must be an integer`));
     });

@@ -176,6 +176,8 @@ export function loadConfig(env: Env = process.env): Config {
       loginFailuresPerId: integer(env, "RATE_LIMIT_LOGIN_FAILURES", DEFAULT_RATE_LIMITS.loginFailuresPerId, 1, 1_000_000),
       loginFailuresPerIp: integer(env, "RATE_LIMIT_LOGIN_FAILURES_PER_IP", DEFAULT_RATE_LIMITS.loginFailuresPerIp, 1, 1_000_000),
       loginWindowSeconds: integer(env, "RATE_LIMIT_LOGIN_WINDOW_SECONDS", DEFAULT_RATE_LIMITS.loginWindowSeconds, 1, 86_400),
+      signUpsPerIp: integer(env, "RATE_LIMIT_SIGNUPS_PER_IP", DEFAULT_RATE_LIMITS.signUpsPerIp, 1, 1_000_000),
+      signUpWindowSeconds: integer(env, "RATE_LIMIT_SIGNUP_WINDOW_SECONDS", DEFAULT_RATE_LIMITS.signUpWindowSeconds, 1, 7 * 86_400),
     },
     trustProxy: trustProxy(env, "TRUST_PROXY"),
   };

@@ -6,6 +6,13 @@ import { startTestApp, type TestApp } from "./helpers/test-app.js";
 const LOGIN = `mutation ($l: String!, $p: String!) { login(loginId: $l, password: $p) { token } }`;
 const CHARGE = `mutation { chargePoint(amount: 1) { balance } }`;
 
+/** How many responses answered each error code ("ok": none). */
+function codesOf(responses: GraphQLResponse[]): Record<string, number> {
+  const codes: Record<string, number> = {};
+  for (const response of responses) codes[errorCode(response) ?? "ok"] = (codes[errorCode(response) ?? "ok"] ?? 0) + 1;
+  return codes;
+}
+
 let app: TestApp;
 beforeAll(async () => {
   app = await startTestApp("rate_limits", {
@@ -73,11 +80,6 @@ describe("login attempts", () => {
 
   const login = (loginId: string, password: string, address: string) =>
     postGraphQL(logins.url, LOGIN, { l: loginId, p: password }, { headers: { "x-forwarded-for": address } });
-  const codesOf = (responses: GraphQLResponse[]) => {
-    const codes: Record<string, number> = {};
-    for (const response of responses) codes[errorCode(response) ?? "ok"] = (codes[errorCode(response) ?? "ok"] ?? 0) + 1;
-    return codes;
-  };
 
   it("are counted before the password: of 100 wrong passwords at once for one loginId, 10 are checked", async () => {
     const victim = await signUpMember(logins, "parallel-victim");
@@ -119,6 +121,33 @@ describe("login attempts", () => {
     expect(errorCode(await login("a\u0300ccented", "correct-horse-battery", "192.0.2.31"))).toBe("RATE_LIMITED");
     expect(errorCode(await login("\u00C0CCENTED", "correct-horse-battery", "192.0.2.31"))).toBe("RATE_LIMITED");
     expect(errorCode(await login(plain.loginId, "correct-horse-battery", "192.0.2.31"))).toBeUndefined();
+  });
+});
+
+describe("sign-ups", () => {
+  const SIGN_UP = `mutation ($input: SignUpInput!) { signUp(input: $input) { member { id } } }`;
+  const input = (loginId: string, overrides: Record<string, string> = {}) => ({ input: { loginId, password: "correct-horse-battery", nickname: "New", ...overrides } });
+
+  it("are limited per address: of 40 at once from one address, exactly 20 (the default) succeed", async () => {
+    // RATE_LIMIT_SIGNUPS_PER_IP empty is unset: the default of 20 an hour, not the test apps' own.
+    const signUps = await startTestApp("rate_limits_signups", { RATE_LIMIT_SIGNUPS_PER_IP: "", TRUST_PROXY: "loopback" });
+    try {
+      const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => signUps.gql(SIGN_UP, input(`newcomer-${i}`))));
+      expect(codesOf(answers)).toEqual({ ok: 20, RATE_LIMITED: 20 });
+      for (const refused of answers.filter((answer) => errorCode(answer) === "RATE_LIMITED")) {
+        expect(refused.errors![0]!.extensions!.retryAfter).toBeGreaterThanOrEqual(1);
+        expect(refused.errors![0]!.extensions!.retryAfter).toBeLessThanOrEqual(3_600);
+      }
+      const [members] = await signUps.database.pool.query("SELECT COUNT(*) AS n FROM member WHERE login_id LIKE 'newcomer-%'");
+      expect(members).toEqual([{ n: 20 }]);
+      // Bad input is answered as such, uncounted; another address still signs up.
+      expect(errorCode(await signUps.gql(SIGN_UP, input("x")))).toBe("BAD_USER_INPUT");
+      expect(errorCode(await signUps.gql(SIGN_UP, input("late-newcomer")))).toBe("RATE_LIMITED");
+      const elsewhere = await signUps.gql(SIGN_UP, input("late-newcomer"), { headers: { "x-forwarded-for": "198.51.100.1" } });
+      expect(errorCode(elsewhere)).toBeUndefined();
+    } finally {
+      await signUps.close();
+    }
   });
 });
 

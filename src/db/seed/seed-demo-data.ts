@@ -19,9 +19,9 @@ export async function seedDemoData(db: Db, services: Services, log: Logger, oper
 
   await services.members.ensureAdmin(DEMO_ADMIN.loginId, DEMO_ADMIN.password);
   try {
-    const demo = await services.members.signUp(DEMO_MEMBER);
+    const demo = await services.members.createMemberAccount(DEMO_MEMBER);
     // A charge like any other (CHARGE ledger entry), so the demo member can order straight away.
-    await services.points.chargePoints(demo.member.id, DEMO_MEMBER_POINTS);
+    await services.points.chargePoints(demo.id, DEMO_MEMBER_POINTS);
   } catch (error) {
     // ADMIN_LOGIN_ID=demo: the operator's ADMIN has the demo member's loginId, and keeps it.
     if (!(error instanceof DomainError && error.code === ErrorCode.CONFLICT)) throw error;

@@ -23,12 +23,14 @@ import {
 import { adminOnly, requireMemberId, type Viewer } from "./viewer.js";
 import { decoyPasswordHash, hashPassword, verifyPassword } from "./password-hasher.js";
 
-/** Limits login attempts (the rate limiter); the member module only says when they start and succeed. */
-export interface LoginThrottle {
+/** Limits logins and sign-ups (the rate limiter); the member module only says when they happen. */
+export interface AccountThrottle {
   /** Counts the attempt before its password is checked; RATE_LIMITED past the limit. */
   takeLoginAttempt(canonicalLoginId: string, clientIp: string): Promise<void>;
   /** The attempt succeeded: only failures stay counted. */
   returnLoginAttempt(canonicalLoginId: string, clientIp: string): Promise<void>;
+  /** Counts a sign-up from the address before it costs a password hash; RATE_LIMITED past the limit. */
+  takeSignUp(clientIp: string): Promise<void>;
 }
 
 export interface AuthResult {
@@ -43,14 +45,23 @@ export class MemberService {
     private readonly tokens: AuthTokens,
     private readonly points: PointService,
     private readonly carts: CartService,
-    private readonly throttle: LoginThrottle,
+    private readonly throttle: AccountThrottle,
   ) {}
 
-  /** Creates a MEMBER with an empty wallet and cart, and signs them in. */
-  async signUp(input: SignUpInput): Promise<AuthResult> {
+  /**
+   * Creates a MEMBER with an empty wallet and cart, and signs them in. Sign-ups are limited per client
+   * address, counted once the input is valid (a typo costs nothing) and before the password is hashed.
+   */
+  async signUp(input: SignUpInput, clientIp: string): Promise<AuthResult> {
     const valid = validateSignUp(input);
+    await this.throttle.takeSignUp(clientIp);
     const created = await this.createMember(valid, "MEMBER");
     return { token: await this.tokens.issue({ memberId: created.id, role: created.role }), member: created };
+  }
+
+  /** A MEMBER with an empty wallet and cart, for start-up data: no client, so no limit and no token. */
+  async createMemberAccount(input: SignUpInput): Promise<MemberRow> {
+    return this.createMember(validateSignUp(input), "MEMBER");
   }
 
   /**

@@ -52,6 +52,16 @@ export class RateLimiter {
   }
 
   /**
+   * Counts a sign-up from `ip` before it costs a password hash; RATE_LIMITED past the limit. A sign-up
+   * refused later (a loginId taken) stays counted: giving it back would let an address probe for
+   * taken loginIds without limit.
+   */
+  async takeSignUp(ip: string): Promise<void> {
+    const signUps = await this.takeAttempt(this.keys.signUps(ip), this.limits.signUpsPerIp, this.limits.signUpWindowSeconds);
+    if (!signUps.allowed) throw rateLimited("too many sign-ups from this address", signUps.windowLeftMs);
+  }
+
+  /**
    * A login that succeeded gives its attempt back to both counters, so only failures stay counted (a
    * success no longer wipes the loginId's count: that would hand an attacker racing the owner a new
    * set of tries).
