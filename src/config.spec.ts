@@ -41,8 +41,16 @@ describe(loadConfig.name, () => {
       workerMetricsPort: null,
       graphqlIntrospection: true,
       graphqlPlayground: true,
-      rateLimits: { mutationBurst: 200, mutationsPerSecond: 50, loginFailuresPerId: 10, loginFailuresPerIp: 100, loginWindowSeconds: 900 },
-      trustProxy: false,
+      rateLimits: {
+        mutationBurst: 200,
+        mutationsPerSecond: 50,
+        loginFailuresPerId: 10,
+        loginFailuresPerIp: 100,
+        loginWindowSeconds: 900,
+        signUpsPerIp: 20,
+        signUpWindowSeconds: 3_600,
+      },
+      trustProxy: 0,
     });
     expect(usesDevJwtSecret(config)).toBe(true);
   });
@@ -82,7 +90,9 @@ describe(loadConfig.name, () => {
       RATE_LIMIT_LOGIN_FAILURES: "3",
       RATE_LIMIT_LOGIN_FAILURES_PER_IP: "30",
       RATE_LIMIT_LOGIN_WINDOW_SECONDS: "60",
-      TRUST_PROXY: "true",
+      RATE_LIMIT_SIGNUPS_PER_IP: "5",
+      RATE_LIMIT_SIGNUP_WINDOW_SECONDS: "600",
+      TRUST_PROXY: "loopback, 10.0.0.0/8",
     });
     expect(config).toEqual({
       nodeEnv: "production",
@@ -108,8 +118,16 @@ describe(loadConfig.name, () => {
       workerMetricsPort: 9464,
       graphqlIntrospection: false,
       graphqlPlayground: true,
-      rateLimits: { mutationBurst: 10, mutationsPerSecond: 2, loginFailuresPerId: 3, loginFailuresPerIp: 30, loginWindowSeconds: 60 },
-      trustProxy: true,
+      rateLimits: {
+        mutationBurst: 10,
+        mutationsPerSecond: 2,
+        loginFailuresPerId: 3,
+        loginFailuresPerIp: 30,
+        loginWindowSeconds: 60,
+        signUpsPerIp: 5,
+        signUpWindowSeconds: 600,
+      },
+      trustProxy: ["loopback", "10.0.0.0/8"],
     });
     expect(usesDevJwtSecret(config)).toBe(false);
   });
@@ -140,6 +158,9 @@ describe(loadConfig.name, () => {
       ["JWT_TTL_SECONDS", "59"],
       ["JWT_TTL_SECONDS", String(30 * 24 * 3600 + 1)],
       ["SHUTDOWN_GRACE_MS", "120001"],
+      ["RATE_LIMIT_SIGNUPS_PER_IP", "0"],
+      ["RATE_LIMIT_SIGNUP_WINDOW_SECONDS", "0"],
+      ["RATE_LIMIT_SIGNUP_WINDOW_SECONDS", String(7 * 86_400 + 1)],
     ])("refuses %s=%s, out of its range", (name, value) => {
       expect(configError(() => loadConfig({ [name]: value })).message).toMatch(new RegExp(`^${name} must be an integer`));
     });
@@ -224,6 +245,49 @@ describe(loadConfig.name, () => {
 
     it("creates no admin when neither is set", () => {
       expect(loadConfig({}).admin).toBeNull();
+    });
+  });
+
+  describe("TRUST_PROXY", () => {
+    it.each(["", "false", "FALSE", "0"])("trusts no proxy for %j", (value) => {
+      expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toBe(0);
+    });
+
+    it.each([
+      ["1", 1],
+      ["2", 2],
+      ["10", 10],
+    ])("reads %j as that many proxy hops", (value, hops) => {
+      expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toBe(hops);
+    });
+
+    it.each([
+      ["10.0.0.1", ["10.0.0.1"]],
+      ["loopback", ["loopback"]],
+      [" 10.0.0.0/8 , fd00::/8,uniquelocal ", ["10.0.0.0/8", "fd00::/8", "uniquelocal"]],
+      ["192.168.0.0/255.255.0.0, ::1", ["192.168.0.0/255.255.0.0", "::1"]],
+    ])("reads %j as the proxies' addresses and subnets", (value, proxies) => {
+      expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toEqual(proxies);
+    });
+
+    it.each(["true", "True", "TRUE"])("refuses %j, which would trust every hop, saying what is accepted", (value) => {
+      const message = configError(() => loadConfig({ TRUST_PROXY: value })).message;
+      expect(message).toMatch(/^TRUST_PROXY=".*" is refused: it would trust every hop/);
+      expect(message).toContain("Accepted: false, a number of proxy hops from 0 to 10");
+      expect(message).toContain("comma-separated list of the proxies' addresses or subnets");
+    });
+
+    it.each([
+      ["11", /more than 10 hops/],
+      ["yes", /invalid IP address: yes/],
+      ["-1", /invalid IP address: -1/],
+      ["10.0.0.0/33", /invalid range on address: 10.0.0.0\/33/],
+      ["10.0.0.1,", /an empty entry in the list/],
+      ["Loopback", /invalid IP address: Loopback/],
+    ])("refuses %j, saying why and what is accepted", (value, why) => {
+      const message = configError(() => loadConfig({ TRUST_PROXY: value })).message;
+      expect(message).toMatch(why);
+      expect(message).toContain("Accepted: ");
     });
   });
 });

@@ -1,3 +1,4 @@
+import proxyaddr from "proxy-addr";
 import { DEFAULT_RATE_LIMITS, type RateLimits } from "./modules/rate-limit/rate-limit.rules.js";
 
 /**
@@ -46,9 +47,16 @@ export interface Config {
   /** The GraphiQL page at /graphql; off in production unless asked for. */
   graphqlPlayground: boolean;
   rateLimits: RateLimits;
-  /** Behind a proxy or load balancer: take the client's address from X-Forwarded-For (Express's `trust proxy`). */
-  trustProxy: boolean;
+  /** Which hops may say who the client is in X-Forwarded-For (src/http/client-address.ts). */
+  trustProxy: TrustProxy;
 }
+
+/**
+ * Express's `trust proxy` forms, less "trust every hop": a number of proxy hops in front of the API
+ * (0: none, the socket's peer is the client), or the proxies' addresses and subnets (proxy-addr's
+ * notation: `10.0.0.0/8`, `fd00::/8`, `loopback`, `linklocal`, `uniquelocal`).
+ */
+export type TrustProxy = number | string[];
 
 type Env = Record<string, string | undefined>;
 
@@ -74,6 +82,32 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   if (["1", "true", "yes"].includes(raw.toLowerCase())) return true;
   if (["0", "false", "no"].includes(raw.toLowerCase())) return false;
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+// More hops than any real chain of proxies would trust entries the client itself wrote.
+const MAX_PROXY_HOPS = 10;
+const TRUST_PROXY_FORMS =
+  `false, a number of proxy hops from 0 to ${MAX_PROXY_HOPS} (1: one load balancer in front), ` +
+  "or a comma-separated list of the proxies' addresses or subnets (e.g. 10.0.0.0/8, loopback, uniquelocal)";
+
+function trustProxy(env: Env, name: string): TrustProxy {
+  const raw = (env[name] ?? "").trim();
+  const refuse = (why: string) => new ConfigError(`${name}="${raw}" is refused: ${why}. Accepted: ${TRUST_PROXY_FORMS}`);
+  if (raw === "" || raw.toLowerCase() === "false") return 0;
+  // Express's `true` takes the left-most X-Forwarded-For entry, which any client can write itself.
+  if (raw.toLowerCase() === "true") throw refuse("it would trust every hop, so any client could choose its own address");
+  if (/^[0-9]+$/.test(raw)) {
+    if (Number(raw) > MAX_PROXY_HOPS) throw refuse(`more than ${MAX_PROXY_HOPS} hops`);
+    return Number(raw);
+  }
+  const proxies = raw.split(",").map((entry) => entry.trim());
+  if (proxies.includes("")) throw refuse("an empty entry in the list");
+  try {
+    proxyaddr.compile(proxies);
+  } catch (error) {
+    throw refuse((error as Error).message);
+  }
+  return proxies;
 }
 
 function url(env: Env, name: string, fallback: string | null, protocols: string[]): string | null {
@@ -148,8 +182,10 @@ export function loadConfig(env: Env = process.env): Config {
       loginFailuresPerId: integer(env, "RATE_LIMIT_LOGIN_FAILURES", DEFAULT_RATE_LIMITS.loginFailuresPerId, 1, 1_000_000),
       loginFailuresPerIp: integer(env, "RATE_LIMIT_LOGIN_FAILURES_PER_IP", DEFAULT_RATE_LIMITS.loginFailuresPerIp, 1, 1_000_000),
       loginWindowSeconds: integer(env, "RATE_LIMIT_LOGIN_WINDOW_SECONDS", DEFAULT_RATE_LIMITS.loginWindowSeconds, 1, 86_400),
+      signUpsPerIp: integer(env, "RATE_LIMIT_SIGNUPS_PER_IP", DEFAULT_RATE_LIMITS.signUpsPerIp, 1, 1_000_000),
+      signUpWindowSeconds: integer(env, "RATE_LIMIT_SIGNUP_WINDOW_SECONDS", DEFAULT_RATE_LIMITS.signUpWindowSeconds, 1, 7 * 86_400),
     },
-    trustProxy: boolean(env, "TRUST_PROXY", false),
+    trustProxy: trustProxy(env, "TRUST_PROXY"),
   };
 }
 

@@ -1,9 +1,12 @@
 import { SignJWT } from "jose";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadStartupData } from "../src/bootstrap.js";
+import { ConfigError } from "../src/config.js";
 import { member, pointWallet, cart } from "../src/db/schema/index.js";
 import { signUpMember } from "./helpers/factories.js";
 import { errorCode, expectData } from "./helpers/graphql.js";
+import { rejectionOf } from "./helpers/thrown.js";
 import { TEST_ADMIN, startTestApp, type TestApp } from "./helpers/test-app.js";
 
 const SIGN_UP = `mutation ($input: SignUpInput!) { signUp(input: $input) { token member { id loginId nickname role } } }`;
@@ -88,6 +91,39 @@ describe("signUp", () => {
   });
 });
 
+describe("loginIds", () => {
+  const login = (loginId: string, password = "correct-horse-battery") => app.gql<{ login: { member: { id: string; loginId: string } } }>(LOGIN, { loginId, password });
+
+  it("are stored in one canonical form that every case and padding of it signs in to", async () => {
+    const { memberId } = await signUpMember(app, " Alice.Canon ");
+    const [row] = await app.database.db.select().from(member).where(eq(member.id, Number(memberId)));
+    expect(row!.loginId).toBe("alice.canon");
+    for (const spelling of ["alice.canon", "ALICE.CANON", "Alice.Canon", " alice.canon\t", "\u00A0alice.canon\n"]) {
+      expect(expectData(await login(spelling)).login.member).toMatchObject({ id: memberId, loginId: "alice.canon" });
+    }
+    const again = await app.gql(SIGN_UP, { input: { loginId: "ALICE.canon", password: "another-password", nickname: "x" } });
+    expect(errorCode(again)).toBe("CONFLICT");
+  });
+
+  it("with another letter reach no account, even with its password: composed or decomposed accents, other scripts", async () => {
+    await signUpMember(app, "alice.accent");
+    for (const spelling of ["\u00E0lice.accent", "a\u0300lice.accent", "\u00C0LICE.ACCENT", "\uFF41lice.accent", "alice.accent\u200B", "alice .accent"]) {
+      expect(errorCode(await login(spelling))).toBe("UNAUTHENTICATED");
+    }
+  });
+
+  it("are compared byte for byte by the database, which refuses any id that is not canonical", async () => {
+    const [rows] = await app.database.pool.query(
+      "SELECT COLLATION_NAME AS collation FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'member' AND COLUMN_NAME = 'login_id'",
+    );
+    expect(rows).toEqual([{ collation: "utf8mb4_bin" }]);
+    for (const loginId of ["Not.Canonical", "trailing ", "\u00E0lice", "new\nline"]) {
+      const insert = app.database.pool.query("INSERT INTO member (login_id, password_hash, nickname) VALUES (?, 'x', 'x')", [loginId]);
+      await expect(insert).rejects.toThrow(/member_login_id_canonical/);
+    }
+  });
+});
+
 describe("login", () => {
   it("returns a token for the right password", async () => {
     await signUpMember(app, "bob-login");
@@ -111,9 +147,40 @@ describe("login", () => {
     expect(wrongPassword.data).toBeNull();
   });
 
-  it("bootstraps the ADMIN from ADMIN_LOGIN_ID / ADMIN_PASSWORD", async () => {
-    const data = expectData(await app.gql<{ login: { member: { role: string } } }>(LOGIN, TEST_ADMIN));
-    expect(data.login.member.role).toBe("ADMIN");
+});
+
+describe("the ADMIN from ADMIN_LOGIN_ID / ADMIN_PASSWORD", () => {
+  const roleOnLogin = async (loginId: string, password: string) => {
+    const response = await app.gql<{ login: { member: { role: string } } }>(LOGIN, { loginId, password });
+    return response.data?.login.member.role ?? errorCode(response);
+  };
+  const restartWithAdmin = (loginId: string, password: string) =>
+    loadStartupData({ ...app.config, admin: { loginId, password } }, app.database, app.services, app.log);
+
+  it("is created at start", async () => {
+    expect(await roleOnLogin(TEST_ADMIN.loginId, TEST_ADMIN.password)).toBe("ADMIN");
+  });
+
+  it("never promotes a member who signed up under that loginId: start-up is refused instead", async () => {
+    await signUpMember(app, "Boss.Man"); // the attacker's own password: correct-horse-battery
+    const refusal = await rejectionOf(restartWithAdmin("boss.man", "operator-password-1"));
+    expect(refusal).toBeInstanceOf(ConfigError);
+    expect((refusal as ConfigError).message).toMatch(/^ADMIN_LOGIN_ID="boss.man" is refused: .*never promoted/);
+    expect(await roleOnLogin("Boss.Man", "correct-horse-battery")).toBe("MEMBER");
+    expect(await roleOnLogin("boss.man", "operator-password-1")).toBe("UNAUTHENTICATED");
+  });
+
+  it("leaves an existing ADMIN as it is, password included", async () => {
+    await restartWithAdmin(TEST_ADMIN.loginId.toUpperCase(), "another-admin-password");
+    expect(await roleOnLogin(TEST_ADMIN.loginId, TEST_ADMIN.password)).toBe("ADMIN");
+    expect(await roleOnLogin(TEST_ADMIN.loginId, "another-admin-password")).toBe("UNAUTHENTICATED");
+  });
+
+  it("refuses a password the rules refuse, naming ADMIN_PASSWORD and not the password", async () => {
+    const refusal = (await rejectionOf(restartWithAdmin("new-admin", "short"))) as ConfigError;
+    expect(refusal).toBeInstanceOf(ConfigError);
+    expect(refusal.message).toMatch(/^ADMIN_PASSWORD is refused: password must be/);
+    expect(refusal.message).not.toContain("short\"");
   });
 });
 

@@ -3,7 +3,7 @@ import mysql from "mysql2/promise";
 import { afterAll, describe, expect, it } from "vitest";
 import { postGraphQL, expectData } from "./helpers/graphql.js";
 import net from "node:net";
-import { runUntilExit, startServiceProcess, type ServiceProcess } from "./helpers/service-process.js";
+import { runUntilExit, spawnServiceProcess, startServiceProcess, type ServiceProcess } from "./helpers/service-process.js";
 import { dropDatabase, uniqueDatabaseUrl } from "./helpers/test-database.js";
 import { DEMO_ADMIN, DEMO_MEMBER, DEMO_MEMBER_POINTS, DEMO_PRODUCTS } from "../src/db/seed/demo-data.js";
 
@@ -47,14 +47,15 @@ function slowRequest(url: string, body: string): { finish(): void; response: Pro
 describe("npm start (the service as a process)", () => {
   it("creates the database, migrates, loads demo data, serves, and stops cleanly on SIGTERM", async () => {
     expect(await databaseExists(databaseUrl)).toBe(false);
-    const service = await startServiceProcess({ DATABASE_URL: databaseUrl });
+    // The operator's ADMIN is created first: it must not make the shop look used.
+    const service = await startServiceProcess({ DATABASE_URL: databaseUrl, ADMIN_LOGIN_ID: "ops-admin", ADMIN_PASSWORD: "ops-admin-password" });
     running.push(service);
     expect(await databaseExists(databaseUrl)).toBe(true);
 
     expect((await fetch(`${service.url}/readyz`)).status).toBe(200);
     const page = expectData(await postGraphQL<{ products: { totalCount: number } }>(service.url, `{ products { totalCount } }`));
     expect(page.products.totalCount).toBe(DEMO_PRODUCTS.length);
-    for (const login of [DEMO_MEMBER, DEMO_ADMIN]) {
+    for (const login of [DEMO_MEMBER, DEMO_ADMIN, { loginId: "ops-admin", password: "ops-admin-password" }]) {
       const signedIn = await postGraphQL(service.url, `mutation ($l: String!, $p: String!) { login(loginId: $l, password: $p) { token } }`, {
         l: login.loginId,
         p: login.password,
@@ -86,6 +87,7 @@ describe("npm start (the service as a process)", () => {
     expect(service.output()).toContain('"msg":"stopped"');
     // No secret in the logs.
     expect(service.output()).not.toContain(DEMO_ADMIN.password);
+    expect(service.output()).not.toContain("ops-admin-password");
   });
 
   it("starts again on the same database without loading the demo data twice", async () => {
@@ -95,6 +97,36 @@ describe("npm start (the service as a process)", () => {
     expect(page.products.totalCount).toBe(DEMO_PRODUCTS.length);
     service.child.kill("SIGTERM");
     expect(await service.exited).toBe(0);
+  });
+
+  it("refuses to start, in one log line and exit code 1, when ADMIN_LOGIN_ID names a member who is not an ADMIN", async () => {
+    const service = await spawnServiceProcess({ DATABASE_URL: databaseUrl, ADMIN_LOGIN_ID: DEMO_MEMBER.loginId.toUpperCase(), ADMIN_PASSWORD: "operator-password-1" });
+    running.push(service);
+    expect(await service.exited).toBe(1);
+    const lines = service.output().trim().split("\n");
+    const refusals = lines.filter((line) => line.includes("ADMIN_LOGIN_ID"));
+    expect(refusals).toHaveLength(1);
+    expect(JSON.parse(refusals[0]!)).toMatchObject({ level: 60, msg: expect.stringMatching(/^ADMIN_LOGIN_ID="DEMO" is refused: .*never promoted/) });
+    expect(lines.at(-1)).toBe(refusals[0]); // nothing after it: no stack trace
+    expect(service.output()).not.toContain("operator-password-1");
+    expect(service.output()).not.toMatch(/^\s+at /m);
+    // The member is still a MEMBER, with the password they chose.
+    const connection = await mysql.createConnection({ uri: databaseUrl });
+    try {
+      const [rows] = await connection.query("SELECT role FROM member WHERE login_id = ?", [DEMO_MEMBER.loginId]);
+      expect(rows).toEqual([{ role: "MEMBER" }]);
+    } finally {
+      await connection.end();
+    }
+  });
+
+  it("refuses TRUST_PROXY=true at start, saying which forms are accepted", async () => {
+    const service = await spawnServiceProcess({ DATABASE_URL: databaseUrl, TRUST_PROXY: "true" });
+    running.push(service);
+    expect(await service.exited).toBe(1);
+    const lines = service.output().trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 60, msg: expect.stringMatching(/^TRUST_PROXY="true" is refused: .* Accepted: false, a number of proxy hops/) });
   });
 
   it("is live but not ready while Redis is unreachable", async () => {

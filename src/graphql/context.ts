@@ -16,7 +16,7 @@ export interface GraphQLContext {
   requestId: string;
   /** Logs with the request id on every line. */
   log: Logger;
-  /** The caller's address (from X-Forwarded-For only when TRUST_PROXY is set). */
+  /** The caller's address (from X-Forwarded-For only as far as TRUST_PROXY trusts the hops). */
   clientIp: string;
   viewer: Viewer;
   loaders: Loaders;

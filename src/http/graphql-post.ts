@@ -33,7 +33,7 @@ export function isPlainGraphqlPost(req: IncomingMessage): boolean {
 export interface GraphqlPostDeps {
   apollo: ApolloServer<GraphQLContext>;
   log: Logger;
-  /** The caller's address as Express would give it (trust proxy setting applied). */
+  /** The caller's address, decided as for every other route (client-address.ts). */
   clientIpOf(req: IncomingMessage): string;
   createContext(request: RequestFacts, req: IncomingMessage): Promise<GraphQLContext>;
 }

@@ -6,6 +6,7 @@ import type { Queue } from "bullmq";
 import type { RequestHandler, Router } from "express";
 import type { MemberService } from "../modules/member/member.service.js";
 import type { OrderEventJob } from "../queue/queues.js";
+import type { ClientAddressOf } from "./client-address.js";
 
 export const QUEUE_DASHBOARD_PATH = "/admin/queues";
 const VERIFIED_FOR_MS = 5 * 60 * 1000;
@@ -14,7 +15,7 @@ const VERIFIED_FOR_MS = 5 * 60 * 1000;
  * HTTP Basic auth with an ADMIN member's login. A browser sends the header with every asset request,
  * so a verified header is remembered (by its hash) for a few minutes instead of running scrypt each time.
  */
-export function adminBasicAuth(members: MemberService): RequestHandler {
+export function adminBasicAuth(members: MemberService, clientIpOf: ClientAddressOf): RequestHandler {
   const verified = new Map<string, number>();
   return async (req, res, next) => {
     const header = req.headers.authorization ?? "";
@@ -24,7 +25,7 @@ export function adminBasicAuth(members: MemberService): RequestHandler {
     const [loginId, password] = match ? Buffer.from(match[1]!, "base64").toString("utf8").split(/:(.*)/s) : [];
     try {
       if (!loginId || !password) throw new Error("no credentials");
-      const { member } = await members.login(loginId, password, req.ip ?? "unknown");
+      const { member } = await members.login(loginId, password, clientIpOf(req));
       if (member.role !== "ADMIN") throw new Error("not an admin");
       if (verified.size > 1_000) verified.clear();
       verified.set(digest, Date.now() + VERIFIED_FOR_MS);

@@ -24,7 +24,8 @@ import type { Services } from "../services.js";
 import { GRAPHQL_BODY_LIMIT, createGraphqlPostHandler, isPlainGraphqlPost } from "./graphql-post.js";
 import { healthRoutes } from "./health.js";
 import { QUEUE_DASHBOARD_PATH, adminBasicAuth, dashboardCsp, queueDashboard } from "./queue-dashboard.js";
-import { clientIpOf, viewerFrom } from "./request-context.js";
+import { clientAddressOf, proxyTrust } from "./client-address.js";
+import { viewerFrom } from "./request-context.js";
 import { requestErrorHandler } from "./request-errors.js";
 import { requestLogging } from "./request-logging.js";
 
@@ -48,7 +49,10 @@ export interface ApiServer {
 export async function createApiServer({ config, log, database, redis, services, queues }: ApiServerDeps): Promise<ApiServer> {
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", config.trustProxy);
+  const clientIpOf = clientAddressOf(config.trustProxy);
+  // Requests are addressed by clientIpOf; Express gets the same trust for what it derives itself
+  // (req.ip, req.protocol from X-Forwarded-Proto).
+  app.set("trust proxy", proxyTrust(config.trustProxy));
   app.use(requestLogging(log));
   registerBacklogGauges(database.db, queues);
   // Plain GraphQL POSTs skip Express once Apollo has started (graphql-post.ts); all else is Express's.
@@ -84,7 +88,7 @@ export async function createApiServer({ config, log, database, redis, services, 
   await apollo.start();
 
   app.use(healthRoutes(database, redis));
-  app.use(QUEUE_DASHBOARD_PATH, adminBasicAuth(services.members), dashboardCsp, queueDashboard(queues));
+  app.use(QUEUE_DASHBOARD_PATH, adminBasicAuth(services.members, clientIpOf), dashboardCsp, queueDashboard(queues));
   app.get("/metrics", async (_req, res) => {
     res.setHeader("Content-Type", registry.contentType);
     res.end(await registry.metrics());
@@ -107,7 +111,7 @@ export async function createApiServer({ config, log, database, redis, services, 
               return res.locals.log;
             },
             get clientIp() {
-              return req.ip ?? req.socket.remoteAddress ?? "unknown";
+              return clientIpOf(req);
             },
           },
           req,
@@ -118,7 +122,7 @@ export async function createApiServer({ config, log, database, redis, services, 
     apollo,
     log,
     createContext,
-    clientIpOf: (req) => clientIpOf(app, req),
+    clientIpOf,
   });
 
   app.use(requestErrorHandler);

@@ -52,9 +52,9 @@ export async function startWorkerProcess(env: Record<string, string>, timeoutMs 
 
 /**
  * Runs `src/main.ts` as its own process, exactly as `npm run dev` does (swc emits the decorator
- * metadata type-graphql needs), and waits until /healthz answers.
+ * metadata type-graphql needs), without waiting for it: for a start that is meant to fail.
  */
-export async function startServiceProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<ServiceProcess> {
+export async function spawnServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ["--import", "@swc-node/register/esm-register", "src/main.ts"], {
     cwd: repositoryRoot(),
@@ -65,21 +65,25 @@ export async function startServiceProcess(env: Record<string, string>, timeoutMs
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const url = `http://127.0.0.1:${port}`;
+  return { child, url: `http://127.0.0.1:${port}`, output: () => output, exited };
+}
 
+/** spawnServiceProcess, then waits until /healthz answers. */
+export async function startServiceProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<ServiceProcess> {
+  const service = await spawnServiceProcess(env);
   const deadline = Date.now() + timeoutMs;
   let ended = false;
-  void exited.then(() => (ended = true));
+  void service.exited.then(() => (ended = true));
   while (Date.now() < deadline && !ended) {
     try {
-      if ((await fetch(`${url}/healthz`)).ok) return { child, url, output: () => output, exited };
+      if ((await fetch(`${service.url}/healthz`)).ok) return service;
     } catch {
       // not listening yet
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  child.kill("SIGKILL");
-  throw new Error(`service did not become healthy:\n${output}`);
+  service.child.kill("SIGKILL");
+  throw new Error(`service did not become healthy:\n${service.output()}`);
 }
 
 /** Runs an entry point (`src/main.ts`, `src/api.ts`...) that is expected to stop by itself; its exit code and output. */

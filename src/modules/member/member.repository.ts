@@ -21,7 +21,3 @@ export async function findMemberByLoginId(executor: Executor, loginId: string): 
 export function findMembersByIds(executor: Executor, ids: readonly number[]): Promise<MemberRow[]> {
   return executor.select().from(member).where(inArray(member.id, [...ids]));
 }
-
-export async function updateMemberRole(executor: Executor, id: number, role: Role): Promise<void> {
-  await executor.update(member).set({ role }).where(eq(member.id, id));
-}

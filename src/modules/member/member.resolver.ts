@@ -25,8 +25,8 @@ export class MemberResolver {
   }
 
   @Mutation(() => AuthPayloadType)
-  signUp(@Arg("input", () => SignUpInputType) input: SignUpInputType): Promise<AuthResult> {
-    return this.members.signUp(input);
+  signUp(@Arg("input", () => SignUpInputType) input: SignUpInputType, @Ctx() { clientIp }: GraphQLContext): Promise<AuthResult> {
+    return this.members.signUp(input, clientIp);
   }
 
   @Mutation(() => AuthPayloadType)

@@ -8,13 +8,14 @@ import {
   findMemberByLoginId,
   findMembersByIds,
   insertMember,
-  updateMemberRole,
   type MemberRow,
 } from "./member.repository.js";
 import {
+  LOGIN_ID_PATTERN,
+  canonicalLoginId,
+  existingAdmin,
   invalidCredentials,
   loginIdTaken,
-  validatePassword,
   validateSignUp,
   type Role,
   type SignUpInput,
@@ -22,11 +23,14 @@ import {
 import { adminOnly, requireMemberId, type Viewer } from "./viewer.js";
 import { decoyPasswordHash, hashPassword, verifyPassword } from "./password-hasher.js";
 
-/** Counts failed logins (the rate limiter); the member module only says when they happen. */
-export interface LoginThrottle {
-  ensureLoginAllowed(loginId: string, clientIp: string): Promise<void>;
-  recordLoginFailure(loginId: string, clientIp: string): Promise<void>;
-  recordLoginSuccess(loginId: string): Promise<void>;
+/** Limits logins and sign-ups (the rate limiter); the member module only says when they happen. */
+export interface AccountThrottle {
+  /** Counts the attempt before its password is checked; RATE_LIMITED past the limit. */
+  takeLoginAttempt(canonicalLoginId: string, clientIp: string): Promise<void>;
+  /** The attempt succeeded: only failures stay counted. */
+  returnLoginAttempt(canonicalLoginId: string, clientIp: string): Promise<void>;
+  /** Counts a sign-up from the address before it costs a password hash; RATE_LIMITED past the limit. */
+  takeSignUp(clientIp: string): Promise<void>;
 }
 
 export interface AuthResult {
@@ -41,30 +45,40 @@ export class MemberService {
     private readonly tokens: AuthTokens,
     private readonly points: PointService,
     private readonly carts: CartService,
-    private readonly throttle: LoginThrottle,
+    private readonly throttle: AccountThrottle,
   ) {}
 
-  /** Creates a MEMBER with an empty wallet and cart, and signs them in. */
-  async signUp(input: SignUpInput): Promise<AuthResult> {
+  /**
+   * Creates a MEMBER with an empty wallet and cart, and signs them in. Sign-ups are limited per client
+   * address, counted once the input is valid (a typo costs nothing) and before the password is hashed.
+   */
+  async signUp(input: SignUpInput, clientIp: string): Promise<AuthResult> {
     const valid = validateSignUp(input);
+    await this.throttle.takeSignUp(clientIp);
     const created = await this.createMember(valid, "MEMBER");
     return { token: await this.tokens.issue({ memberId: created.id, role: created.role }), member: created };
   }
 
+  /** A MEMBER with an empty wallet and cart, for start-up data: no client, so no limit and no token. */
+  async createMemberAccount(input: SignUpInput): Promise<MemberRow> {
+    return this.createMember(validateSignUp(input), "MEMBER");
+  }
+
   /**
-   * Unknown loginId and wrong password fail alike, in the same time. Failures are counted per loginId
-   * and per client address; past the limit the login is RATE_LIMITED before any password is checked.
+   * Unknown loginId and wrong password fail alike, in the same time. Every attempt is counted per
+   * loginId and per client address before its password is checked; past the limit it is RATE_LIMITED
+   * with no password checked. A successful attempt is given back, so the limits count failures.
    */
   async login(loginId: string, password: string, clientIp: string): Promise<AuthResult> {
-    const subject = loginId.slice(0, 50);
-    await this.throttle.ensureLoginAllowed(subject, clientIp);
-    const found = loginId.length <= 50 ? await findMemberByLoginId(this.db, loginId) : undefined;
+    // Every spelling of an id counts against its one canonical form (a bounded key: ids are <= 50).
+    const canonical = canonicalLoginId(loginId);
+    const subject = canonical.slice(0, 50);
+    await this.throttle.takeLoginAttempt(subject, clientIp);
+    // Only a well-formed id can be stored (the column's CHECK), so nothing else is looked up.
+    const found = LOGIN_ID_PATTERN.test(canonical) ? await findMemberByLoginId(this.db, canonical) : undefined;
     const passwordOk = await verifyPassword(password.slice(0, 1024), found?.passwordHash ?? (await decoyPasswordHash()));
-    if (!found || !passwordOk) {
-      await this.throttle.recordLoginFailure(subject, clientIp);
-      throw invalidCredentials();
-    }
-    await this.throttle.recordLoginSuccess(subject);
+    if (!found || !passwordOk) throw invalidCredentials();
+    await this.throttle.returnLoginAttempt(subject, clientIp);
     return { token: await this.tokens.issue({ memberId: found.id, role: found.role }), member: found };
   }
 
@@ -80,21 +94,21 @@ export class MemberService {
 
   /**
    * Makes sure the operator-configured ADMIN exists (ADMIN_LOGIN_ID / ADMIN_PASSWORD). An existing
-   * member with that loginId is promoted; their password is left as it is.
+   * ADMIN with that loginId is left as it is, password included. An existing member who is not an
+   * ADMIN is never promoted: whoever signed up under that loginId chose its password, so promoting
+   * them would hand the shop to them (CONFLICT instead).
    */
   async ensureAdmin(loginId: string, password: string): Promise<MemberRow> {
-    validatePassword(password);
-    const existing = await findMemberByLoginId(this.db, loginId);
-    if (existing) {
-      if (existing.role !== "ADMIN") await updateMemberRole(this.db, existing.id, "ADMIN");
-      return { ...existing, role: "ADMIN" };
-    }
+    const valid = validateSignUp({ loginId, password, nickname: "admin" });
+    const existing = await findMemberByLoginId(this.db, valid.loginId);
+    if (existing) return existingAdmin(existing);
     try {
-      return await this.createMember(validateSignUp({ loginId, password, nickname: "admin" }), "ADMIN");
+      return await this.createMember(valid, "ADMIN");
     } catch (error) {
-      // Another process bootstrapped the same admin at the same moment: theirs is as good as ours.
-      const raced = await findMemberByLoginId(this.db, loginId);
-      if (raced) return raced;
+      // Another process bootstrapped the same admin at the same moment: theirs is as good as ours,
+      // but a member who signed up in that moment is still not promoted.
+      const raced = await findMemberByLoginId(this.db, valid.loginId);
+      if (raced) return existingAdmin(raced);
       throw error;
     }
   }

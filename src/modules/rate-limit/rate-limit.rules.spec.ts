@@ -30,16 +30,22 @@ describe(RateLimitKeys.name, () => {
   it("keeps one key per subject, under the prefix, with no shared hash tag", () => {
     expect(keys.mutations(42)).toBe("shop:rl:mutations:42");
     expect(keys.ipFailures("10.0.0.1")).toBe("shop:rl:ip:10.0.0.1");
-    for (const key of [keys.mutations(1), keys.loginFailures("a"), keys.ipFailures("::1")]) expect(key).not.toMatch(/[{}]/);
+    expect(keys.signUps("10.0.0.1")).toBe("shop:rl:signup:10.0.0.1");
+    for (const key of [keys.mutations(1), keys.loginFailures("a"), keys.ipFailures("::1"), keys.signUps("::1")]) expect(key).not.toMatch(/[{}]/);
   });
 
-  it("counts a loginId however it is cased, as the database compares them", () => {
-    expect(keys.loginFailures("Demo")).toBe(keys.loginFailures("demo"));
+  it("counts a loginId under the canonical form it is given, byte for byte", () => {
+    expect(keys.loginFailures("demo")).toBe("shop:rl:login:demo");
+    expect(keys.loginFailures("\u00E0lice")).not.toBe(keys.loginFailures("alice"));
   });
 });
 
 describe("DEFAULT_RATE_LIMITS", () => {
   it("lets a shopper and a flash sale through: a burst of 200, 50 per second", () => {
     expect(DEFAULT_RATE_LIMITS).toMatchObject({ mutationBurst: 200, mutationsPerSecond: 50, loginFailuresPerId: 10 });
+  });
+
+  it("lets 20 sign-ups an hour come from one address", () => {
+    expect(DEFAULT_RATE_LIMITS).toMatchObject({ signUpsPerIp: 20, signUpWindowSeconds: 3_600 });
   });
 });

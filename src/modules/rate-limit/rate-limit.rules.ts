@@ -11,6 +11,9 @@ export interface RateLimits {
   /** Failed logins from one IP within the window (a password-spraying source). */
   loginFailuresPerIp: number;
   loginWindowSeconds: number;
+  /** Sign-ups from one address within the window: each costs a password hash and a member row. */
+  signUpsPerIp: number;
+  signUpWindowSeconds: number;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
@@ -19,6 +22,8 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   loginFailuresPerId: 10,
   loginFailuresPerIp: 100,
   loginWindowSeconds: 15 * 60,
+  signUpsPerIp: 20,
+  signUpWindowSeconds: 60 * 60,
 };
 
 /** The client waits at least a second: a retry sooner could only be refused again. */
@@ -37,12 +42,19 @@ export class RateLimitKeys {
     return `${this.prefix}:rl:mutations:${memberId}`;
   }
 
-  /** loginIds are compared case-insensitively by the database, so they are counted that way too. */
-  loginFailures(loginId: string): string {
-    return `${this.prefix}:rl:login:${loginId.toLowerCase()}`;
+  /**
+   * Takes the canonical loginId (the member module's canonicalLoginId), the form the database compares
+   * byte for byte: every spelling that reaches an account shares its counter.
+   */
+  loginFailures(canonicalLoginId: string): string {
+    return `${this.prefix}:rl:login:${canonicalLoginId}`;
   }
 
   ipFailures(ip: string): string {
     return `${this.prefix}:rl:ip:${ip}`;
+  }
+
+  signUps(ip: string): string {
+    return `${this.prefix}:rl:signup:${ip}`;
   }
 }

@@ -29,11 +29,29 @@ return { allowed, wait }
 `);
 
 /**
- * A failure counter over a fixed window that starts at the first failure.
- * KEYS: counter; ARGV: window seconds. Returns { count, milliseconds left in the window }
+ * An attempt counter over a fixed window that starts at the first attempt. Counts one more attempt
+ * unless `limit` are counted already, check and count in one step: however many callers arrive at
+ * once, no more than `limit` are let through in a window.
+ *
+ * KEYS: counter; ARGV: limit, window seconds
+ * Returns { allowed (1|0), milliseconds left in the window }
  */
-export const countFailureScript = new LuaScript(`
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return { count, redis.call('PTTL', KEYS[1]) }
+export const takeAttemptScript = new LuaScript(`
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count >= tonumber(ARGV[1]) then return { 0, redis.call('PTTL', KEYS[1]) } end
+count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return { 1, redis.call('PTTL', KEYS[1]) }
+`);
+
+/**
+ * Gives one counted attempt back (it turned out not to count: refused by another limit, or a login
+ * that succeeded). Never goes below zero and never creates a counter, so the window is left as it was.
+ *
+ * KEYS: counter. Returns the count before.
+ */
+export const returnAttemptScript = new LuaScript(`
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count > 0 then redis.call('DECR', KEYS[1]) end
+return count
 `);

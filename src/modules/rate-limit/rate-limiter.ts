@@ -2,7 +2,7 @@ import type { Logger } from "../../logger.js";
 import type { RedisClient } from "../../redis/connection.js";
 import type { Clock } from "../../shared/clock.js";
 import { rateLimited, type RateLimitKeys, type RateLimits } from "./rate-limit.rules.js";
-import { countFailureScript, takeTokenScript } from "./rate-limit.scripts.js";
+import { returnAttemptScript, takeAttemptScript, takeTokenScript } from "./rate-limit.scripts.js";
 
 /**
  * Rate limits kept in Redis, so they hold across every API copy.
@@ -30,29 +30,54 @@ export class RateLimiter {
     if (Array.isArray(reply) && Number(reply[0]) === 0) throw rateLimited("too many requests", Number(reply[1]));
   }
 
-  /** Before checking a password: refuses a loginId or an IP with too many recent failures. */
-  async ensureLoginAllowed(loginId: string, ip: string): Promise<void> {
-    const [byId, byIp] = await Promise.all([this.failures(this.keys.loginFailures(loginId)), this.failures(this.keys.ipFailures(ip))]);
-    if (byId && byId.count >= this.limits.loginFailuresPerId) throw rateLimited("too many failed logins for this loginId", byId.ttlMs);
-    if (byIp && byIp.count >= this.limits.loginFailuresPerIp) throw rateLimited("too many failed logins from this address", byIp.ttlMs);
-  }
-
-  async recordLoginFailure(loginId: string, ip: string): Promise<void> {
+  /**
+   * Counts a login attempt against its loginId and its address before the password is checked, and
+   * refuses it (RATE_LIMITED) when either has had its limit of attempts in the window. Each counter
+   * checks and counts in one step, so no number of parallel requests gets more passwords checked
+   * than the limit allows: counting failures after the check let every request already in flight through.
+   */
+  async takeLoginAttempt(loginId: string, ip: string): Promise<void> {
     const window = this.limits.loginWindowSeconds;
-    await this.safely(() => Promise.all([
-      countFailureScript.run(this.redis, [this.keys.loginFailures(loginId)], [window]),
-      countFailureScript.run(this.redis, [this.keys.ipFailures(ip)], [window]),
-    ]));
+    const byIdKey = this.keys.loginFailures(loginId);
+    const byIpKey = this.keys.ipFailures(ip);
+    const [byId, byIp] = await Promise.all([
+      this.takeAttempt(byIdKey, this.limits.loginFailuresPerId, window),
+      this.takeAttempt(byIpKey, this.limits.loginFailuresPerIp, window),
+    ]);
+    if (byId.allowed && byIp.allowed) return;
+    // A refused attempt checks no password: the counter that did count it gives it back.
+    await Promise.all([byId.allowed && this.returnAttempt(byIdKey), byIp.allowed && this.returnAttempt(byIpKey)]);
+    if (!byId.allowed) throw rateLimited("too many failed logins for this loginId", byId.windowLeftMs);
+    throw rateLimited("too many failed logins from this address", byIp.windowLeftMs);
   }
 
-  /** A successful login clears its loginId's failures (not the IP's: one right guess among many). */
-  async recordLoginSuccess(loginId: string): Promise<void> {
-    await this.safely(() => this.redis.del(this.keys.loginFailures(loginId)));
+  /**
+   * Counts a sign-up from `ip` before it costs a password hash; RATE_LIMITED past the limit. A sign-up
+   * refused later (a loginId taken) stays counted: giving it back would let an address probe for
+   * taken loginIds without limit.
+   */
+  async takeSignUp(ip: string): Promise<void> {
+    const signUps = await this.takeAttempt(this.keys.signUps(ip), this.limits.signUpsPerIp, this.limits.signUpWindowSeconds);
+    if (!signUps.allowed) throw rateLimited("too many sign-ups from this address", signUps.windowLeftMs);
   }
 
-  private async failures(key: string): Promise<{ count: number; ttlMs: number } | null> {
-    const [count, ttl] = (await this.safely(() => Promise.all([this.redis.get(key), this.redis.pttl(key)]))) ?? [null, -1];
-    return count === null ? null : { count: Number(count), ttlMs: Math.max(0, Number(ttl)) };
+  /**
+   * A login that succeeded gives its attempt back to both counters, so only failures stay counted (a
+   * success no longer wipes the loginId's count: that would hand an attacker racing the owner a new
+   * set of tries).
+   */
+  async returnLoginAttempt(loginId: string, ip: string): Promise<void> {
+    await Promise.all([this.returnAttempt(this.keys.loginFailures(loginId)), this.returnAttempt(this.keys.ipFailures(ip))]);
+  }
+
+  private async takeAttempt(key: string, limit: number, windowSeconds: number): Promise<{ allowed: boolean; windowLeftMs: number }> {
+    const reply = await this.safely(() => takeAttemptScript.run(this.redis, [key], [limit, windowSeconds]));
+    if (!Array.isArray(reply)) return { allowed: true, windowLeftMs: 0 }; // Redis unavailable: fail open
+    return { allowed: Number(reply[0]) === 1, windowLeftMs: Math.max(0, Number(reply[1])) };
+  }
+
+  private async returnAttempt(key: string): Promise<void> {
+    await this.safely(() => returnAttemptScript.run(this.redis, [key], []));
   }
 
   private async safely<T>(work: () => Promise<T>): Promise<T | null> {
