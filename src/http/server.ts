@@ -11,7 +11,7 @@ import type { Config } from "../config.js";
 import type { Database } from "../db/client.js";
 import { RequestContext, type GraphQLContext, type RequestFacts } from "../graphql/context.js";
 import { formatError, internalErrorLogging } from "../graphql/format-error.js";
-import { LIMITS, costLimitPlugin, shapeLimitsRule } from "../graphql/limits.js";
+import { graphqlLimits } from "../graphql/limits.js";
 import { metricsPlugin } from "../graphql/metrics-plugin.js";
 import { mutationRateLimitPlugin } from "../graphql/rate-limit-plugin.js";
 import { registerBacklogGauges } from "../observability/metrics-sources.js";
@@ -58,13 +58,14 @@ export async function createApiServer({ config, log, database, redis, services, 
     else app(req, res);
   });
 
+  const limits = graphqlLimits();
   const apollo = new ApolloServer<GraphQLContext>({
     schema: await buildGraphQLSchema(services),
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: config.graphqlIntrospection,
-    parseOptions: { maxTokens: LIMITS.maxTokens },
-    validationRules: [shapeLimitsRule],
+    parseOptions: limits.parseOptions,
+    validationRules: limits.validationRules,
     // The composition root owns SIGTERM: it stops the API, then closes the pool and Redis, in order.
     // Apollo's own signal handler would race it and leave stop() hanging.
     stopOnTerminationSignals: false,
@@ -77,7 +78,7 @@ export async function createApiServer({ config, log, database, redis, services, 
       ApolloServerPluginCacheControlDisabled(),
       internalErrorLogging(),
       metricsPlugin(),
-      costLimitPlugin(),
+      ...limits.plugins,
       mutationRateLimitPlugin(services.rateLimiter),
     ],
   });
