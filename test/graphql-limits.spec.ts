@@ -130,4 +130,47 @@ describe("production defaults", () => {
       await prod.close();
     }
   });
+
+  /** Misspellings whose answers would name the real field, argument, type or input field ("Did you mean ..."). */
+  const MISSPELT: Array<[string, string, Record<string, unknown>, string]> = [
+    ["a field", `{ prodcts(first: 1) { totalCount } }`, {}, `"products"`],
+    ["an argument", `{ products(frist: 1) { totalCount } }`, {}, `"first"`],
+    ["a type", `query ($n: Intt) { products(first: $n) { totalCount } }`, {}, `"Int"`],
+    ["an input field in a variable", `mutation ($input: AddCartItemInput!) { addCartItem(input: $input) { totalQuantity } }`, { input: { productId: "1", optionld: "1", quantity: 1 } }, "optionId"],
+  ];
+  const post = (url: string, query: string, variables: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    fetch(`${url}/graphql`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ query, variables }) });
+  /** The answer's error codes and messages, one line each. */
+  const errorLines = async (response: Response): Promise<string> => {
+    const body = (await response.json()) as { errors?: Array<{ message: string; extensions?: { code?: string } }> };
+    return (body.errors ?? []).map((error) => `${error.extensions?.code}: ${error.message}`).join("\n");
+  };
+  /** A header that leaves a request to Express rather than the plain-POST path (graphql-post.ts). */
+  const THROUGH_EXPRESS = { "content-encoding": "identity" };
+
+  it("hide field suggestions when introspection is off, on the plain-POST path and through Express", async () => {
+    const prod = await startTestApp("graphql_suggestions", production);
+    try {
+      for (const [label, query, variables, hidden] of MISSPELT) {
+        for (const headers of [{}, THROUGH_EXPRESS]) {
+          const response = await post(prod.url, query, variables, headers);
+          expect(response.headers.get("etag") === null, label).toBe(Object.keys(headers).length === 0); // the path taken
+          const text = await errorLines(response);
+          expect(text, label).toMatch(/^(GRAPHQL_VALIDATION_FAILED|BAD_USER_INPUT): /);
+          expect(text, label).not.toMatch(/Did you mean/);
+          expect(text, label).not.toContain(hidden);
+        }
+      }
+    } finally {
+      await prod.close();
+    }
+  });
+
+  it("keep field suggestions where introspection is on (development)", async () => {
+    for (const [label, query, variables, hidden] of MISSPELT) {
+      const text = await errorLines(await post(app.url, query, variables));
+      expect(text, label).toMatch(/Did you mean/);
+      expect(text, label).toContain(hidden);
+    }
+  });
 });

@@ -59,7 +59,8 @@ export interface GraphQLLimits {
  * The limits as Apollo takes them. Every GraphQL request goes through Apollo, the plain-POST path
  * (src/http/graphql-post.ts) included, so these hold on every path.
  *
- * From graphql-armor: aliases, directives and depth. Beside it,
+ * From graphql-armor: aliases, directives, depth, and field suggestions ("Did you mean ...?") hidden
+ * whenever introspection is off, since they would map the schema one guess at a time. Beside it,
  * the rules armor lacks: root fields and mutations counted after fragments (root-fields.ts) and the
  * page-aware cost (page-cost.ts).
  *
@@ -68,7 +69,7 @@ export interface GraphQLLimits {
  * and its `unexpectedErrorProcessingRequest` hook re-labels every unexpected failure of any request
  * as GRAPHQL_VALIDATION_FAILED with the failure's own message, which would reach the client.
  */
-export function graphqlLimits(): GraphQLLimits {
+export function graphqlLimits({ introspection }: { introspection: boolean }): GraphQLLimits {
   const armor = new ApolloArmor({
     maxAliases: { n: LIMITS.maxAliases, ...reporting },
     maxDirectives: { n: LIMITS.maxDirectives, ...reporting },
@@ -77,7 +78,7 @@ export function graphqlLimits(): GraphQLLimits {
     maxTokens: { enabled: false },
     // See page-cost.ts.
     costLimit: { enabled: false },
-    blockFieldSuggestion: { enabled: false },
+    blockFieldSuggestion: { enabled: !introspection },
   }).protect();
   // Fragments add no level: `{ ...F }` is as deep as F's selections, as it always counted.
   const depth = maxDepthRule({ n: LIMITS.maxDepth, flattenFragments: true, ...reporting });

@@ -58,7 +58,7 @@ export async function createApiServer({ config, log, database, redis, services, 
     else app(req, res);
   });
 
-  const limits = graphqlLimits();
+  const limits = graphqlLimits({ introspection: config.graphqlIntrospection });
   const apollo = new ApolloServer<GraphQLContext>({
     schema: await buildGraphQLSchema(services),
     formatError,
