@@ -56,7 +56,7 @@ export async function runWorker(config: Config, log: Logger, clock: Clock = syst
   }, HOUSEKEEPING_INTERVAL_MS);
   housekeeping.unref();
   registerBacklogGauges(database.db, queues);
-  const metrics = config.workerMetricsPort === null ? null : await startMetricsServer(config.workerMetricsPort);
+  const metrics = config.workerMetricsPort === null ? null : await startMetricsServer(config.workerMetricsPort, { token: config.metricsToken });
   log.info({ dataPlatformUrl, metricsPort: metrics?.port ?? null }, "worker ready");
 
   return {
