@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, DEV_JWT_SECRET, loadConfig, usesDevJwtSecret } from "./config.js";
+import { ConfigError, DEV_JWT_SECRET, loadConfig, metricsOnApiPort, usesDevJwtSecret } from "./config.js";
 
 const SECRET = "s".repeat(32);
 
@@ -39,6 +39,8 @@ describe(loadConfig.name, () => {
       rankingCheckMs: 5_000,
       eventRetryBaseMs: 1_000,
       workerMetricsPort: null,
+      metricsPort: null,
+      metricsToken: null,
       graphqlIntrospection: true,
       graphqlPlayground: true,
       rateLimits: {
@@ -84,6 +86,8 @@ describe(loadConfig.name, () => {
       RANKING_CHECK_MS: "1000",
       EVENT_RETRY_BASE_MS: "250",
       WORKER_METRICS_PORT: "9464",
+      METRICS_PORT: "9465",
+      METRICS_TOKEN: "m".repeat(32),
       GRAPHQL_PLAYGROUND: "true",
       RATE_LIMIT_MUTATION_BURST: "10",
       RATE_LIMIT_MUTATIONS_PER_SECOND: "2",
@@ -116,6 +120,8 @@ describe(loadConfig.name, () => {
       rankingCheckMs: 1_000,
       eventRetryBaseMs: 250,
       workerMetricsPort: 9464,
+      metricsPort: 9465,
+      metricsToken: "m".repeat(32),
       graphqlIntrospection: false,
       graphqlPlayground: true,
       rateLimits: {
@@ -199,6 +205,27 @@ describe(loadConfig.name, () => {
       expect(configError(() => loadConfig({ JWT_SECRET: "s".repeat(31) })).message).toBe(
         "JWT_SECRET must be at least 32 characters",
       );
+    });
+  });
+
+  describe("metrics", () => {
+    it("refuses a METRICS_TOKEN shorter than 32 characters", () => {
+      expect(configError(() => loadConfig({ METRICS_TOKEN: "m".repeat(31) })).message).toBe("METRICS_TOKEN must be at least 32 characters");
+    });
+
+    it("refuses METRICS_PORT on the API's own port", () => {
+      expect(configError(() => loadConfig({ PORT: "8080", METRICS_PORT: "8080" })).message).toBe("METRICS_PORT must differ from PORT");
+      expect(loadConfig({ PORT: "0", METRICS_PORT: "0" }).metricsPort).toBe(0); // both pick a free port
+    });
+
+    it.each([
+      ["development, nothing set", {}, true],
+      ["development, METRICS_PORT set", { METRICS_PORT: "9465" }, false],
+      ["production, nothing set", { NODE_ENV: "production", JWT_SECRET: SECRET }, false],
+      ["production, METRICS_TOKEN set", { NODE_ENV: "production", JWT_SECRET: SECRET, METRICS_TOKEN: "m".repeat(32) }, true],
+      ["production, METRICS_PORT set", { NODE_ENV: "production", JWT_SECRET: SECRET, METRICS_PORT: "9465" }, false],
+    ])("serves /metrics on the API port in %s: %s", (_, env, expected) => {
+      expect(metricsOnApiPort(loadConfig(env))).toBe(expected);
     });
   });
 

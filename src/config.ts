@@ -42,6 +42,13 @@ export interface Config {
   eventRetryBaseMs: number;
   /** Where a worker run on its own serves /metrics and /healthz; unset: no HTTP in the worker. */
   workerMetricsPort: number | null;
+  /**
+   * Where the API serves /metrics (and /healthz) on a listener of its own, to keep off the public
+   * network; /metrics then leaves the API port. Unset: see metricsOnApiPort.
+   */
+  metricsPort: number | null;
+  /** When set, /metrics answers only `Authorization: Bearer <token>`, on whichever port serves it. */
+  metricsToken: string | null;
   /** Schema introspection; off in production unless asked for (it maps the whole API for a scraper). */
   graphqlIntrospection: boolean;
   /** The GraphiQL page at /graphql; off in production unless asked for. */
@@ -146,15 +153,21 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError("JWT_SECRET of at least 32 characters is required when NODE_ENV=production");
   }
   if (jwtSecret && jwtSecret.length < 32) throw new ConfigError("JWT_SECRET must be at least 32 characters");
+  const metricsToken = env.METRICS_TOKEN || null;
+  if (metricsToken !== null && metricsToken.length < 32) throw new ConfigError("METRICS_TOKEN must be at least 32 characters");
   const adminLoginId = env.ADMIN_LOGIN_ID || "";
   const adminPassword = env.ADMIN_PASSWORD || "";
   if (Boolean(adminLoginId) !== Boolean(adminPassword)) {
     throw new ConfigError("set both ADMIN_LOGIN_ID and ADMIN_PASSWORD, or neither");
   }
 
+  const port = integer(env, "PORT", 4000, 0, 65535);
+  const metricsPort = env.METRICS_PORT ? integer(env, "METRICS_PORT", 0, 0, 65535) : null;
+  if (metricsPort !== null && metricsPort !== 0 && metricsPort === port) throw new ConfigError("METRICS_PORT must differ from PORT");
+
   return {
     nodeEnv,
-    port: integer(env, "PORT", 4000, 0, 65535),
+    port,
     databaseUrl: url(env, "DATABASE_URL", "mysql://root@127.0.0.1:3306/ecommerce", ["mysql:", "mariadb:"])!,
     dbPoolSize: integer(env, "DB_POOL_SIZE", 20, 1, 500),
     dbBatchTimeoutMs: integer(env, "DB_BATCH_TIMEOUT_MS", 20_000, 100, 600_000),
@@ -174,6 +187,8 @@ export function loadConfig(env: Env = process.env): Config {
     rankingCheckMs: integer(env, "RANKING_CHECK_MS", 5_000, 100, 600_000),
     eventRetryBaseMs: integer(env, "EVENT_RETRY_BASE_MS", 1_000, 10, 600_000),
     workerMetricsPort: env.WORKER_METRICS_PORT ? integer(env, "WORKER_METRICS_PORT", 0, 0, 65535) : null,
+    metricsPort,
+    metricsToken,
     graphqlIntrospection: boolean(env, "GRAPHQL_INTROSPECTION", nodeEnv !== "production"),
     graphqlPlayground: boolean(env, "GRAPHQL_PLAYGROUND", nodeEnv !== "production"),
     rateLimits: {
@@ -191,6 +206,14 @@ export function loadConfig(env: Env = process.env): Config {
 
 /** True when the dev JWT secret is in use: start-up logs a warning (never the secret itself). */
 export const usesDevJwtSecret = (config: Config): boolean => config.jwtSecret === DEV_JWT_SECRET;
+
+/**
+ * Whether the API port serves /metrics. Not when METRICS_PORT gives it a port of its own; and in
+ * production only behind METRICS_TOKEN: the API port is the public one, and the metrics name every
+ * operation, error rate and queue backlog. Development keeps it open there, as it always was.
+ */
+export const metricsOnApiPort = (config: Config): boolean =>
+  config.metricsPort === null && (config.nodeEnv !== "production" || config.metricsToken !== null);
 
 /** Where Redis is, as the connection helpers take it. */
 export const redisTarget = (config: Config): { url: string; cluster: boolean } => ({ url: config.redisUrl, cluster: config.redisCluster });

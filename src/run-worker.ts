@@ -57,7 +57,10 @@ export async function runWorker(config: Config, log: Logger, clock: Clock = syst
   }, HOUSEKEEPING_INTERVAL_MS);
   housekeeping.unref();
   registerBacklogGauges(database.db, queues);
-  const metrics = config.workerMetricsPort === null ? null : await startMetricsServer(config.workerMetricsPort).catch(portInUse("WORKER_METRICS_PORT", config.workerMetricsPort));
+  const metrics =
+    config.workerMetricsPort === null
+      ? null
+      : await startMetricsServer(config.workerMetricsPort, { token: config.metricsToken }).catch(portInUse("WORKER_METRICS_PORT", config.workerMetricsPort));
   log.info({ dataPlatformUrl, metricsPort: metrics?.port ?? null }, "worker ready");
 
   return {

@@ -460,6 +460,11 @@ const CASES: Case[] = [
   ["document: an undeclared variable", `mutation { chargePoint(amount: $amount) { balance } }`, { amount: 1000 }, "member", VALIDATION],
   ["document: a subscription", `subscription { orders { totalCount } }`, {}, "member", VALIDATION],
   ["document: 31 aliased charges", `mutation { ${Array.from({ length: 31 }, (_, i) => `c${i}: chargePoint(amount: 1) { balance }`).join(" ")} }`, {}, "member", VALIDATION],
+  ["document: 6 charges in one mutation", `mutation { ${Array.from({ length: 6 }, (_, i) => `c${i}: chargePoint(amount: 1) { balance }`).join(" ")} }`, {}, "member", VALIDATION],
+  ["document: 12 charges spread from a fragment", `mutation { ...F } fragment F on Mutation { ${Array.from({ length: 12 }, (_, i) => `c${i}: chargePoint(amount: 1) { balance }`).join(" ")} }`, {}, "member", VALIDATION],
+  ["document: 11 root fields in inline fragments", `{ ... { ${Array.from({ length: 11 }, (_, i) => `p${i}: products(first: 1) { totalCount }`).join(" ")} } }`, {}, "none", VALIDATION],
+  ["document: page sizes defaulting past the cost limit", `query ($n: Int = 100) { ${Array.from({ length: 9 }, (_, i) => `p${i}: products(first: $n) { nodes { options { id name price stock } } }`).join(" ")} }`, {}, "none", VALIDATION],
+  ["products: first 1,000,000 as a literal", `{ products(first: 1000000) { nodes { id name price stock } } }`, {}, "none", BAD],
 ];
 
 describe("bad input corpus", () => {

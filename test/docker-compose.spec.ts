@@ -2,10 +2,12 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
+import { loadConfig, metricsOnApiPort } from "../src/config.js";
 import { repositoryRoot } from "../src/paths.js";
 
 interface Service {
   image?: string;
+  ports?: string[];
   build?: unknown;
   command?: string[];
   environment?: Record<string, string>;
@@ -14,9 +16,49 @@ interface Service {
 }
 
 const root = repositoryRoot();
-const compose = parse(readFileSync(path.join(root, "docker-compose.yml"), "utf8"), { merge: true }) as { services: Record<string, Service> };
+const composeText = readFileSync(path.join(root, "docker-compose.yml"), "utf8");
+const compose = parse(composeText, { merge: true }) as { services: Record<string, Service> };
 const dockerfile = readFileSync(path.join(root, "Dockerfile"), "utf8");
 const { services } = compose;
+
+/** `.env.example` as KEY → value (comments and blank lines dropped). */
+const envExample = new Map(
+  readFileSync(path.join(root, ".env.example"), "utf8")
+    .split("\n")
+    .filter((line) => /^[A-Z0-9_]+=/.test(line))
+    .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)] as const),
+);
+
+/**
+ * Compose's interpolation of one value, as `docker compose config` does it: `${VAR}`, `${VAR:-default}`
+ * (unset or empty), `${VAR-default}` (unset), `${VAR:?message}` / `${VAR?message}` (fail with the
+ * message), `$$` for a literal `$`. No Docker engine runs here, so the file is resolved by hand.
+ */
+function interpolate(value: string, env: Record<string, string>): string {
+  return value.replace(/\$\$|\$\{([A-Z0-9_]+)(?:(:?)([-?])([^}]*))?\}/g, (_whole, name: string | undefined, colon: string, kind: string, rest: string) => {
+    if (name === undefined) return "$";
+    const given = env[name];
+    const missing = given === undefined || (colon === ":" && given === "");
+    if (!missing) return given;
+    if (kind === "?") throw new Error(`required variable ${name} is missing a value: ${rest}`);
+    return kind === "-" ? rest : "";
+  });
+}
+
+/** A service's environment as its container gets it from `env` (the shell and `.env`). */
+const resolvedEnvironment = (name: string, env: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(services[name]!.environment ?? {}).map(([key, value]) => [key, interpolate(String(value), env)]));
+
+/** Variables the compose file requires (`${VAR:?...}`). */
+const required = [...new Set([...composeText.matchAll(/\$\{([A-Z0-9_]+):\?/g)].map((match) => match[1]!))].sort();
+
+/** What a user's `.env` holds once filled in: every required secret, nothing optional. */
+const filledIn: Record<string, string> = {
+  JWT_SECRET: "j".repeat(64),
+  MYSQL_ROOT_PASSWORD: "r".repeat(48),
+  MYSQL_PASSWORD: "p".repeat(48),
+  ADMIN_PASSWORD: "a".repeat(24),
+};
 
 /** No Docker engine runs here, so the files are checked as a person reviewing them would. */
 describe("docker-compose.yml", () => {
@@ -48,14 +90,62 @@ describe("docker-compose.yml", () => {
 
   it("configures the api and worker with the variables SPEC.md names", () => {
     for (const name of ["api", "worker"]) {
-      const env = services[name]!.environment!;
-      expect(env.DATABASE_URL, name).toMatch(/^mysql:\/\/.+@mysql:3306\/ecommerce$/);
+      const env = resolvedEnvironment(name, filledIn);
+      expect(env.DATABASE_URL, name).toBe(`mysql://shop:${filledIn.MYSQL_PASSWORD}@mysql:3306/ecommerce`);
       expect(env.REDIS_URL, name).toBe("redis://redis:6379");
       expect(env.DATA_PLATFORM_URL, name).toBe("http://data-platform:4100/events");
-      expect(env.JWT_SECRET!.length, name).toBeGreaterThanOrEqual(32);
+      expect(env.JWT_SECRET, name).toBe(filledIn.JWT_SECRET);
       expect(env.NODE_ENV, name).toBe("production");
       expect(env.RANKING_TIMEZONE, name).toBe("Asia/Seoul");
+      expect(() => loadConfig(env), name).not.toThrow();
     }
+  });
+
+  it("commits no secret: every password, secret and token is a required or empty variable", () => {
+    const secretKey = /SECRET|PASSWORD|TOKEN/;
+    for (const [name, service] of Object.entries(services)) {
+      for (const [key, value] of Object.entries(service.environment ?? {})) {
+        if (!secretKey.test(key)) continue;
+        expect(String(value), `${name}.${key}`).toMatch(/^\$\{[A-Z0-9_]+(:\?[^}]+|:-)\}$/);
+      }
+    }
+    // The database password inside the URL too, and the app does not connect as root.
+    expect(services.api!.environment!.DATABASE_URL).toMatch(/^mysql:\/\/shop:\$\{MYSQL_PASSWORD:\?[^}]+\}@/);
+    expect(composeText).not.toMatch(/change-me|CHANGE ME/i);
+    expect(required).toEqual(["ADMIN_PASSWORD", "JWT_SECRET", "MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD"]);
+  });
+
+  it.each(["ADMIN_PASSWORD", "JWT_SECRET", "MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD"])("refuses to start without %s, naming it and .env.example", (missing) => {
+    const service = missing.startsWith("MYSQL_ROOT") ? "mysql" : "api";
+    for (const env of [{ ...filledIn, [missing]: undefined }, { ...filledIn, [missing]: "" }]) {
+      expect(() => resolvedEnvironment(service, env as Record<string, string>)).toThrow(new RegExp(`${missing}.*\\.env\\.example`));
+    }
+  });
+
+  it("runs without demo data, introspection or public metrics, unless .env asks for demo data", () => {
+    const config = loadConfig(resolvedEnvironment("api", filledIn));
+    expect(config.nodeEnv).toBe("production");
+    expect(config.seedDemoData).toBe(false);
+    expect(config.graphqlIntrospection).toBe(false);
+    expect(config.admin).toEqual({ loginId: "admin", password: filledIn.ADMIN_PASSWORD });
+    expect(metricsOnApiPort(config)).toBe(false);
+    expect(config.metricsPort).toBe(9465);
+    expect(services.api!.ports).toContain("127.0.0.1:9465:9465");
+    expect(services.worker!.ports).toEqual(["127.0.0.1:9464:9464"]);
+    expect(loadConfig(resolvedEnvironment("api", { ...filledIn, SEED_DEMO_DATA: "true" })).seedDemoData).toBe(true);
+  });
+});
+
+describe(".env.example", () => {
+  it("lists every variable the compose file reads, secrets with no value", () => {
+    const read = [...new Set([...composeText.matchAll(/\$\{([A-Z0-9_]+)/g)].map((match) => match[1]!))].sort();
+    expect([...envExample.keys()].sort()).toEqual(read);
+    for (const name of read) if (/SECRET|PASSWORD|TOKEN/.test(name)) expect(envExample.get(name), name).toBe("");
+  });
+
+  it("is committed, while .env is ignored by git and kept out of the image", () => {
+    expect(readFileSync(path.join(root, ".gitignore"), "utf8").split("\n")).toContain(".env");
+    expect(readFileSync(path.join(root, ".dockerignore"), "utf8").split("\n")).toContain(".env");
   });
 });
 

@@ -70,6 +70,53 @@ describe("observability", () => {
   });
 });
 
+describe("/metrics in production", () => {
+  const production = { NODE_ENV: "production", JWT_SECRET: "j".repeat(40) };
+  const TOKEN = "metrics-token-0123456789abcdef-0123456789";
+  const scrape = (url: string, headers: Record<string, string> = {}) => fetch(`${url}/metrics`, { headers });
+
+  it("is not served on the public API port unless METRICS_TOKEN is set", async () => {
+    const prod = await startTestApp("metrics_production", production);
+    try {
+      expect((await scrape(prod.url)).status).toBe(404);
+      expect(prod.metricsUrl).toBeNull();
+    } finally {
+      await prod.close();
+    }
+  });
+
+  it("answers only the bearer of METRICS_TOKEN", async () => {
+    const prod = await startTestApp("metrics_token", { ...production, METRICS_TOKEN: TOKEN });
+    try {
+      const attempts: Array<Record<string, string>> = [{}, { authorization: `Bearer ${TOKEN}x` }, { authorization: `Bearer ${TOKEN.slice(1)}` }, { authorization: `Basic ${TOKEN}` }];
+      for (const headers of attempts) {
+        const refused = await scrape(prod.url, headers);
+        expect(refused.status).toBe(401);
+        expect(await refused.text()).not.toMatch(/graphql_requests_total/);
+      }
+      const allowed = await scrape(prod.url, { authorization: `Bearer ${TOKEN}` });
+      expect(allowed.status).toBe(200);
+      expect(await allowed.text()).toMatch(/^# TYPE graphql_requests_total counter$/m);
+    } finally {
+      await prod.close();
+    }
+  });
+
+  it("moves to a port of its own under METRICS_PORT, with /healthz beside it", async () => {
+    const prod = await startTestApp("metrics_port", { ...production, METRICS_PORT: "0" });
+    try {
+      expect((await scrape(prod.url)).status).toBe(404);
+      const metricsUrl = prod.metricsUrl!;
+      expect(new URL(metricsUrl).port).not.toBe(new URL(prod.url).port);
+      expect(await (await scrape(metricsUrl)).text()).toMatch(/^# TYPE graphql_requests_total counter$/m);
+      expect((await fetch(`${metricsUrl}/healthz`)).status).toBe(200);
+      expect((await fetch(`${metricsUrl}/graphql`)).status).toBe(404); // nothing else lives there
+    } finally {
+      await prod.close();
+    }
+  });
+});
+
 describe("queue dashboard", () => {
   const basic = (loginId: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${loginId}:${password}`).toString("base64")}` });
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signUpMember } from "./helpers/factories.js";
+import { balanceOf, signUpMember } from "./helpers/factories.js";
 import { errorCode, expectData, postGraphQL, type GraphQLResponse } from "./helpers/graphql.js";
 import { startTestApp, type TestApp } from "./helpers/test-app.js";
+import { TestClock } from "./helpers/test-clock.js";
 
 const LOGIN = `mutation ($l: String!, $p: String!) { login(loginId: $l, password: $p) { token } }`;
 const CHARGE = `mutation { chargePoint(amount: 1) { balance } }`;
@@ -43,6 +44,30 @@ describe("mutation rate limit per member", () => {
     expect(expectData(await app.gql<{ chargePoint: { balance: number } }>(CHARGE, {}, { token: other.token })).chargePoint.balance).toBe(1);
     // Queries are not limited.
     expect(expectData(await app.gql(`{ me { id } }`, {}, { token: member.token }))).toBeTruthy();
+  });
+});
+
+describe("mutation rate limit per mutation", () => {
+  /** `count` charges of 1 point in one document, spread from a fragment. */
+  const charges = (count: number) =>
+    `mutation { ...Charges } fragment Charges on Mutation { ${Array.from({ length: count }, (_, i) => `c${i}: chargePoint(amount: 1) { balance }`).join(" ")} }`;
+
+  it("takes one token per mutation root field, fragments included, and refuses a document the bucket cannot cover whole", async () => {
+    // The service's clock stands still, so the bucket does not refill between requests.
+    const still = await startTestApp("rate_limits_per_field", { RATE_LIMIT_MUTATION_BURST: "5", RATE_LIMIT_MUTATIONS_PER_SECOND: "1" }, { clock: new TestClock(new Date("2026-03-01T00:00:00Z")) });
+    try {
+      const member = await signUpMember(still);
+      expectData(await still.gql(charges(2), {}, { token: member.token })); // 3 tokens left
+      const refused = await still.gql(charges(4), {}, { token: member.token });
+      expect(errorCode(refused)).toBe("RATE_LIMITED");
+      expect(refused.status).toBe(429);
+      expect(await balanceOf(still, member)).toBe(2); // none of the 4 ran
+      expectData(await still.gql(charges(3), {}, { token: member.token })); // exactly the 3 left
+      expect(errorCode(await still.gql(charges(1), {}, { token: member.token }))).toBe("RATE_LIMITED");
+      expect(await balanceOf(still, member)).toBe(5);
+    } finally {
+      await still.close();
+    }
   });
 });
 

@@ -9,6 +9,8 @@ import { freePort } from "../../test/helpers/service-process.js";
 
 const MARIADB_URL = process.env.BENCH_MARIADB_URL ?? "mysql://root@127.0.0.1:3306";
 const JWT_SECRET = "bench-secret-0123456789abcdef0123456789abcdef";
+/** The API runs as in production, where /metrics on its port answers only the bearer of this token. */
+export const BENCH_METRICS_TOKEN = "bench-metrics-0123456789abcdef0123456789";
 
 /** One compiled entry point of the service (`dist/...`) running as its own process. */
 class NodeProcess {
@@ -124,6 +126,7 @@ export class BenchService {
       DB_POOL_SIZE: String(dbPoolSize),
       REDIS_URL: redis.url,
       JWT_SECRET,
+      METRICS_TOKEN: BENCH_METRICS_TOKEN,
       SEED_DEMO_DATA: "false",
       // Per-request info logs would be written to a pipe nobody reads; warn keeps errors visible.
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "warn",

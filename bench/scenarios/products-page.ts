@@ -13,6 +13,7 @@ import { closedLoop } from "../harness/load.js";
 import { ratio, type BenchSettings, type Measurement, type ScenarioResult } from "../harness/scenario.js";
 import type { BenchService } from "../harness/service.js";
 import type { CeilingOptions, CeilingReady } from "./products-page-ceiling.js";
+import { scrapeMetrics } from "./service-metrics.js";
 
 const PRODUCTS = 1_000;
 const OPTIONS = [
@@ -63,7 +64,7 @@ async function startCeiling(options: CeilingOptions): Promise<{ url: string; sto
 }
 
 async function statementCount(baseUrl: string): Promise<number> {
-  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const text = await scrapeMetrics(baseUrl);
   const match = /^db_statements_total (\S+)$/m.exec(text);
   if (!match) throw new Error("the API's /metrics has no db_statements_total");
   return Number(match[1]);

@@ -1,3 +1,12 @@
+import { BENCH_METRICS_TOKEN } from "../harness/service.js";
+
+/** The text of the API's /metrics, scraped with its token. */
+export async function scrapeMetrics(baseUrl: string): Promise<string> {
+  const response = await fetch(`${baseUrl}/metrics`, { headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` } });
+  if (!response.ok) throw new Error(`the API's /metrics answered ${response.status}`);
+  return response.text();
+}
+
 /** The API's Prometheus /metrics, parsed enough to read counters and histograms. */
 export class MetricSnapshot {
   constructor(private readonly samples: Map<string, number>) {}
@@ -36,7 +45,7 @@ export class MetricSnapshot {
 }
 
 export async function metricSnapshot(baseUrl: string): Promise<MetricSnapshot> {
-  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const text = await scrapeMetrics(baseUrl);
   const samples = new Map<string, number>();
   for (const line of text.split("\n")) {
     if (line.startsWith("#") || line.trim() === "") continue;

@@ -7,15 +7,16 @@ import { expressMiddleware } from "@as-integrations/express5";
 import type { Queue } from "bullmq";
 import express from "express";
 import type { RedisClient } from "../redis/connection.js";
-import type { Config } from "../config.js";
+import { metricsOnApiPort, type Config } from "../config.js";
 import type { Database } from "../db/client.js";
 import { RequestContext, type GraphQLContext, type RequestFacts } from "../graphql/context.js";
 import { formatError, internalErrorLogging } from "../graphql/format-error.js";
-import { LIMITS, costLimitPlugin, shapeLimitsRule } from "../graphql/limits.js";
+import { graphqlLimits } from "../graphql/limits.js";
 import { metricsPlugin } from "../graphql/metrics-plugin.js";
 import { mutationRateLimitPlugin } from "../graphql/rate-limit-plugin.js";
 import { registerBacklogGauges } from "../observability/metrics-sources.js";
-import { registry } from "../observability/metrics.js";
+import { metricsHandler, startMetricsServer } from "../observability/metrics-server.js";
+import { portInUse } from "../startup-failure.js";
 import type { OrderEventJob } from "../queue/queues.js";
 import { createPlayground } from "../graphql/playground.js";
 import { buildGraphQLSchema } from "../graphql/schema.js";
@@ -44,6 +45,8 @@ export interface ApiServer {
   listen(port: number, host?: string): Promise<AddressInfo>;
   /** Stops taking connections, lets in-flight requests finish (up to the grace period), then returns. */
   stop(): Promise<void>;
+  /** The port /metrics has to itself under METRICS_PORT, once listening; null without one. */
+  metricsPort(): number | null;
 }
 
 export async function createApiServer({ config, log, database, redis, services, queues }: ApiServerDeps): Promise<ApiServer> {
@@ -62,13 +65,14 @@ export async function createApiServer({ config, log, database, redis, services, 
     else app(req, res);
   });
 
+  const limits = graphqlLimits({ introspection: config.graphqlIntrospection });
   const apollo = new ApolloServer<GraphQLContext>({
     schema: await buildGraphQLSchema(services),
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: config.graphqlIntrospection,
-    parseOptions: { maxTokens: LIMITS.maxTokens },
-    validationRules: [shapeLimitsRule],
+    parseOptions: limits.parseOptions,
+    validationRules: limits.validationRules,
     // The composition root owns SIGTERM: it stops the API, then closes the pool and Redis, in order.
     // Apollo's own signal handler would race it and leave stop() hanging.
     stopOnTerminationSignals: false,
@@ -81,7 +85,7 @@ export async function createApiServer({ config, log, database, redis, services, 
       ApolloServerPluginCacheControlDisabled(),
       internalErrorLogging(),
       metricsPlugin(),
-      costLimitPlugin(),
+      ...limits.plugins,
       mutationRateLimitPlugin(services.rateLimiter),
     ],
   });
@@ -89,10 +93,8 @@ export async function createApiServer({ config, log, database, redis, services, 
 
   app.use(healthRoutes(database, redis));
   app.use(QUEUE_DASHBOARD_PATH, adminBasicAuth(services.members, clientIpOf), dashboardCsp, queueDashboard(queues));
-  app.get("/metrics", async (_req, res) => {
-    res.setHeader("Content-Type", registry.contentType);
-    res.end(await registry.metrics());
-  });
+  if (metricsOnApiPort(config)) app.get("/metrics", metricsHandler(config.metricsToken));
+  else if (config.metricsPort === null) log.info("/metrics is not served: set METRICS_PORT (a private port) or METRICS_TOKEN");
   if (config.graphqlPlayground) {
     const playground = createPlayground("/graphql");
     app.get("/graphql", (req, res, next) => (playground.wants(req) ? playground.send(req, res) : next()));
@@ -127,13 +129,20 @@ export async function createApiServer({ config, log, database, redis, services, 
 
   app.use(requestErrorHandler);
 
+  let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | null = null;
   return {
-    listen(port, host = "0.0.0.0") {
-      return new Promise((resolve, reject) => {
+    async listen(port, host = "0.0.0.0") {
+      const address = await new Promise<AddressInfo>((resolve, reject) => {
         httpServer.once("error", reject);
         httpServer.listen(port, host, () => resolve(httpServer.address() as AddressInfo));
       });
+      if (config.metricsPort !== null) metricsServer = await startMetricsServer(config.metricsPort, { host, token: config.metricsToken }).catch(portInUse("METRICS_PORT", config.metricsPort));
+      return address;
     },
-    stop: () => apollo.stop(),
+    async stop() {
+      await apollo.stop();
+      await metricsServer?.close();
+    },
+    metricsPort: () => metricsServer?.port ?? null,
   };
 }

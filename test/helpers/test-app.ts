@@ -20,6 +20,8 @@ export const TEST_ADMIN = { loginId: "test-admin", password: "test-admin-passwor
 
 export interface TestApp {
   url: string;
+  /** Where /metrics has a port of its own (METRICS_PORT); null without one. */
+  metricsUrl: string | null;
   config: Config;
   database: Database;
   redis: RedisClient;
@@ -75,9 +77,11 @@ export async function startTestApp(label: string, env: Record<string, string> = 
   relay.start();
   const address = await api.listen(0, "127.0.0.1");
   const url = `http://127.0.0.1:${address.port}`;
+  const metricsPort = api.metricsPort();
 
   return {
     url,
+    metricsUrl: metricsPort === null ? null : `http://127.0.0.1:${metricsPort}`,
     config,
     database,
     redis,

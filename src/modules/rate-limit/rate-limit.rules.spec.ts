@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../shared/errors.js";
-import { DEFAULT_RATE_LIMITS, RateLimitKeys, rateLimited, retryAfterSeconds } from "./rate-limit.rules.js";
+import { DEFAULT_RATE_LIMITS, RateLimitKeys, rateLimited, retryAfterSeconds, tokensToTake } from "./rate-limit.rules.js";
 
 describe(retryAfterSeconds.name, () => {
   it.each([
@@ -12,6 +12,17 @@ describe(retryAfterSeconds.name, () => {
     [90_000, 90],
   ])("turns %d ms into %d s, never less than one", (milliseconds, seconds) => {
     expect(retryAfterSeconds(milliseconds)).toBe(seconds);
+  });
+});
+
+describe(tokensToTake.name, () => {
+  it.each([
+    [1, 200, 1],
+    [5, 200, 5],
+    [5, 3, 3],
+    [0, 200, 1],
+  ])("takes one token per mutation (%d mutations, a bucket of %d: %d), never more than the bucket holds", (count, burst, tokens) => {
+    expect(tokensToTake(count, burst)).toBe(tokens);
   });
 });
 

@@ -26,6 +26,12 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   signUpWindowSeconds: 60 * 60,
 };
 
+/**
+ * Tokens a request of `count` mutations takes: one each, but never more than the bucket holds, or a
+ * request could never pass (a burst configured below the 5 mutations a document may hold).
+ */
+export const tokensToTake = (count: number, burst: number): number => Math.min(Math.max(1, count), burst);
+
 /** The client waits at least a second: a retry sooner could only be refused again. */
 export const retryAfterSeconds = (milliseconds: number): number => Math.max(1, Math.ceil(milliseconds / 1000));
 

@@ -1,27 +1,29 @@
 import { LuaScript } from "../../redis/lua-script.js";
 
 /**
- * Token bucket, refilled continuously: `capacity` tokens at most, `rate` per second. Takes one token
- * if there is one. The bucket is a hash (tokens, time in ms) that expires once it would be full again.
+ * Token bucket, refilled continuously: `capacity` tokens at most, `rate` per second. Takes `cost`
+ * tokens if there are that many, else none (a request's mutations pass or fail together). The bucket
+ * is a hash (tokens, time in ms) that expires once it would be full again.
  *
- * KEYS: bucket; ARGV: capacity, rate per second, now (ms)
- * Returns { allowed (1|0), milliseconds until a token is available }
+ * KEYS: bucket; ARGV: capacity, rate per second, now (ms), cost (1..capacity)
+ * Returns { allowed (1|0), milliseconds until `cost` tokens are available }
  */
 export const takeTokenScript = new LuaScript(`
 local capacity = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
+local cost = tonumber(ARGV[4])
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens = tonumber(state[1]) or capacity
 local at = tonumber(state[2]) or now
 tokens = math.min(capacity, tokens + math.max(0, now - at) * rate / 1000)
 local allowed = 0
 local wait = 0
-if tokens >= 1 then
-  tokens = tokens - 1
+if tokens >= cost then
+  tokens = tokens - cost
   allowed = 1
 else
-  wait = math.ceil((1 - tokens) * 1000 / rate)
+  wait = math.ceil((cost - tokens) * 1000 / rate)
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) * 1000 / rate) + 1000)

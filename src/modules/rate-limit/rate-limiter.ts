@@ -1,7 +1,7 @@
 import type { Logger } from "../../logger.js";
 import type { RedisClient } from "../../redis/connection.js";
 import type { Clock } from "../../shared/clock.js";
-import { rateLimited, type RateLimitKeys, type RateLimits } from "./rate-limit.rules.js";
+import { rateLimited, tokensToTake, type RateLimitKeys, type RateLimits } from "./rate-limit.rules.js";
 import { returnAttemptScript, takeAttemptScript, takeTokenScript } from "./rate-limit.scripts.js";
 
 /**
@@ -22,10 +22,14 @@ export class RateLimiter {
     private readonly log: Logger,
   ) {}
 
-  /** One mutation by a member: RATE_LIMITED with retryAfter when the bucket is empty. */
-  async takeMutation(memberId: number): Promise<void> {
+  /**
+   * `count` mutations of one request by a member, all or none: RATE_LIMITED with retryAfter when the
+   * bucket holds fewer tokens.
+   */
+  async takeMutations(memberId: number, count: number): Promise<void> {
+    const { mutationBurst, mutationsPerSecond } = this.limits;
     const reply = await this.safely(() =>
-      takeTokenScript.run(this.redis, [this.keys.mutations(memberId)], [this.limits.mutationBurst, this.limits.mutationsPerSecond, this.clock.now().getTime()]),
+      takeTokenScript.run(this.redis, [this.keys.mutations(memberId)], [mutationBurst, mutationsPerSecond, this.clock.now().getTime(), tokensToTake(count, mutationBurst)]),
     );
     if (Array.isArray(reply) && Number(reply[0]) === 0) throw rateLimited("too many requests", Number(reply[1]));
   }
