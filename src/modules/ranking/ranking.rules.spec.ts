@@ -4,6 +4,7 @@ import {
   MAINTAINED_WINDOWS,
   MARKER_TTL_SECONDS,
   MAX_DAYS,
+  MAX_DAYS_AHEAD,
   MAX_LIMIT,
   RankingKeys,
   UNION_CACHE_SECONDS,
@@ -14,10 +15,12 @@ import {
   memberOf,
   productIdOf,
   rank,
+  reachOf,
   sourceFor,
   startOfDay,
   validateRankingQuery,
   windowDays,
+  windowEndsToRecompute,
   windowKeyExpiresAt,
   secondsUntil,
   windowsCounting,
@@ -189,13 +192,14 @@ describe(isTrackedDay.name, () => {
     ["today", today],
     ["yesterday", addDays(today, -1)],
     [`today - ${MAX_DAYS - 1}, the oldest day of the longest window`, addDays(today, -(MAX_DAYS - 1))],
+    ["tomorrow, an API host's day when its clock has passed midnight before the worker's", addDays(today, 1)],
   ])("tracks %s", (_, day) => {
     expect(isTrackedDay(day, today)).toBe(true);
   });
 
   it.each([
     [`today - ${MAX_DAYS}`, addDays(today, -MAX_DAYS)],
-    ["tomorrow", addDays(today, 1)],
+    ["the day after tomorrow", addDays(today, 2)],
     ["a year ago", "2025-11-24"],
   ])("does not track %s", (_, day) => {
     expect(isTrackedDay(day, today)).toBe(false);
@@ -204,6 +208,45 @@ describe(isTrackedDay.name, () => {
   it("compares across a year end", () => {
     expect(isTrackedDay("2026-12-28", "2027-01-02")).toBe(true);
     expect(isTrackedDay("2026-12-26", "2027-01-02")).toBe(false);
+    expect(isTrackedDay("2027-01-01", "2026-12-31")).toBe(true);
+  });
+});
+
+describe(reachOf.name, () => {
+  const today = "2026-11-24";
+
+  it("tells a day too old to matter from one too far ahead to count yet", () => {
+    expect(reachOf(addDays(today, -MAX_DAYS), today)).toBe("past");
+    expect(reachOf(addDays(today, -(MAX_DAYS - 1)), today)).toBe("tracked");
+    expect(reachOf(addDays(today, MAX_DAYS_AHEAD), today)).toBe("tracked");
+    expect(reachOf(addDays(today, MAX_DAYS_AHEAD + 1), today)).toBe("ahead");
+  });
+
+  it("counts a day ahead once the worker's day comes within reach of it", () => {
+    const day = addDays(today, MAX_DAYS_AHEAD + 1);
+    expect(reachOf(day, today)).toBe("ahead");
+    expect(reachOf(day, addDays(today, 1))).toBe("tracked");
+  });
+
+  it("keeps ahead across a month and a year end", () => {
+    expect(reachOf("2027-01-01", "2026-12-31")).toBe("tracked");
+    expect(reachOf("2027-01-02", "2026-12-31")).toBe("ahead");
+    expect(reachOf("2026-03-01", "2026-02-28")).toBe("tracked");
+  });
+});
+
+describe(windowEndsToRecompute.name, () => {
+  it("recomputes the 3-day windows ending from yesterday to the last one holding tomorrow", () => {
+    expect(windowEndsToRecompute("2026-11-24", 3)).toEqual(["2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26", "2026-11-27"]);
+  });
+
+  it("covers every window a tracked day ahead counts toward", () => {
+    const today = "2026-12-30";
+    const ends = windowEndsToRecompute(today, 3);
+    for (let ahead = 0; ahead <= MAX_DAYS_AHEAD; ahead += 1) {
+      for (const window of windowsCounting(addDays(today, ahead))) expect(ends).toContain(window.end);
+    }
+    expect(ends.at(-1)).toBe("2027-01-02");
   });
 });
 

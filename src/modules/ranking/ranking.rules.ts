@@ -95,8 +95,41 @@ function offsetMs(instant: Date, timeZone: string): number {
   return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
 }
 
-/** An event of `day` can still change an answer only while `day` is one of the last MAX_DAYS days. */
-export const isTrackedDay = (day: Day, today: Day): boolean => day >= addDays(today, -(MAX_DAYS - 1)) && day <= today;
+/**
+ * How many days after its own today the worker counts an event at once. The API and the worker run
+ * on different hosts: around midnight the API may pay an order on day D while the worker's clock
+ * still says D - 1. The event belongs to day D whatever the worker's clock says, and counting it into
+ * D's keys at once is exact: a reader still on D - 1 does not read them, a reader on D does. The
+ * alternative, retrying until the worker's day catches up, would hold back the whole job (up to 100
+ * events) and leave the ranking of a reader already on D short for as long as the skew lasts.
+ * An event further ahead means a clock off by more than a day: it is retried, never dropped, until
+ * the worker's day comes within reach of it.
+ */
+export const MAX_DAYS_AHEAD = 1;
+
+/** Where `day` stands for a worker whose day is `today`: counted, too old to matter, or too far ahead yet. */
+export type DayReach = "tracked" | "past" | "ahead";
+
+export function reachOf(day: Day, today: Day): DayReach {
+  if (day < addDays(today, -(MAX_DAYS - 1))) return "past";
+  if (day > addDays(today, MAX_DAYS_AHEAD)) return "ahead";
+  return "tracked";
+}
+
+/** An event of `day` is counted while `day` is one of the last MAX_DAYS days, or up to MAX_DAYS_AHEAD ahead. */
+export const isTrackedDay = (day: Day, today: Day): boolean => reachOf(day, today) === "tracked";
+
+/**
+ * The end days of the `days`-day windows a rebuild recomputes from the daily keys: every window a
+ * reader may still ask for and that may hold a tracked day. From the day before today (a reader
+ * whose clock is behind the rebuilder's around midnight) to the last window that holds the furthest
+ * day tracked ahead (today + MAX_DAYS_AHEAD counts toward the windows ending up to `days - 1` days
+ * after it). Windows that ended earlier are never read again and are left to expire.
+ */
+export function windowEndsToRecompute(today: Day, days: number): Day[] {
+  const count = 1 + MAX_DAYS_AHEAD + days;
+  return Array.from({ length: count }, (_, index) => addDays(today, index - 1));
+}
 
 /** The maintained windows an event of `day` counts toward: each window ending on `day` .. `day + n - 1`. */
 export function windowsCounting(day: Day): Array<{ days: number; end: Day }> {

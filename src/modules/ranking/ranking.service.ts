@@ -4,9 +4,9 @@ import type { Logger } from "../../logger.js";
 import { rankingRebuilds } from "../../observability/metrics.js";
 import { orderEvent, type OrderEvent, type OrderSnapshot } from "../../outbox/order-event.js";
 import type { Clock } from "../../shared/clock.js";
-import { itemsOfOrders, ordersSince, soldSince } from "./ranking.repository.js";
-import { MAX_DAYS, addDays, dayOf, startOfDay, validateRankingQuery, windowDays, type Ranked } from "./ranking.rules.js";
-import type { ApplyOutcome, PaidOrder, RankingStore } from "./ranking.store.js";
+import { itemsOfOrders, ordersSince, soldBetween } from "./ranking.repository.js";
+import { MAX_DAYS, MAX_DAYS_AHEAD, addDays, dayOf, startOfDay, validateRankingQuery, windowDays, type Ranked } from "./ranking.rules.js";
+import type { ApplyOutcome, BatchOutcome, PaidOrder, RankingStore } from "./ranking.store.js";
 
 /**
  * Orders per rebuild script call. The script holds Redis for its whole run (a SET per order, an
@@ -55,7 +55,7 @@ export class RankingService {
 
   /** The same answer computed by SQL over order lines (cancelled lines excluded). */
   popularFromDatabase(days: number, limit: number, today = this.today()): Promise<Ranked[]> {
-    return soldSince(this.db, startOfDay(windowDays(today, days)[0]!, this.timeZone), limit);
+    return soldBetween(this.db, startOfDay(windowDays(today, days)[0]!, this.timeZone), startOfDay(addDays(today, 1), this.timeZone), limit);
   }
 
   /** Counts one order event in Redis, at most once however often it is delivered. */
@@ -70,19 +70,29 @@ export class RankingService {
    * connection (pipelined). In which order the two run does not matter: the markers net a line to
    * zero either way. Every part is attempted before a failure is thrown, so one bad event does not
    * hold back the others, and the retry of the job finds them counted (duplicates, no-ops).
+   * Events dated too far after this worker's day (MAX_DAYS_AHEAD) fail the job once the others are
+   * counted: its retries count them when the day comes within reach, so none is dropped.
    */
   async applyEvents(events: readonly OrderEvent[]): Promise<number> {
     const today = this.today();
     const payments = events.filter((event) => event.type === "ORDER_PAID").map(paidOrderOf);
-    const counted = await Promise.allSettled([
-      payments.length > 0 ? this.store.applyPaidBatch(payments, today) : 0,
-      ...events.filter((event) => event.type !== "ORDER_PAID").map(async (event) => ((await this.store.applyCancel(event, today)) === "applied" ? 1 : 0)),
+    const counted = await Promise.allSettled<BatchOutcome>([
+      payments.length > 0 ? this.store.applyPaidBatch(payments, today) : { applied: 0, ahead: 0 },
+      ...events
+        .filter((event) => event.type !== "ORDER_PAID")
+        .map(async (event) => {
+          const outcome = await this.store.applyCancel(event, today);
+          return { applied: outcome === "applied" ? 1 : 0, ahead: outcome === "ahead" ? 1 : 0 };
+        }),
     ]);
     let applied = 0;
+    let ahead = 0;
     for (const outcome of counted) {
       if (outcome.status === "rejected") throw outcome.reason;
-      applied += outcome.value;
+      applied += outcome.value.applied;
+      ahead += outcome.value.ahead;
     }
+    if (ahead > 0) throw new Error(`${ahead} event(s) dated more than ${MAX_DAYS_AHEAD} day ahead of this worker's day (${today}): retried until it comes`);
     return applied;
   }
 

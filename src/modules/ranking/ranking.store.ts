@@ -5,19 +5,19 @@ import type { Clock } from "../../shared/clock.js";
 import {
   MAINTAINED_WINDOWS,
   MARKER_TTL_SECONDS,
-  MAX_DAYS,
   UNION_CACHE_SECONDS,
   addDays,
   dailyKeyExpiresAt,
   dayOf,
-  isTrackedDay,
   memberOf,
   productIdOf,
   rank,
+  reachOf,
   secondsUntil,
   sourceFor,
   startOfDay,
   windowDays,
+  windowEndsToRecompute,
   windowKeyExpiresAt,
   windowsCounting,
   type Day,
@@ -26,7 +26,14 @@ import {
 } from "./ranking.rules.js";
 import { applyCancelScript, applyPaidBatchScript, applyPaidScript, topScript, unionWindowScript } from "./ranking.scripts.js";
 
-export type ApplyOutcome = "applied" | "duplicate" | "outside-window";
+/** "ahead": dated further after the worker's today than it counts yet (see MAX_DAYS_AHEAD); retry later. */
+export type ApplyOutcome = "applied" | "duplicate" | "outside-window" | "ahead";
+
+/** What a batch of payments did: orders counted now, and orders dated too far ahead to count yet. */
+export interface BatchOutcome {
+  applied: number;
+  ahead: number;
+}
 
 /** What the rebuild counts of an order: when it was paid and its lines (cancelled ones too). */
 export interface PaidOrder {
@@ -57,7 +64,8 @@ export class RankingStore {
 
   async applyPaid(event: OrderEvent, today: Day): Promise<ApplyOutcome> {
     const day = dayOf(new Date(event.order.paidAt), this.timeZone);
-    if (!isTrackedDay(day, today)) return "outside-window";
+    const reach = reachOf(day, today);
+    if (reach !== "tracked") return reach === "past" ? "outside-window" : "ahead";
     const { keys, ttl } = this.scoreKeys(day);
     const items = event.order.items;
     const reply = await applyPaidScript.run(
@@ -70,7 +78,8 @@ export class RankingStore {
 
   async applyCancel(event: OrderEvent, today: Day): Promise<ApplyOutcome> {
     const day = dayOf(new Date(event.order.paidAt), this.timeZone);
-    if (!isTrackedDay(day, today)) return "outside-window";
+    const reach = reachOf(day, today);
+    if (reach !== "tracked") return reach === "past" ? "outside-window" : "ahead";
     const item = event.order.items.find((candidate) => candidate.id === event.orderItemId);
     if (!item) throw new Error(`event ${event.eventId} cancels item ${event.orderItemId}, which its order does not hold`);
     const { keys } = this.scoreKeys(day);
@@ -84,10 +93,10 @@ export class RankingStore {
 
   /**
    * ORDER_PAID for many orders in one script call, each counted exactly as applyPaid counts it (its
-   * daily key and the maintained windows). Returns how many orders were applied; the rest had been
-   * seen before or are too old to count.
+   * daily key and the maintained windows). Returns how many orders were applied (the rest had been
+   * seen before or are too old to count) and how many are dated too far ahead to count yet.
    */
-  applyPaidBatch(orders: readonly PaidOrder[], today: Day): Promise<number> {
+  applyPaidBatch(orders: readonly PaidOrder[], today: Day): Promise<BatchOutcome> {
     return this.applyPaidMany(orders, today, true);
   }
 
@@ -95,26 +104,27 @@ export class RankingStore {
    * The rebuild's ORDER_PAID for many orders: as applyPaidBatch, but into the daily key of each
    * order's day only. The caller brings the maintained windows up to date with unionWindows once
    * the daily keys are complete: one ZUNIONSTORE per window instead of three ZINCRBYs per line.
+   * Orders dated too far ahead are left to their live events (counted once their day is in reach).
    */
-  applyPaidBatchToDays(orders: readonly PaidOrder[], today: Day): Promise<number> {
-    return this.applyPaidMany(orders, today, false);
+  async applyPaidBatchToDays(orders: readonly PaidOrder[], today: Day): Promise<number> {
+    return (await this.applyPaidMany(orders, today, false)).applied;
   }
 
-  private async applyPaidMany(orders: readonly PaidOrder[], today: Day, windows: boolean): Promise<number> {
-    const oldestTracked = addDays(today, -(MAX_DAYS - 1));
+  private async applyPaidMany(orders: readonly PaidOrder[], today: Day, windows: boolean): Promise<BatchOutcome> {
     // Orders come nearly in time order: the day (an Intl call) is looked up only when an order
     // falls outside the day of the one before.
     let dayStarts = 0;
     let dayEnds = 0;
-    let group: number | null = null;
-    /** Each day seen: its group of score keys (1.., as Lua indexes), or null when it is not tracked. */
-    const groups = new Map<Day, number | null>();
+    let group: number | "past" | "ahead" = "past";
+    /** Each day seen: its group of score keys (1.., as Lua indexes), or where it stands when not tracked. */
+    const groups = new Map<Day, number | "past" | "ahead">();
     let groupCount = 0;
     const groupKeys: string[] = [];
     const groupArgs: number[] = [];
     const orderKeys: string[] = [];
     const orderArgs: Array<string | number> = [];
     let tracked = 0;
+    let ahead = 0;
     for (const order of orders) {
       const at = order.createdAt.getTime();
       if (at < dayStarts || at >= dayEnds) {
@@ -122,19 +132,20 @@ export class RankingStore {
         dayStarts = startOfDay(day, this.timeZone).getTime();
         dayEnds = startOfDay(addDays(day, 1), this.timeZone).getTime();
         if (!groups.has(day)) {
-          // isTrackedDay, without its date arithmetic for every order
-          if (day >= oldestTracked && day <= today) {
+          const reach = reachOf(day, today);
+          if (reach === "tracked") {
             const { keys, ttl } = windows ? this.scoreKeys(day) : { keys: [this.keys.daily(day)], ttl: [secondsUntil(dailyKeyExpiresAt(day), this.clock.now())] };
             groupKeys.push(...keys);
             groupArgs.push(keys.length, ...ttl);
             groups.set(day, (groupCount += 1));
           } else {
-            groups.set(day, null);
+            groups.set(day, reach);
           }
         }
         group = groups.get(day)!;
       }
-      if (group === null) continue;
+      if (group === "ahead") ahead += 1;
+      if (typeof group !== "number") continue;
       orderKeys.push(this.keys.paidMarker(order.id));
       orderArgs.push(group, order.items.length);
       for (const item of order.items) {
@@ -143,24 +154,23 @@ export class RankingStore {
       }
       tracked += 1;
     }
-    if (tracked === 0) return 0;
+    if (tracked === 0) return { applied: 0, ahead };
     const reply = await applyPaidBatchScript.run(
       this.redis,
       [...groupKeys, ...orderKeys],
       [MARKER_TTL_SECONDS, groupCount, ...groupArgs, tracked, ...orderArgs],
     );
-    return Number(reply);
+    return { applied: Number(reply), ahead };
   }
 
   /**
-   * Recomputes from the daily keys each maintained window a query can still read: the ones ending
-   * today and on the days after (which fill up as those days come). Windows that ended before today
-   * are never read again and are left to expire.
+   * Recomputes from the daily keys each maintained window a query can still read and a tracked day
+   * counts toward (windowEndsToRecompute); windows that ended before are never read again and are
+   * left to expire.
    */
   async unionWindows(today: Day): Promise<void> {
     for (const days of MAINTAINED_WINDOWS) {
-      for (let ahead = 0; ahead < days; ahead += 1) {
-        const end = addDays(today, ahead);
+      for (const end of windowEndsToRecompute(today, days)) {
         const dailies = windowDays(end, days).map((day) => this.keys.daily(day));
         await unionWindowScript.run(this.redis, [this.keys.window(days, end), ...dailies], [secondsUntil(windowKeyExpiresAt(end), this.clock.now())]);
       }
