@@ -412,8 +412,8 @@ async function checkAnswer(client: GraphqlHttp, pool: Pool, f: Fixture, days: nu
 }
 
 /**
- * Waits for the worker's rebuild: the rebuild lock appears when it starts, the build marker (holding
- * the time it was set) when it ends. Polled from before the worker starts, since the worker begins
+ * Waits for the worker's rebuild: the rebuild lock appears when it starts, the current generation's
+ * build marker (holding the time it was set) when it ends. Polled from before the worker starts, since the worker begins
  * the rebuild before it says it is ready.
  */
 async function watchRebuild(redisUrl: string, timeoutMs: number): Promise<{ startedAt: number; endedAt: number }> {
@@ -424,7 +424,9 @@ async function watchRebuild(redisUrl: string, timeoutMs: number): Promise<{ star
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const polled = Date.now();
-      const [lock, built] = await redis.mget(keys.rebuildLock(), keys.built());
+      const [lock, current] = await redis.mget(keys.rebuildLock(), keys.current());
+      // The rebuild counts into a new generation and makes it current with its build marker set.
+      const built = await redis.get(keys.inGeneration(Number(current ?? 0)).built());
       if (lock && startedAt === null) startedAt = polled;
       if (built) return { startedAt: startedAt ?? polled, endedAt: Date.parse(built) };
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -485,7 +487,10 @@ export async function runPopularProducts(service: BenchService, settings: BenchS
     // whose worker already counted other orders, it makes the worker recount, as it would then).
     const keys = new RankingKeys(REDIS_PREFIX);
     const admin = new Redis(service.redis.url);
-    await admin.del(keys.built()).finally(() => admin.disconnect());
+    await admin
+      .get(keys.current())
+      .then((current) => admin.del(keys.inGeneration(Number(current ?? 0)).built()))
+      .finally(() => admin.disconnect());
     // Until the worker has built the ranking, the API answers from SQL (soldBetween): it must agree too.
     violations.push(...(await checkAnswer(client, service.pool, fixture, WINDOW_DAYS, TOP, "before the rebuild (SQL fallback):")));
 

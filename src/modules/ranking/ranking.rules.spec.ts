@@ -11,7 +11,10 @@ import {
   addDays,
   dailyKeyExpiresAt,
   dayOf,
+  generationGuardArgs,
+  generationViewOf,
   isTrackedDay,
+  liveGenerations,
   memberOf,
   productIdOf,
   rank,
@@ -377,9 +380,63 @@ describe(RankingKeys.name, () => {
   it("matches every key with its pattern, and none of another prefix", () => {
     const pattern = globToRegExp(keys.pattern());
     expect(keys.pattern()).toBe("shop:test:{ranking}:*");
-    for (const key of all(keys)) expect(key).toMatch(pattern);
+    for (const key of [...all(keys), ...all(keys.inGeneration(4)), ...control(keys)]) expect(key).toMatch(pattern);
     for (const key of all(new RankingKeys("other"))) expect(key).not.toMatch(pattern);
     expect("shop:test:cart:1").not.toMatch(pattern);
+  });
+
+  const control = (k: RankingKeys): string[] => [k.current(), k.building(), k.sequence(), k.rebuildLock()];
+
+  it("puts the counts and markers of a later generation under its number, the control keys under none", () => {
+    const g12 = keys.inGeneration(12);
+    expect(g12.generation).toBe(12);
+    expect(g12.daily("2026-11-24")).toBe("shop:test:{ranking}:g12:daily:2026-11-24");
+    expect(g12.window(3, "2026-11-24")).toBe("shop:test:{ranking}:g12:w3:2026-11-24");
+    expect(g12.union(4, "2026-11-24")).toBe("shop:test:{ranking}:g12:u4:2026-11-24");
+    expect(g12.paidMarker(7)).toBe("shop:test:{ranking}:g12:seen:paid:7");
+    expect(g12.cancelMarker(7)).toBe("shop:test:{ranking}:g12:seen:cancel:7");
+    expect(g12.built()).toBe("shop:test:{ranking}:g12:built");
+    expect(control(g12)).toEqual(control(keys));
+    expect(control(keys)).toEqual(["shop:test:{ranking}:generation", "shop:test:{ranking}:generation:building", "shop:test:{ranking}:generation:seq", "shop:test:{ranking}:rebuild-lock"]);
+  });
+
+  it("keeps generation 0 on the names keys had before generations, apart from every other generation", () => {
+    expect(keys.generation).toBe(0);
+    expect(keys.inGeneration(0).daily("2026-11-24")).toBe(keys.daily("2026-11-24"));
+    const counted = (k: RankingKeys) => all(k).filter((key) => key !== k.rebuildLock());
+    const names = [...counted(keys), ...counted(keys.inGeneration(1)), ...counted(keys.inGeneration(11)), ...control(keys)];
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it.each([0, 1, 9, 10, 123])("tells the generation of every key of generation %d, and none of a control key", (generation) => {
+    const k = keys.inGeneration(generation);
+    for (const key of all(k).filter((name) => name !== k.rebuildLock())) expect(k.generationOf(key)).toBe(generation);
+    for (const key of control(k)) expect(k.generationOf(key)).toBeNull();
+  });
+});
+
+describe(generationViewOf.name, () => {
+  it("reads absent keys as generation 0 and no build", () => {
+    expect(generationViewOf(null, null)).toEqual({ current: 0, building: null });
+  });
+
+  it("reads the numbers Redis holds", () => {
+    expect(generationViewOf("3", "4")).toEqual({ current: 3, building: 4 });
+    expect(generationViewOf(null, "1")).toEqual({ current: 0, building: 1 });
+  });
+});
+
+describe(liveGenerations.name, () => {
+  it("counts live events into the current generation, and into the one being built while there is one", () => {
+    expect(liveGenerations({ current: 3, building: null })).toEqual([3]);
+    expect(liveGenerations({ current: 3, building: 4 })).toEqual([3, 4]);
+  });
+});
+
+describe(generationGuardArgs.name, () => {
+  it("tells a script the values the generation keys must hold, '' for no build", () => {
+    expect(generationGuardArgs({ current: 0, building: null })).toEqual(["0", ""]);
+    expect(generationGuardArgs({ current: 3, building: 4 })).toEqual(["3", "4"]);
   });
 });
 

@@ -6,7 +6,7 @@ import { orderEvent, type OrderEvent, type OrderSnapshot } from "../../outbox/or
 import type { Clock } from "../../shared/clock.js";
 import { itemsOfOrders, ordersSince, soldBetween } from "./ranking.repository.js";
 import { MAX_DAYS, MAX_DAYS_AHEAD, addDays, dayOf, startOfDay, validateRankingQuery, windowDays, type Ranked } from "./ranking.rules.js";
-import type { ApplyOutcome, BatchOutcome, PaidOrder, RankingStore } from "./ranking.store.js";
+import type { ApplyOutcome, BatchOutcome, BuildTarget, PaidOrder, RankingStore } from "./ranking.store.js";
 
 /**
  * Orders per rebuild script call. The script holds Redis for its whole run (a SET per order, an
@@ -100,6 +100,11 @@ export class RankingService {
     return event.type === "ORDER_PAID" ? this.store.applyPaid(event, today) : this.store.applyCancel(event, today);
   }
 
+  /** Whether Redis holds the complete ranking (its current generation's build marker). */
+  isBuilt(): Promise<boolean> {
+    return this.store.isBuilt();
+  }
+
   /** Rebuilds when Redis has lost the ranking (no build marker); the worker calls it on a timer. */
   async ensureBuilt(): Promise<RebuildReport | null> {
     if (await this.store.isBuilt()) return null;
@@ -108,10 +113,15 @@ export class RankingService {
   }
 
   /**
-   * Recounts the tracked days from the database: every order of the last MAX_DAYS days goes through
-   * the same markers as live events, so an event counted live and again here counts once, and live
-   * events keep flowing while it runs. `force` first clears every ranking key (counts and markers).
-   * Returns null when another process holds the rebuild lock.
+   * Recounts the tracked days from the database into a fresh generation of keys, then makes it the
+   * current one in a single step and drops the old one (RankingGenerations). Readers keep reading
+   * the old generation until the switch (no SQL fallback during a rebuild, no half-cleared ranking),
+   * and live events count into both generations meanwhile: an order committed before the build
+   * began is in the database the rebuild reads, one committed after reaches the new generation live,
+   * and the per-generation markers count each once either way. `force: false` does nothing when the
+   * ranking is built (checked under the lock: two workers noticing a lost ranking rebuild it once).
+   * Returns null when another process holds the rebuild lock or there was nothing to do; throws
+   * RebuildSupersededError when Redis lost the build meanwhile (nothing switched: run it again).
    *
    * Orders are counted REBUILD_BATCH at a time by one script into the daily keys while the next
    * batch is read from the database, and the maintained windows are then recomputed as unions of
@@ -125,19 +135,21 @@ export class RankingService {
     if (!(await this.store.tryLockRebuild(owner, REBUILD_LOCK_SECONDS))) return null;
     const started = Date.now();
     try {
-      if (force) await this.store.clear();
+      if (!force && (await this.store.isBuilt())) return null;
+      const target = await this.store.beginBuild(REBUILD_LOCK_SECONDS);
       const today = this.today();
       const from = startOfDay(addDays(today, -(MAX_DAYS - 1)), this.timeZone);
       const report = { orders: 0, cancelledLines: 0 };
       for (let batch = await this.rebuildBatch(from, 0); batch.length > 0; ) {
-        const [, next] = await Promise.all([this.countRebuildBatch(batch, today, report), this.rebuildBatch(from, batch.at(-1)!.id)]);
+        const [, next] = await Promise.all([this.countRebuildBatch(batch, today, report, target), this.rebuildBatch(from, batch.at(-1)!.id)]);
+        await this.store.keepBuilding(target, REBUILD_LOCK_SECONDS, owner);
         batch = next;
       }
-      await this.store.unionWindows(today);
-      await this.store.markBuilt(this.clock.now());
+      await this.store.unionWindows(today, target);
+      const dropped = await this.store.finishBuild(target, this.clock.now());
       rankingRebuilds.inc();
       const result = { ...report, ms: Date.now() - started };
-      this.log.info(result, "ranking rebuilt");
+      this.log.info({ ...result, generation: target.generation, droppedKeys: dropped }, "ranking rebuilt");
       return result;
     } finally {
       await this.store.unlockRebuild(owner);
@@ -160,12 +172,12 @@ export class RankingService {
    * The order between the two does not matter: a cancellation seen first nets the line to zero
    * just as one seen after its payment does (the markers see to it).
    */
-  private async countRebuildBatch(batch: readonly OrderSnapshot[], today: string, report: { orders: number; cancelledLines: number }): Promise<void> {
-    const counted: Array<Promise<unknown>> = [this.store.applyPaidBatchToDays(batch, today)];
+  private async countRebuildBatch(batch: readonly OrderSnapshot[], today: string, report: { orders: number; cancelledLines: number }, target: BuildTarget): Promise<void> {
+    const counted: Array<Promise<unknown>> = [this.store.applyPaidBatchToDays(batch, today, target)];
     for (const order of batch) {
       for (const item of order.items) {
         if (item.status !== "CANCELLED") continue;
-        counted.push(this.store.applyCancel(orderEvent("ORDER_ITEM_CANCELLED", "rebuild", order.createdAt, order, item.id), today));
+        counted.push(this.store.applyCancel(orderEvent("ORDER_ITEM_CANCELLED", "rebuild", order.createdAt, order, item.id), today, target));
         report.cancelledLines += 1;
       }
     }
