@@ -37,6 +37,7 @@ describe(loadConfig.name, () => {
       workerLockMs: 30_000,
       rankingCheckMs: 5_000,
       eventRetryBaseMs: 1_000,
+      eventRetryMaxMs: 300_000,
       workerMetricsPort: null,
       graphqlIntrospection: true,
       graphqlPlayground: true,
@@ -73,6 +74,7 @@ describe(loadConfig.name, () => {
       WORKER_LOCK_MS: "5000",
       RANKING_CHECK_MS: "1000",
       EVENT_RETRY_BASE_MS: "250",
+      EVENT_RETRY_MAX_MS: "60000",
       WORKER_METRICS_PORT: "9464",
       GRAPHQL_PLAYGROUND: "true",
       RATE_LIMIT_MUTATION_BURST: "10",
@@ -102,6 +104,7 @@ describe(loadConfig.name, () => {
       workerLockMs: 5_000,
       rankingCheckMs: 1_000,
       eventRetryBaseMs: 250,
+      eventRetryMaxMs: 60_000,
       workerMetricsPort: 9464,
       graphqlIntrospection: false,
       graphqlPlayground: true,
@@ -138,6 +141,16 @@ describe(loadConfig.name, () => {
       ["SHUTDOWN_GRACE_MS", "120001"],
     ])("refuses %s=%s, out of its range", (name, value) => {
       expect(configError(() => loadConfig({ [name]: value })).message).toMatch(new RegExp(`^${name} must be an integer`));
+    });
+
+    it("refuses a retry cap below the delay it doubles from", () => {
+      expect(configError(() => loadConfig({ EVENT_RETRY_BASE_MS: "5000", EVENT_RETRY_MAX_MS: "4000" })).message).toBe(
+        'EVENT_RETRY_MAX_MS must be an integer between 5000 and 3600000, got "4000"',
+      );
+    });
+
+    it("raises a cap left unset to the delay it doubles from", () => {
+      expect(loadConfig({ EVENT_RETRY_BASE_MS: "600000" }).eventRetryMaxMs).toBe(600_000);
     });
   });
 

@@ -32,8 +32,10 @@ export interface Config {
   workerLockMs: number;
   /** How often the worker checks that the ranking is still built in Redis. */
   rankingCheckMs: number;
-  /** First retry delay of an event job; it doubles with every attempt. */
+  /** First retry delay of an event job; it doubles with every attempt, up to eventRetryMaxMs. */
   eventRetryBaseMs: number;
+  /** The longest an event job waits between attempts; it is retried at this pace for as long as it fails. */
+  eventRetryMaxMs: number;
   /** Where a worker run on its own serves /metrics and /healthz; unset: no HTTP in the worker. */
   workerMetricsPort: number | null;
   /** Schema introspection; off in production unless asked for (it maps the whole API for a scraper). */
@@ -113,6 +115,8 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError("set both ADMIN_LOGIN_ID and ADMIN_PASSWORD, or neither");
   }
 
+  const eventRetryBaseMs = integer(env, "EVENT_RETRY_BASE_MS", 1_000, 10, 600_000);
+
   return {
     nodeEnv,
     port: integer(env, "PORT", 4000, 0, 65535),
@@ -132,7 +136,9 @@ export function loadConfig(env: Env = process.env): Config {
     outboxSweepMs: integer(env, "OUTBOX_SWEEP_MS", 2_000, 50, 600_000),
     workerLockMs: integer(env, "WORKER_LOCK_MS", 30_000, 1_000, 600_000),
     rankingCheckMs: integer(env, "RANKING_CHECK_MS", 5_000, 100, 600_000),
-    eventRetryBaseMs: integer(env, "EVENT_RETRY_BASE_MS", 1_000, 10, 600_000),
+    eventRetryBaseMs,
+    // A cap is at least where the doubling starts.
+    eventRetryMaxMs: integer(env, "EVENT_RETRY_MAX_MS", Math.max(300_000, eventRetryBaseMs), eventRetryBaseMs, 3_600_000),
     workerMetricsPort: env.WORKER_METRICS_PORT ? integer(env, "WORKER_METRICS_PORT", 0, 0, 65535) : null,
     graphqlIntrospection: boolean(env, "GRAPHQL_INTROSPECTION", nodeEnv !== "production"),
     graphqlPlayground: boolean(env, "GRAPHQL_PLAYGROUND", nodeEnv !== "production"),

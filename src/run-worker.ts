@@ -38,6 +38,7 @@ export async function runWorker(config: Config, log: Logger, clock: Clock = syst
     dataPlatform: new DataPlatformClient({ url: dataPlatformUrl }),
     log,
     lockDurationMs: config.workerLockMs,
+    retryMaxMs: config.eventRetryMaxMs,
   });
   relay.start();
 

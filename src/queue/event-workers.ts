@@ -4,7 +4,8 @@ import type { Logger } from "../logger.js";
 import type { DataPlatformClient } from "../modules/data-platform/data-platform.client.js";
 import type { RankingService } from "../modules/ranking/ranking.service.js";
 import type { OrderEvent } from "../outbox/order-event.js";
-import { QueueName, eventsOf, queuePrefix, type OrderEventJob, type QueueConnections } from "./queues.js";
+import { isWorthAWarning } from "../outbox/outbox.rules.js";
+import { QueueName, eventBackoff, eventsOf, queuePrefix, type OrderEventJob, type QueueConnections } from "./queues.js";
 
 export interface EventWorkerDeps {
   connections: QueueConnections;
@@ -14,6 +15,8 @@ export interface EventWorkerDeps {
   log: Logger;
   /** How long a job stays claimed without a heartbeat; a killed worker's jobs return after it. */
   lockDurationMs: number;
+  /** The longest a failing job waits between attempts (EVENT_RETRY_MAX_MS). */
+  retryMaxMs: number;
 }
 
 type Handler = (job: Job<OrderEventJob>) => Promise<unknown>;
@@ -66,9 +69,14 @@ export function startEventWorkers(deps: EventWorkerDeps): EventWorkers {
       concurrency: CONCURRENCY[name],
       lockDuration: deps.lockDurationMs,
       stalledInterval: deps.lockDurationMs,
+      settings: { backoffStrategy: eventBackoff(deps.retryMaxMs) },
     });
     worker.on("failed", (job, error) => {
-      deps.log.warn({ queue: name, jobId: job?.id, attempt: job?.attemptsMade, err: { message: error.message } }, "job failed");
+      const attempt = job?.attemptsMade ?? 1;
+      const entry = { queue: name, jobId: job?.id, attempt, err: { message: error.message } };
+      // Jobs retry for as long as it takes: warn on the first attempts and then as their count doubles.
+      if (isWorthAWarning(attempt)) deps.log.warn(entry, "job failed, will retry");
+      else deps.log.debug(entry, "job failed, will retry");
     });
     worker.on("error", (error) => deps.log.warn({ queue: name, err: { message: error.message } }, "worker error"));
     return worker;
