@@ -38,6 +38,8 @@ describe(loadConfig.name, () => {
       rankingCheckMs: 5_000,
       eventRetryBaseMs: 1_000,
       eventRetryMaxMs: 300_000,
+      outboxRepublishMs: 60_000,
+      outboxRepublishMaxMs: 600_000,
       workerMetricsPort: null,
       graphqlIntrospection: true,
       graphqlPlayground: true,
@@ -75,6 +77,8 @@ describe(loadConfig.name, () => {
       RANKING_CHECK_MS: "1000",
       EVENT_RETRY_BASE_MS: "250",
       EVENT_RETRY_MAX_MS: "60000",
+      OUTBOX_REPUBLISH_MS: "5000",
+      OUTBOX_REPUBLISH_MAX_MS: "120000",
       WORKER_METRICS_PORT: "9464",
       GRAPHQL_PLAYGROUND: "true",
       RATE_LIMIT_MUTATION_BURST: "10",
@@ -105,6 +109,8 @@ describe(loadConfig.name, () => {
       rankingCheckMs: 1_000,
       eventRetryBaseMs: 250,
       eventRetryMaxMs: 60_000,
+      outboxRepublishMs: 5_000,
+      outboxRepublishMaxMs: 120_000,
       workerMetricsPort: 9464,
       graphqlIntrospection: false,
       graphqlPlayground: true,
@@ -147,10 +153,12 @@ describe(loadConfig.name, () => {
       expect(configError(() => loadConfig({ EVENT_RETRY_BASE_MS: "5000", EVENT_RETRY_MAX_MS: "4000" })).message).toBe(
         'EVENT_RETRY_MAX_MS must be an integer between 5000 and 3600000, got "4000"',
       );
+      expect(configError(() => loadConfig({ OUTBOX_REPUBLISH_MS: "5000", OUTBOX_REPUBLISH_MAX_MS: "100" })).message).toMatch(/^OUTBOX_REPUBLISH_MAX_MS must be an integer between 5000/);
     });
 
     it("raises a cap left unset to the delay it doubles from", () => {
       expect(loadConfig({ EVENT_RETRY_BASE_MS: "600000" }).eventRetryMaxMs).toBe(600_000);
+      expect(loadConfig({ OUTBOX_REPUBLISH_MS: "3600000" }).outboxRepublishMaxMs).toBe(3_600_000);
     });
   });
 

@@ -36,6 +36,12 @@ export interface Config {
   eventRetryBaseMs: number;
   /** The longest an event job waits between attempts; it is retried at this pace for as long as it fails. */
   eventRetryMaxMs: number;
+  /**
+   * How long an event a consumer has not confirmed waits after being published before the worker's
+   * sweep publishes it again (whatever became of its job); doubles each time, up to outboxRepublishMaxMs.
+   */
+  outboxRepublishMs: number;
+  outboxRepublishMaxMs: number;
   /** Where a worker run on its own serves /metrics and /healthz; unset: no HTTP in the worker. */
   workerMetricsPort: number | null;
   /** Schema introspection; off in production unless asked for (it maps the whole API for a scraper). */
@@ -116,6 +122,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const eventRetryBaseMs = integer(env, "EVENT_RETRY_BASE_MS", 1_000, 10, 600_000);
+  const outboxRepublishMs = integer(env, "OUTBOX_REPUBLISH_MS", 60_000, 100, 86_400_000);
 
   return {
     nodeEnv,
@@ -139,6 +146,8 @@ export function loadConfig(env: Env = process.env): Config {
     eventRetryBaseMs,
     // A cap is at least where the doubling starts.
     eventRetryMaxMs: integer(env, "EVENT_RETRY_MAX_MS", Math.max(300_000, eventRetryBaseMs), eventRetryBaseMs, 3_600_000),
+    outboxRepublishMs,
+    outboxRepublishMaxMs: integer(env, "OUTBOX_REPUBLISH_MAX_MS", Math.max(600_000, outboxRepublishMs), outboxRepublishMs, 86_400_000),
     workerMetricsPort: env.WORKER_METRICS_PORT ? integer(env, "WORKER_METRICS_PORT", 0, 0, 65535) : null,
     graphqlIntrospection: boolean(env, "GRAPHQL_INTROSPECTION", nodeEnv !== "production"),
     graphqlPlayground: boolean(env, "GRAPHQL_PLAYGROUND", nodeEnv !== "production"),

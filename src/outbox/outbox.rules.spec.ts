@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cappedBackoffMs, isWorthAWarning } from "./outbox.rules.js";
+import { cappedBackoffMs, isWorthAWarning, republishAction } from "./outbox.rules.js";
 
 describe(cappedBackoffMs.name, () => {
   it("doubles from the base delay with each try", () => {
@@ -22,6 +22,20 @@ describe(cappedBackoffMs.name, () => {
 
   it("never waits longer than the cap, even when the base is above it", () => {
     expect(cappedBackoffMs(1, 5_000, 1_000)).toBe(1_000);
+  });
+});
+
+describe(republishAction.name, () => {
+  it.each(["waiting", "active", "delayed", "prioritized", "waiting-children"])("leaves a %s job to deliver the event", (state) => {
+    expect(republishAction(state)).toBe("leave");
+  });
+
+  it("adds a job BullMQ does not know (lost with Redis, or removed)", () => {
+    expect(republishAction("unknown")).toBe("add");
+  });
+
+  it.each(["completed", "failed"])("replaces a %s job, whose id would make BullMQ ignore the add", (state) => {
+    expect(republishAction(state)).toBe("replace");
   });
 });
 

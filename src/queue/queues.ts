@@ -1,4 +1,5 @@
 import type { BackoffStrategy, ConnectionOptions, DefaultJobOptions } from "bullmq";
+import type { Consumer } from "../outbox/outbox.repository.js";
 import { cappedBackoffMs } from "../outbox/outbox.rules.js";
 import type { RedisOptions } from "ioredis";
 import { connectRedis, type RedisClient, type RedisTarget } from "../redis/connection.js";
@@ -6,12 +7,13 @@ import type { OrderEvent } from "../outbox/order-event.js";
 
 /**
  * The queues order events travel on. Each consumer has its own queue, so a data platform outage
- * retries deliveries without holding back the ranking, and the other way round.
+ * retries deliveries without holding back the ranking, and the other way round. A queue is named as
+ * the consumer whose confirmations the outbox records.
  */
 export const QueueName = {
   RANKING: "ranking",
   DATA_PLATFORM: "data-platform",
-} as const;
+} as const satisfies Record<string, Consumer>;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
 /** One outbox event on its way to a consumer; the outbox id lets an operator trace it back. */
@@ -27,8 +29,11 @@ export interface QueuedEvent {
  */
 export type OrderEventJob = QueuedEvent | { events: QueuedEvent[] };
 
+/** The events a job carries, with their outbox ids, in outbox order. */
+export const queuedOf = (job: OrderEventJob): QueuedEvent[] => ("events" in job ? job.events : [job]);
+
 /** The events a job carries, in outbox order. */
-export const eventsOf = (job: OrderEventJob): OrderEvent[] => ("events" in job ? job.events.map((queued) => queued.event) : [job.event]);
+export const eventsOf = (job: OrderEventJob): OrderEvent[] => queuedOf(job).map((queued) => queued.event);
 
 /**
  * Events per job. The ranking counts a batch in one pipelined round trip, and each event at most
@@ -52,8 +57,10 @@ export const EVENT_BACKOFF = "capped-exponential";
 /**
  * Retries for as long as it takes (an outage of any length loses nothing), doubling from
  * `retryBaseMs` (by default 1 s, 2 s, 4 s ...) up to EVENT_RETRY_MAX_MS (5 minutes), then at that
- * pace (see eventBackoff): the ten attempts jobs had (about 17 minutes) lost every event of a
- * longer outage. Completed jobs go after a day, failed ones after a week: every message has its TTL.
+ * pace (see eventBackoff). A job fails for good only on an UnrecoverableError (a request the data
+ * platform refuses as malformed), and then the worker's outbox sweep publishes it again later: the
+ * outbox, not the queue, is what says an event is owed. Completed jobs go after a day, failed ones
+ * after a week: every message has its TTL.
  */
 export const eventJobOptions = (retryBaseMs: number): DefaultJobOptions => ({
   attempts: Number.MAX_SAFE_INTEGER,
