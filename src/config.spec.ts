@@ -38,6 +38,9 @@ describe(loadConfig.name, () => {
       workerLockMs: 30_000,
       rankingCheckMs: 5_000,
       eventRetryBaseMs: 1_000,
+      eventRetryMaxMs: 300_000,
+      outboxRepublishMs: 60_000,
+      outboxRepublishMaxMs: 600_000,
       workerMetricsPort: null,
       metricsPort: null,
       metricsToken: null,
@@ -85,6 +88,9 @@ describe(loadConfig.name, () => {
       WORKER_LOCK_MS: "5000",
       RANKING_CHECK_MS: "1000",
       EVENT_RETRY_BASE_MS: "250",
+      EVENT_RETRY_MAX_MS: "60000",
+      OUTBOX_REPUBLISH_MS: "5000",
+      OUTBOX_REPUBLISH_MAX_MS: "120000",
       WORKER_METRICS_PORT: "9464",
       METRICS_PORT: "9465",
       METRICS_TOKEN: "m".repeat(32),
@@ -119,6 +125,9 @@ describe(loadConfig.name, () => {
       workerLockMs: 5_000,
       rankingCheckMs: 1_000,
       eventRetryBaseMs: 250,
+      eventRetryMaxMs: 60_000,
+      outboxRepublishMs: 5_000,
+      outboxRepublishMaxMs: 120_000,
       workerMetricsPort: 9464,
       metricsPort: 9465,
       metricsToken: "m".repeat(32),
@@ -169,6 +178,18 @@ describe(loadConfig.name, () => {
       ["RATE_LIMIT_SIGNUP_WINDOW_SECONDS", String(7 * 86_400 + 1)],
     ])("refuses %s=%s, out of its range", (name, value) => {
       expect(configError(() => loadConfig({ [name]: value })).message).toMatch(new RegExp(`^${name} must be an integer`));
+    });
+
+    it("refuses a retry cap below the delay it doubles from", () => {
+      expect(configError(() => loadConfig({ EVENT_RETRY_BASE_MS: "5000", EVENT_RETRY_MAX_MS: "4000" })).message).toBe(
+        'EVENT_RETRY_MAX_MS must be an integer between 5000 and 3600000, got "4000"',
+      );
+      expect(configError(() => loadConfig({ OUTBOX_REPUBLISH_MS: "5000", OUTBOX_REPUBLISH_MAX_MS: "100" })).message).toMatch(/^OUTBOX_REPUBLISH_MAX_MS must be an integer between 5000/);
+    });
+
+    it("raises a cap left unset to the delay it doubles from", () => {
+      expect(loadConfig({ EVENT_RETRY_BASE_MS: "600000" }).eventRetryMaxMs).toBe(600_000);
+      expect(loadConfig({ OUTBOX_REPUBLISH_MS: "3600000" }).outboxRepublishMaxMs).toBe(3_600_000);
     });
   });
 

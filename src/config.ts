@@ -38,8 +38,16 @@ export interface Config {
   workerLockMs: number;
   /** How often the worker checks that the ranking is still built in Redis. */
   rankingCheckMs: number;
-  /** First retry delay of an event job; it doubles with every attempt. */
+  /** First retry delay of an event job; it doubles with every attempt, up to eventRetryMaxMs. */
   eventRetryBaseMs: number;
+  /** The longest an event job waits between attempts; it is retried at this pace for as long as it fails. */
+  eventRetryMaxMs: number;
+  /**
+   * How long an event a consumer has not confirmed waits after being published before the worker's
+   * sweep publishes it again (whatever became of its job); doubles each time, up to outboxRepublishMaxMs.
+   */
+  outboxRepublishMs: number;
+  outboxRepublishMaxMs: number;
   /** Where a worker run on its own serves /metrics and /healthz; unset: no HTTP in the worker. */
   workerMetricsPort: number | null;
   /**
@@ -164,6 +172,8 @@ export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, "PORT", 4000, 0, 65535);
   const metricsPort = env.METRICS_PORT ? integer(env, "METRICS_PORT", 0, 0, 65535) : null;
   if (metricsPort !== null && metricsPort !== 0 && metricsPort === port) throw new ConfigError("METRICS_PORT must differ from PORT");
+  const eventRetryBaseMs = integer(env, "EVENT_RETRY_BASE_MS", 1_000, 10, 600_000);
+  const outboxRepublishMs = integer(env, "OUTBOX_REPUBLISH_MS", 60_000, 100, 86_400_000);
 
   return {
     nodeEnv,
@@ -185,7 +195,11 @@ export function loadConfig(env: Env = process.env): Config {
     outboxSweepMs: integer(env, "OUTBOX_SWEEP_MS", 2_000, 50, 600_000),
     workerLockMs: integer(env, "WORKER_LOCK_MS", 30_000, 1_000, 600_000),
     rankingCheckMs: integer(env, "RANKING_CHECK_MS", 5_000, 100, 600_000),
-    eventRetryBaseMs: integer(env, "EVENT_RETRY_BASE_MS", 1_000, 10, 600_000),
+    eventRetryBaseMs,
+    // A cap is at least where the doubling starts.
+    eventRetryMaxMs: integer(env, "EVENT_RETRY_MAX_MS", Math.max(300_000, eventRetryBaseMs), eventRetryBaseMs, 3_600_000),
+    outboxRepublishMs,
+    outboxRepublishMaxMs: integer(env, "OUTBOX_REPUBLISH_MAX_MS", Math.max(600_000, outboxRepublishMs), outboxRepublishMs, 86_400_000),
     workerMetricsPort: env.WORKER_METRICS_PORT ? integer(env, "WORKER_METRICS_PORT", 0, 0, 65535) : null,
     metricsPort,
     metricsToken,

@@ -6,8 +6,9 @@ import { createRedis } from "./redis/connection.js";
 import { createServices } from "./services.js";
 
 /**
- * `npm run ranking:rebuild`: clears the ranking in Redis and recounts it from the database. Safe
- * while the API and workers run: events counted meanwhile are counted once.
+ * `npm run ranking:rebuild`: recounts the ranking from the database into a fresh generation of keys
+ * and switches to it (RankingService.rebuild). Exact while the API and workers run: events counted
+ * meanwhile are counted once, and readers keep the old ranking until the switch.
  */
 const log = createLogger();
 const config = loadConfig();

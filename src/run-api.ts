@@ -3,7 +3,7 @@ import { loadStartupData, openDatabase } from "./bootstrap.js";
 import { createApiServer } from "./http/server.js";
 import type { Logger } from "./logger.js";
 import { openEventQueues } from "./queue/event-queues.js";
-import { OutboxRelay } from "./queue/outbox-relay.js";
+import { OutboxRelay, relayOptions } from "./queue/outbox-relay.js";
 import { QueueConnections } from "./queue/queues.js";
 import { createRedis } from "./redis/connection.js";
 import { createServices } from "./services.js";
@@ -20,7 +20,7 @@ export async function runApi(config: Config, log: Logger): Promise<Running> {
   const redis = createRedis(redisTarget(config), log);
   const connections = new QueueConnections(redisTarget(config));
   const queues = openEventQueues(connections, config.redisPrefix, config.eventRetryBaseMs, log);
-  const relay = new OutboxRelay(database.db, queues, log, { sweepIntervalMs: config.outboxSweepMs });
+  const relay = new OutboxRelay(database.db, queues, log, relayOptions(config, false));
   const services = createServices({ db: database.db, pool: database.pool, redis, config, log, outbox: relay });
   await loadStartupData(config, database, services, log);
 

@@ -8,7 +8,7 @@ import { registerBacklogGauges } from "./observability/metrics-sources.js";
 import { startMetricsServer } from "./observability/metrics-server.js";
 import { portInUse } from "./startup-failure.js";
 import { runHousekeeping } from "./queue/housekeeping.js";
-import { OutboxRelay } from "./queue/outbox-relay.js";
+import { OutboxRelay, relayOptions } from "./queue/outbox-relay.js";
 import { QueueConnections } from "./queue/queues.js";
 import { createRedis } from "./redis/connection.js";
 import type { Running } from "./run-api.js";
@@ -29,16 +29,19 @@ export async function runWorker(config: Config, log: Logger, clock: Clock = syst
   const redis = createRedis(redisTarget(config), log);
   const connections = new QueueConnections(redisTarget(config));
   const queues = openEventQueues(connections, config.redisPrefix, config.eventRetryBaseMs, log);
-  const relay = new OutboxRelay(database.db, queues, log, { sweepIntervalMs: config.outboxSweepMs });
+  // The worker's relay also publishes again what a consumer has not confirmed in time.
+  const relay = new OutboxRelay(database.db, queues, log, relayOptions(config, true));
   const { ranking } = createServices({ db: database.db, pool: database.pool, redis, config, log, clock });
   const dataPlatformUrl = config.dataPlatformUrl ?? LOCAL_FAKE_PLATFORM_URL(config.fakePlatformPort);
   const workers = startEventWorkers({
     connections,
     redisPrefix: config.redisPrefix,
+    db: database.db,
     ranking,
     dataPlatform: new DataPlatformClient({ url: dataPlatformUrl }),
     log,
     lockDurationMs: config.workerLockMs,
+    retryMaxMs: config.eventRetryMaxMs,
   });
   relay.start();
 

@@ -32,7 +32,8 @@ describe("observability", () => {
     expect(text).toMatch(/graphql_requests_total\{operation="mutation:placeOrder",outcome="ok"\} 2/);
     expect(text).toMatch(/graphql_requests_total\{operation="mutation:placeOrder",outcome="INSUFFICIENT_STOCK"\} 1/);
     expect(text).toMatch(/graphql_request_duration_seconds_bucket\{le="[^"]+",operation="mutation:placeOrder"\}/);
-    expect(text).toMatch(/^outbox_backlog \d+$/m);
+    expect(text).toMatch(/^outbox_backlog\{consumer="data-platform"\} \d+$/m);
+    expect(text).toMatch(/^outbox_oldest_undelivered_seconds\{consumer="ranking"\} [\d.]+$/m);
     expect(text).toMatch(/^queue_jobs\{queue="ranking",state="waiting"\} \d+$/m);
     expect(text).toMatch(/^# TYPE db_lock_retries_total counter$/m);
     expect(text).toMatch(/^# TYPE ranking_rebuilds_total counter$/m);

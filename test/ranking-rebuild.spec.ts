@@ -150,7 +150,7 @@ describe("batched ranking counts", () => {
     expect(await store.applyPaidBatchToDays(orders, TODAY)).toBe(tracked);
     const once = await readable(new RankingKeys("again"));
     expect(await store.applyPaidBatchToDays(orders, TODAY)).toBe(0);
-    expect(await store.applyPaidBatch(orders, TODAY)).toBe(0);
+    expect(await store.applyPaidBatch(orders, TODAY)).toEqual({ applied: 0, ahead: 0 });
     expect(await readable(new RankingKeys("again"))).toEqual(once);
   });
 
@@ -158,7 +158,7 @@ describe("batched ranking counts", () => {
     const old = makeOrders(random(3), 50).filter((order) => order.createdAt < startOfDay(addDays(TODAY, -(MAX_DAYS - 1)), ZONE));
     expect(old.length).toBeGreaterThan(0);
     const store = new RankingStore(redis, new RankingKeys("old"), ZONE, clock);
-    expect(await store.applyPaidBatch(old, TODAY)).toBe(0);
+    expect(await store.applyPaidBatch(old, TODAY)).toEqual({ applied: 0, ahead: 0 });
     expect(await readable(new RankingKeys("old"))).toEqual(await readable(new RankingKeys("nothing")));
   });
 });

@@ -89,7 +89,7 @@ describe("popular products ranking", () => {
       expect(fromRedis.length).toBeGreaterThan(0);
     }
     // And the answers came from Redis, not from the SQL fallback.
-    expect(await app.redis.exists(`${app.config.redisPrefix}:{ranking}:built`)).toBe(1);
+    expect(await app.services.ranking.isBuilt()).toBe(true);
 
     const graphql = expectData(
       await app.gql<{ popularProducts: Array<{ rank: number; soldQuantity: number; product: { id: string } }> }>(

@@ -54,7 +54,7 @@ describe.skipIf(!available)("on a 3-master Redis Cluster", () => {
     await waitUntilDrained(app.database.db, app.queues);
     // The worker marks the ranking built once it has counted; wait for that, then compare.
     const deadline = Date.now() + 10_000;
-    while (!(await app.redis.exists(`${app.config.redisPrefix}:{ranking}:built`)) && Date.now() < deadline) {
+    while (!(await app.services.ranking.isBuilt()) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     for (const days of [1, 3, 7]) {

@@ -1,7 +1,7 @@
 /**
  * Scenario 4, popularProducts: the top 5 of the last 3 days over 100,000 products and 1,000,000 order
  * lines, asked through GraphQL over HTTP, against its ceiling: the SQL GROUP BY over order_item for
- * the same window (the service's own SQL fallback, ranking.repository.ts soldSince) sent straight
+ * the same window (the service's own SQL fallback, ranking.repository.ts soldBetween) sent straight
  * through mysql2. The service must answer at least 100x faster than that query at p50, and its p99
  * within a few milliseconds.
  *
@@ -16,7 +16,7 @@
 import { performance } from "node:perf_hooks";
 import { Redis } from "ioredis";
 import type { Pool, RowDataPacket } from "mysql2/promise";
-import { RankingKeys, dayOf, startOfDay, windowDays } from "../../src/modules/ranking/ranking.rules.js";
+import { RankingKeys, addDays, dayOf, startOfDay, windowDays } from "../../src/modules/ranking/ranking.rules.js";
 import { checkInvariants } from "../../test/helpers/invariants.js";
 import { GraphqlHttp } from "../harness/graphql-http.js";
 import { closedLoop, percentile, type LoadResult } from "../harness/load.js";
@@ -54,13 +54,13 @@ const QUERY = `query Popular($days: Int, $limit: Int) {
 }`;
 
 /**
- * soldSince's statement as drizzle sends it (ranking.repository.ts), written out so the ceiling pays
- * nothing but mysql2. Before the ranking is built the API answers through soldSince itself, and that
+ * soldBetween's statement as drizzle sends it (ranking.repository.ts), written out so the ceiling pays
+ * nothing but mysql2. Before the ranking is built the API answers through soldBetween itself, and that
  * answer is compared with this one, so the two cannot drift apart unnoticed.
  */
 const GROUP_BY_SQL =
   "select `order_item`.`product_id`, CAST(SUM(`order_item`.`quantity`) AS SIGNED) " +
-  "from `order_item` where (`order_item`.`created_at` >= ? and `order_item`.`status` = ?) " +
+  "from `order_item` where (`order_item`.`created_at` >= ? and `order_item`.`created_at` < ? and `order_item`.`status` = ?) " +
   "group by `order_item`.`product_id` " +
   "order by CAST(SUM(`order_item`.`quantity`) AS SIGNED) desc, `order_item`.`product_id` asc limit ?";
 
@@ -363,14 +363,14 @@ async function load(pool: Pool, f: Fixture): Promise<void> {
   await insertAll(pool, "INSERT INTO point_wallet (member_id, balance)", range(size.members, (m) => `(${memberId(f, m)},${balance[m]})`));
 }
 
-/** The start of the last WINDOW_DAYS calendar days in the ranking's zone, as the service computes it. */
-function windowStartOf(days: number, now = new Date()): { today: string; from: Date } {
+/** The last `days` calendar days in the ranking's zone (from the first one's start to tomorrow's), as the service computes them. */
+function windowStartOf(days: number, now = new Date()): { today: string; from: Date; to: Date } {
   const today = dayOf(now, TIME_ZONE);
-  return { today, from: startOfDay(windowDays(today, days)[0]!, TIME_ZONE) };
+  return { today, from: startOfDay(windowDays(today, days)[0]!, TIME_ZONE), to: startOfDay(addDays(today, 1), TIME_ZONE) };
 }
 
-async function groupBy(pool: Pool, from: Date, limit: number): Promise<Ranked[]> {
-  const [rows] = await pool.query<RowDataPacket[]>({ sql: GROUP_BY_SQL, rowsAsArray: true }, [from, "PAID", limit]);
+async function groupBy(pool: Pool, window: { from: Date; to: Date }, limit: number): Promise<Ranked[]> {
+  const [rows] = await pool.query<RowDataPacket[]>({ sql: GROUP_BY_SQL, rowsAsArray: true }, [window.from, window.to, "PAID", limit]);
   return (rows as unknown as Array<[number | string, number | string]>).map(([id, sold]) => ({ productId: Number(id), soldQuantity: Number(sold) }));
 }
 
@@ -395,7 +395,7 @@ const show = (list: readonly Ranked[]): string => list.map((entry) => `${entry.p
 async function checkAnswer(client: GraphqlHttp, pool: Pool, f: Fixture, days: number, limit: number, label: string): Promise<string[]> {
   for (let attempt = 0; ; attempt += 1) {
     const window = windowStartOf(days);
-    const [answer, truth] = await Promise.all([popular(client, days, limit), groupBy(pool, window.from, limit)]);
+    const [answer, truth] = await Promise.all([popular(client, days, limit), groupBy(pool, window, limit)]);
     if (windowStartOf(days).today !== window.today && attempt < 2) continue;
     const violations: string[] = [];
     const got = answer.map(({ productId: id, soldQuantity }) => ({ productId: id, soldQuantity }));
@@ -412,8 +412,8 @@ async function checkAnswer(client: GraphqlHttp, pool: Pool, f: Fixture, days: nu
 }
 
 /**
- * Waits for the worker's rebuild: the rebuild lock appears when it starts, the build marker (holding
- * the time it was set) when it ends. Polled from before the worker starts, since the worker begins
+ * Waits for the worker's rebuild: the rebuild lock appears when it starts, the current generation's
+ * build marker (holding the time it was set) when it ends. Polled from before the worker starts, since the worker begins
  * the rebuild before it says it is ready.
  */
 async function watchRebuild(redisUrl: string, timeoutMs: number): Promise<{ startedAt: number; endedAt: number }> {
@@ -424,7 +424,9 @@ async function watchRebuild(redisUrl: string, timeoutMs: number): Promise<{ star
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const polled = Date.now();
-      const [lock, built] = await redis.mget(keys.rebuildLock(), keys.built());
+      const [lock, current] = await redis.mget(keys.rebuildLock(), keys.current());
+      // The rebuild counts into a new generation and makes it current with its build marker set.
+      const built = await redis.get(keys.inGeneration(Number(current ?? 0)).built());
       if (lock && startedAt === null) startedAt = polled;
       if (built) return { startedAt: startedAt ?? polled, endedAt: Date.parse(built) };
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -437,12 +439,12 @@ async function watchRebuild(redisUrl: string, timeoutMs: number): Promise<{ star
 
 /** `count` sequential runs of the GROUP BY after one unmeasured run (cold buffer pool pages). */
 async function measureGroupBy(pool: Pool, count: number): Promise<LoadResult> {
-  await groupBy(pool, windowStartOf(WINDOW_DAYS).from, TOP);
+  await groupBy(pool, windowStartOf(WINDOW_DAYS), TOP);
   const latencies: number[] = [];
   const started = performance.now();
   for (let i = 0; i < count; i += 1) {
     const sent = performance.now();
-    await groupBy(pool, windowStartOf(WINDOW_DAYS).from, TOP);
+    await groupBy(pool, windowStartOf(WINDOW_DAYS), TOP);
     latencies.push(performance.now() - sent);
   }
   const durationMs = performance.now() - started;
@@ -457,7 +459,7 @@ export async function runPopularProducts(service: BenchService, settings: BenchS
   const round = (value: number, digits = 1): number => Math.round(value * 10 ** digits) / 10 ** digits;
 
   const generated = performance.now();
-  const { from } = windowStartOf(WINDOW_DAYS);
+  const { from, to } = windowStartOf(WINDOW_DAYS);
   const fixture = generate(size, await firstFreeIds(service.pool), from.getTime(), Date.now() - 60_000);
   const generateMs = performance.now() - generated;
   const loadStarted = performance.now();
@@ -485,8 +487,11 @@ export async function runPopularProducts(service: BenchService, settings: BenchS
     // whose worker already counted other orders, it makes the worker recount, as it would then).
     const keys = new RankingKeys(REDIS_PREFIX);
     const admin = new Redis(service.redis.url);
-    await admin.del(keys.built()).finally(() => admin.disconnect());
-    // Until the worker has built the ranking, the API answers from SQL (soldSince): it must agree too.
+    await admin
+      .get(keys.current())
+      .then((current) => admin.del(keys.inGeneration(Number(current ?? 0)).built()))
+      .finally(() => admin.disconnect());
+    // Until the worker has built the ranking, the API answers from SQL (soldBetween): it must agree too.
     violations.push(...(await checkAnswer(client, service.pool, fixture, WINDOW_DAYS, TOP, "before the rebuild (SQL fallback):")));
 
     const watching = watchRebuild(service.redis.url, 15 * 60_000);
@@ -519,7 +524,7 @@ export async function runPopularProducts(service: BenchService, settings: BenchS
     }
     measurements.push({ ...(await measureGroupBy(service.pool, settings.quick ? SQL_SAMPLES.quick : SQL_SAMPLES.full)), series: "sql-group-by" });
 
-    const [plan] = await service.pool.query<RowDataPacket[]>(`EXPLAIN ${GROUP_BY_SQL}`, [from, "PAID", TOP]);
+    const [plan] = await service.pool.query<RowDataPacket[]>(`EXPLAIN ${GROUP_BY_SQL}`, [from, to, "PAID", TOP]);
     figures["sql plan"] = plan.map((row) => `key=${String(row.key)} rows=${String(row.rows)} ${String(row.Extra)}`).join("; ");
   } finally {
     client.close();

@@ -1,39 +1,80 @@
 import { setTimeout as delay } from "node:timers/promises";
-import { Worker, type Job } from "bullmq";
+import { UnrecoverableError, Worker, type Job } from "bullmq";
+import type { Db } from "../db/client.js";
+import { GroupCommit, type Outcome } from "../db/group-commit.js";
+import { retryOnLockConflict } from "../db/transaction.js";
 import type { Logger } from "../logger.js";
-import type { DataPlatformClient } from "../modules/data-platform/data-platform.client.js";
+import { DataPlatformError, type DataPlatformClient } from "../modules/data-platform/data-platform.client.js";
 import type { RankingService } from "../modules/ranking/ranking.service.js";
-import type { OrderEvent } from "../outbox/order-event.js";
-import { QueueName, eventsOf, queuePrefix, type OrderEventJob, type QueueConnections } from "./queues.js";
+import { markDelivered } from "../outbox/outbox.repository.js";
+import { isWorthAWarning } from "../outbox/outbox.rules.js";
+import { QueueName, eventBackoff, eventsOf, queuePrefix, queuedOf, type OrderEventJob, type QueueConnections, type QueuedEvent } from "./queues.js";
 
 export interface EventWorkerDeps {
   connections: QueueConnections;
   redisPrefix: string;
+  /** Where each consumer's confirmations are recorded (the outbox). */
+  db: Db;
   ranking: RankingService;
   dataPlatform: DataPlatformClient;
   log: Logger;
   /** How long a job stays claimed without a heartbeat; a killed worker's jobs return after it. */
   lockDurationMs: number;
+  /** The longest a failing job waits between attempts (EVENT_RETRY_MAX_MS). */
+  retryMaxMs: number;
 }
 
 type Handler = (job: Job<OrderEventJob>) => Promise<unknown>;
+export type Confirm = (outboxIds: readonly number[]) => Promise<void>;
+
+/** Jobs whose confirmations share one UPDATE at most. */
+const CONFIRMATIONS_PER_STATEMENT = 64;
+
+/**
+ * Records that `consumer` has the events of the jobs that finished, one UPDATE for the jobs that
+ * finished together. A job completes only once its confirmation is written: if the database is
+ * unreachable the job fails and is retried (the ranking's markers and the platform's Idempotency-Key
+ * make the work done again a no-op), so a completed job always left its confirmation behind. One
+ * UPDATE per job was 50,000 autocommits for 50,000 deliveries; grouped while one is being written,
+ * the statements shrink with the load.
+ */
+function confirmations(db: Db, consumer: QueueName): Confirm {
+  const group = new GroupCommit<readonly number[], void>(async (jobs): Promise<Array<Outcome<void>>> => {
+    await retryOnLockConflict(() => markDelivered(db, consumer, jobs.flat(), new Date()), {});
+    return jobs.map(() => ({ ok: true, value: undefined }));
+  }, CONFIRMATIONS_PER_STATEMENT);
+  return (outboxIds) => (outboxIds.length === 0 ? Promise.resolve() : group.submit(outboxIds));
+}
 
 /** One handler per queue; the record type makes a queue without a handler a compile error. */
-function handlers({ ranking, dataPlatform }: EventWorkerDeps): Record<QueueName, Handler> {
+function handlers({ db, ranking, dataPlatform }: EventWorkerDeps): Record<QueueName, Handler> {
+  const confirmRanking = confirmations(db, QueueName.RANKING);
+  const confirmDelivery = confirmations(db, QueueName.DATA_PLATFORM);
   return {
-    [QueueName.RANKING]: (job) => ranking.applyEvents(eventsOf(job.data)),
-    [QueueName.DATA_PLATFORM]: (job) => deliverAll(dataPlatform, eventsOf(job.data)),
+    [QueueName.RANKING]: async (job) => {
+      const applied = await ranking.applyEvents(eventsOf(job.data));
+      await confirmRanking(queuedOf(job.data).map((queued) => queued.outboxId));
+      return applied;
+    },
+    [QueueName.DATA_PLATFORM]: (job) => deliverAll(dataPlatform, queuedOf(job.data), confirmDelivery),
   };
 }
 
 /**
  * Delivers every event of a job (one, as the relay enqueues them; several only if EVENTS_PER_JOB
- * says so), each attempted before the job fails: a retry then resends the delivered ones, which the
- * platform deduplicates by Idempotency-Key.
+ * says so), each attempted before the job fails, and confirms the ones the platform took: a retry
+ * then resends only what is still owed, or all of it if the confirmation failed, which the platform
+ * deduplicates by Idempotency-Key. A refusal no retry can help (a 400 or 401: a bug or a
+ * misconfiguration) ends the job at once as unrecoverable, in the failed set where an operator sees
+ * it; the outbox still owes the event, so the worker's sweep publishes it again, later.
  */
-async function deliverAll(dataPlatform: DataPlatformClient, events: readonly OrderEvent[]): Promise<void> {
-  const failed = (await Promise.allSettled(events.map((event) => dataPlatform.send(event)))).find(isRejected);
-  if (failed) throw failed.reason;
+export async function deliverAll(dataPlatform: Pick<DataPlatformClient, "send">, queued: readonly QueuedEvent[], confirm: Confirm): Promise<void> {
+  const outcomes = await Promise.allSettled(queued.map((entry) => dataPlatform.send(entry.event)));
+  await confirm(queued.filter((_, index) => outcomes[index]!.status === "fulfilled").map((entry) => entry.outboxId));
+  const failures = outcomes.filter(isRejected).map((outcome) => outcome.reason as unknown);
+  if (failures.length === 0) return;
+  if (failures.every((reason) => reason instanceof DataPlatformError && !reason.retryable)) throw new UnrecoverableError((failures[0] as Error).message);
+  throw failures[0];
 }
 
 const isRejected = (outcome: PromiseSettledResult<unknown>): outcome is PromiseRejectedResult => outcome.status === "rejected";
@@ -66,9 +107,15 @@ export function startEventWorkers(deps: EventWorkerDeps): EventWorkers {
       concurrency: CONCURRENCY[name],
       lockDuration: deps.lockDurationMs,
       stalledInterval: deps.lockDurationMs,
+      settings: { backoffStrategy: eventBackoff(deps.retryMaxMs) },
     });
     worker.on("failed", (job, error) => {
-      deps.log.warn({ queue: name, jobId: job?.id, attempt: job?.attemptsMade, err: { message: error.message } }, "job failed");
+      const attempt = job?.attemptsMade ?? 1;
+      const entry = { queue: name, jobId: job?.id, attempt, err: { message: error.message } };
+      // Jobs retry for as long as it takes: warn on the first attempts and then as their count doubles.
+      if (error instanceof UnrecoverableError) deps.log.warn(entry, "job failed for good: the outbox sweep will publish its events again");
+      else if (isWorthAWarning(attempt)) deps.log.warn(entry, "job failed, will retry");
+      else deps.log.debug(entry, "job failed, will retry");
     });
     worker.on("error", (error) => deps.log.warn({ queue: name, err: { message: error.message } }, "worker error"));
     return worker;

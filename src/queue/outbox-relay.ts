@@ -1,19 +1,38 @@
 import { createHash } from "node:crypto";
 import type { Queue } from "bullmq";
+import type { Config } from "../config.js";
 import type { Db } from "../db/client.js";
+import { runInTransaction } from "../db/transaction.js";
 import type { Logger } from "../logger.js";
-import { listUnpublished, markPublished, type UnpublishedEvent } from "../outbox/outbox.repository.js";
+import { listUnpublished, lockDueForRepublish, markPublished, scheduleRepublish, type UndeliveredEvent, type UnpublishedEvent } from "../outbox/outbox.repository.js";
+import { cappedBackoffMs, republishAction } from "../outbox/outbox.rules.js";
 import { EVENTS_PER_JOB, type OrderEventJob, type QueueName } from "./queues.js";
 
 export interface OutboxRelayOptions {
   batchSize?: number;
   /** How often unpublished rows are swept up (a crash between commit and enqueue, Redis down). */
   sweepIntervalMs?: number;
+  /**
+   * When an event not yet confirmed by every consumer is published again: `firstMs` after it was
+   * published, doubling each time up to `maxMs` (OUTBOX_REPUBLISH_MS, OUTBOX_REPUBLISH_MAX_MS).
+   */
+  republish?: { firstMs: number; maxMs: number };
+  /** Whether this relay's sweep also publishes due events again (the worker's does; the API's need not). */
+  republishDue?: boolean;
 }
+
+/** The relay's options from the configuration; `republishDue` for the worker's relay. */
+export const relayOptions = (config: Pick<Config, "outboxSweepMs" | "outboxRepublishMs" | "outboxRepublishMaxMs">, republishDue: boolean): OutboxRelayOptions => ({
+  sweepIntervalMs: config.outboxSweepMs,
+  republish: { firstMs: config.outboxRepublishMs, maxMs: config.outboxRepublishMaxMs },
+  republishDue,
+});
 
 /**
  * Moves committed outbox events onto the queues. `notify()` after a commit publishes at once, in the
- * background: the order path never waits for Redis. A timer sweeps whatever a notify missed.
+ * background: the order path never waits for Redis. A timer sweeps whatever a notify missed, and (in
+ * the worker) publishes again every event a consumer has not confirmed in time, whatever became of
+ * its jobs: the outbox row, not Redis, says an event is still owed.
  *
  * Delivery is at least once: two relays (two API copies) may enqueue the same row, but the job id is
  * the event id (or, for a batch, a digest of its event ids), so BullMQ keeps one job, and the
@@ -22,8 +41,11 @@ export interface OutboxRelayOptions {
 export class OutboxRelay {
   private readonly batchSize: number;
   private readonly sweepIntervalMs: number;
+  private readonly republish: { firstMs: number; maxMs: number };
+  private readonly republishDue: boolean;
   private running: Promise<void> | null = null;
   private again = false;
+  private sweepDue = false;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -34,6 +56,8 @@ export class OutboxRelay {
   ) {
     this.batchSize = options.batchSize ?? 500;
     this.sweepIntervalMs = options.sweepIntervalMs ?? 2_000;
+    this.republish = options.republish ?? { firstMs: 60_000, maxMs: 600_000 };
+    this.republishDue = options.republishDue ?? false;
   }
 
   /** Something was committed: publish soon. Never throws, never waits. */
@@ -42,42 +66,136 @@ export class OutboxRelay {
       this.again = true; // coalesce: one more pass after the current one
       return;
     }
-    this.running = this.publishAll().finally(() => {
+    const sweep = this.sweepDue;
+    this.sweepDue = false;
+    this.running = this.publishAll(sweep).finally(() => {
       this.running = null;
-      if (this.again) {
+      if (this.again || this.sweepDue) {
         this.again = false;
         this.notify();
       }
     });
   }
 
-  start(): void {
-    this.timer ??= setInterval(() => this.notify(), this.sweepIntervalMs);
-    this.timer.unref();
+  /** The timer's pass: what notify does, and the events due to be published again. */
+  private sweep(): void {
+    this.sweepDue = this.republishDue;
     this.notify();
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => this.sweep(), this.sweepIntervalMs);
+    this.timer.unref();
+    this.sweep();
   }
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.again = false;
+    this.sweepDue = false;
     await this.running;
   }
 
   /** Publishes until no unpublished row is left; returns quietly when Redis or MariaDB fails. */
-  private async publishAll(): Promise<void> {
+  private async publishAll(republishDue: boolean): Promise<void> {
     try {
       for (;;) {
         const rows = await listUnpublished(this.db, this.batchSize);
-        if (rows.length === 0) return;
+        if (rows.length === 0) break;
         for (const queue of this.queues) await queue.addBulk(jobsFor(queue.name, rows));
-        await markPublished(this.db, rows.map((row) => row.id), new Date());
-        if (rows.length < this.batchSize) return;
+        const now = Date.now();
+        await markPublished(this.db, rows.map((row) => row.id), new Date(now), new Date(now + this.republish.firstMs));
+        if (rows.length < this.batchSize) break;
       }
+      if (republishDue) await this.republishAllDue();
     } catch (error) {
       this.log.warn({ err: { message: (error as Error).message } }, "outbox relay: publishing failed, the sweep will retry");
     }
   }
+
+  /**
+   * Publishes again the events due (see OutboxRelayOptions.republish), a batch at a time, up to
+   * REPUBLISH_BATCHES_PER_SWEEP (the next sweep goes on). Each batch is claimed first, in a short
+   * transaction that moves its next due time on (SKIP LOCKED: two workers' sweeps share the rows),
+   * then published outside it: a failure to publish leaves the rows to their next due time, never to
+   * a tight loop. One warning per consumer and pass says how many and how old.
+   */
+  private async republishAllDue(): Promise<void> {
+    const owedTo = new Map<string, { events: number; jobsAdded: number; oldest: UndeliveredEvent }>();
+    try {
+      for (let batch = 0; batch < REPUBLISH_BATCHES_PER_SWEEP; batch += 1) {
+        const rows = await this.claimDue();
+        for (const queue of this.queues) {
+          const owed = rows.filter((row) => row.undelivered.includes(queue.name as QueueName));
+          if (owed.length === 0) continue;
+          const jobsAdded = await republishTo(queue, owed);
+          const seen = owedTo.get(queue.name) ?? { events: 0, jobsAdded: 0, oldest: owed[0]! };
+          for (const row of owed) if (row.createdAt < seen.oldest.createdAt) seen.oldest = row;
+          owedTo.set(queue.name, { events: seen.events + owed.length, jobsAdded: seen.jobsAdded + jobsAdded, oldest: seen.oldest });
+        }
+        if (rows.length < this.batchSize) break;
+      }
+    } finally {
+      for (const [consumer, { events, jobsAdded, oldest }] of owedTo) {
+        this.log.warn(
+          {
+            consumer,
+            events,
+            jobsAdded,
+            oldestEventId: oldest.payload.eventId,
+            oldestAgeSeconds: Math.round((Date.now() - oldest.createdAt.getTime()) / 1000),
+            publications: oldest.attempts + 1,
+          },
+          "outbox: events still undelivered, published again",
+        );
+      }
+    }
+  }
+
+  /** Claims the next batch of due rows: their next due time moves on, one backoff step further. */
+  private claimDue(): Promise<UndeliveredEvent[]> {
+    return runInTransaction(
+      this.db,
+      async (tx) => {
+        const due = await lockDueForRepublish(tx, new Date(), this.batchSize);
+        const now = Date.now();
+        for (const [attempts, ids] of groupBy(due, (row) => row.attempts)) {
+          await scheduleRepublish(tx, ids, new Date(now + cappedBackoffMs(attempts + 1, this.republish.firstMs, this.republish.maxMs)));
+        }
+        return due;
+      },
+      { isolationLevel: "read committed" },
+    );
+  }
+}
+
+/** A sweep publishes again at most this many batches of due events; the next sweep takes the rest. */
+const REPUBLISH_BATCHES_PER_SWEEP = 10;
+
+/** Ids of `rows` grouped by `key`. */
+function groupBy(rows: readonly UndeliveredEvent[], key: (row: UndeliveredEvent) => number): Map<number, number[]> {
+  const groups = new Map<number, number[]>();
+  for (const row of rows) {
+    const group = groups.get(key(row));
+    if (group) group.push(row.id);
+    else groups.set(key(row), [row.id]);
+  }
+  return groups;
+}
+
+/**
+ * Adds the jobs `rows` make on `queue` unless a job of the same id is still pending (it will deliver
+ * them); a finished job of that id is removed first, or BullMQ would ignore the add. Returns how
+ * many jobs were added.
+ */
+async function republishTo(queue: Queue<OrderEventJob>, rows: readonly UnpublishedEvent[]): Promise<number> {
+  const jobs = jobsFor(queue.name, rows);
+  const actions = await Promise.all(jobs.map(async (job) => republishAction(await queue.getJobState(job.opts.jobId))));
+  await Promise.all(jobs.filter((_, index) => actions[index] === "replace").map((job) => queue.remove(job.opts.jobId)));
+  const adding = jobs.filter((_, index) => actions[index] !== "leave");
+  if (adding.length > 0) await queue.addBulk(adding);
+  return adding.length;
 }
 
 /**

@@ -1,16 +1,19 @@
-import type { ConnectionOptions, DefaultJobOptions } from "bullmq";
+import type { BackoffStrategy, ConnectionOptions, DefaultJobOptions } from "bullmq";
+import type { Consumer } from "../outbox/outbox.repository.js";
+import { cappedBackoffMs } from "../outbox/outbox.rules.js";
 import type { RedisOptions } from "ioredis";
 import { connectRedis, type RedisClient, type RedisTarget } from "../redis/connection.js";
 import type { OrderEvent } from "../outbox/order-event.js";
 
 /**
  * The queues order events travel on. Each consumer has its own queue, so a data platform outage
- * retries deliveries without holding back the ranking, and the other way round.
+ * retries deliveries without holding back the ranking, and the other way round. A queue is named as
+ * the consumer whose confirmations the outbox records.
  */
 export const QueueName = {
   RANKING: "ranking",
   DATA_PLATFORM: "data-platform",
-} as const;
+} as const satisfies Record<string, Consumer>;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
 /** One outbox event on its way to a consumer; the outbox id lets an operator trace it back. */
@@ -26,8 +29,11 @@ export interface QueuedEvent {
  */
 export type OrderEventJob = QueuedEvent | { events: QueuedEvent[] };
 
+/** The events a job carries, with their outbox ids, in outbox order. */
+export const queuedOf = (job: OrderEventJob): QueuedEvent[] => ("events" in job ? job.events : [job]);
+
 /** The events a job carries, in outbox order. */
-export const eventsOf = (job: OrderEventJob): OrderEvent[] => ("events" in job ? job.events.map((queued) => queued.event) : [job.event]);
+export const eventsOf = (job: OrderEventJob): OrderEvent[] => queuedOf(job).map((queued) => queued.event);
 
 /**
  * Events per job. The ranking counts a batch in one pipelined round trip, and each event at most
@@ -45,17 +51,36 @@ export const EVENTS_PER_JOB: Record<QueueName, number> = {
  */
 export const queuePrefix = (redisPrefix: string): string => `{${redisPrefix}:bull}`;
 
+/** BullMQ's name for the retry delays of event jobs, computed by the workers' backoffStrategy. */
+export const EVENT_BACKOFF = "capped-exponential";
+
 /**
- * Retries with exponential backoff (by default 1 s, 2 s, 4 s ... about 17 minutes in all), then the
- * failed set, where an operator can inspect and retry jobs. Completed jobs go after a day, failed
- * ones after a week: every message has its TTL.
+ * Retries for as long as it takes (an outage of any length loses nothing), doubling from
+ * `retryBaseMs` (by default 1 s, 2 s, 4 s ...) up to EVENT_RETRY_MAX_MS (5 minutes), then at that
+ * pace (see eventBackoff). A job fails for good only on an UnrecoverableError (a request the data
+ * platform refuses as malformed), and then the worker's outbox sweep publishes it again later: the
+ * outbox, not the queue, is what says an event is owed. Completed jobs go after a day, failed ones
+ * after a week: every message has its TTL.
  */
 export const eventJobOptions = (retryBaseMs: number): DefaultJobOptions => ({
-  attempts: 10,
-  backoff: { type: "exponential", delay: retryBaseMs },
+  attempts: Number.MAX_SAFE_INTEGER,
+  backoff: { type: EVENT_BACKOFF, delay: retryBaseMs },
   removeOnComplete: { age: 24 * 3600, count: 100_000 },
   removeOnFail: { age: 7 * 24 * 3600 },
 });
+
+/**
+ * The workers' backoffStrategy for EVENT_BACKOFF (BullMQ calls it for types it does not know): the
+ * job's own base delay doubled per attempt, capped at `maxMs`. BullMQ's exponential backoff has no
+ * cap: after ten doublings a delay is longer than an outage is worth waiting out.
+ */
+export const eventBackoff =
+  (maxMs: number): BackoffStrategy =>
+  (attemptsMade, _type, _error, job) => {
+    const backoff = job?.opts.backoff;
+    const base = typeof backoff === "object" && backoff.delay !== undefined ? backoff.delay : maxMs;
+    return cappedBackoffMs(attemptsMade, base, maxMs);
+  };
 
 /**
  * Connections for BullMQ. A single server is given as options and BullMQ owns the connection; a

@@ -1,5 +1,5 @@
 import type { Queue } from "bullmq";
-import { isNull } from "drizzle-orm";
+import { isNull, or } from "drizzle-orm";
 import type { Db } from "../../src/db/client.js";
 import { outbox } from "../../src/db/schema/index.js";
 import type { OrderEventJob } from "../../src/queue/queues.js";
@@ -21,4 +21,21 @@ export async function waitUntilDrained(db: Db, queues: ReadonlyArray<Queue<Order
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`events did not drain in ${timeoutMs} ms (${last})`);
+}
+
+/** Waits until every consumer has confirmed every outbox event (the ranking counted it, the platform took it). */
+export async function waitUntilDelivered(db: Db, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  while (Date.now() < deadline) {
+    const owed = await db
+      .select({ id: outbox.id })
+      .from(outbox)
+      .where(or(isNull(outbox.rankingDeliveredAt), isNull(outbox.dataPlatformDeliveredAt)))
+      .limit(5);
+    if (owed.length === 0) return;
+    last = owed.map((row) => row.id).join(", ");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`events not delivered in ${timeoutMs} ms (outbox ids ${last}...)`);
 }

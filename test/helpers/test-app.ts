@@ -8,7 +8,7 @@ import { createApiServer, type ApiServer } from "../../src/http/server.js";
 import { createLogger, type Logger } from "../../src/logger.js";
 import type { Queue } from "bullmq";
 import { openEventQueues } from "../../src/queue/event-queues.js";
-import { OutboxRelay } from "../../src/queue/outbox-relay.js";
+import { OutboxRelay, relayOptions } from "../../src/queue/outbox-relay.js";
 import { QueueConnections, type OrderEventJob } from "../../src/queue/queues.js";
 import type { Clock } from "../../src/shared/clock.js";
 import { createRedis } from "../../src/redis/connection.js";
@@ -70,7 +70,7 @@ export async function startTestApp(label: string, env: Record<string, string> = 
   const redis = createRedis(redisTarget(config), log);
   const connections = new QueueConnections(redisTarget(config));
   const queues = openEventQueues(connections, config.redisPrefix, config.eventRetryBaseMs, log);
-  const relay = new OutboxRelay(database.db, queues, log, { sweepIntervalMs: config.outboxSweepMs });
+  const relay = new OutboxRelay(database.db, queues, log, relayOptions(config, false));
   const services = createServices({ db: database.db, pool: database.pool, redis, config, log, outbox: relay, clock: options.clock });
   await loadStartupData(config, database, services, log);
   const api: ApiServer = await createApiServer({ config, log, database, redis, services, queues });

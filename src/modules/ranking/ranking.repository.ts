@@ -1,18 +1,20 @@
-import { and, asc, desc, eq, gt, gte, lte, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, lt, lte, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { orderItem, orders } from "../../db/schema/index.js";
 import type { Ranked } from "./ranking.rules.js";
 
 /**
- * The ranking straight from order lines: what popularProducts answers when Redis cannot, and the
- * ground truth the Redis ranking is tested against. Served by order_item_ranking_idx alone.
+ * The ranking straight from order lines paid in [from, to): what popularProducts answers when Redis
+ * cannot, and the ground truth the Redis ranking is tested against. Served by order_item_ranking_idx
+ * alone. The end bound keeps out orders dated after the caller's today (paid by an API host whose
+ * clock is ahead), which the caller's window does not hold in Redis either.
  */
-export async function soldSince(executor: Executor, from: Date, limit: number): Promise<Ranked[]> {
+export async function soldBetween(executor: Executor, from: Date, to: Date, limit: number): Promise<Ranked[]> {
   const sold = sql<number>`CAST(SUM(${orderItem.quantity}) AS SIGNED)`;
   const rows = await executor
     .select({ productId: orderItem.productId, soldQuantity: sold })
     .from(orderItem)
-    .where(and(gte(orderItem.createdAt, from), eq(orderItem.status, "PAID")))
+    .where(and(gte(orderItem.createdAt, from), lt(orderItem.createdAt, to), eq(orderItem.status, "PAID")))
     .groupBy(orderItem.productId)
     .orderBy(desc(sold), asc(orderItem.productId))
     .limit(limit);

@@ -4,20 +4,26 @@ import {
   MAINTAINED_WINDOWS,
   MARKER_TTL_SECONDS,
   MAX_DAYS,
+  MAX_DAYS_AHEAD,
   MAX_LIMIT,
   RankingKeys,
   UNION_CACHE_SECONDS,
   addDays,
   dailyKeyExpiresAt,
   dayOf,
+  generationGuardArgs,
+  generationViewOf,
   isTrackedDay,
+  liveGenerations,
   memberOf,
   productIdOf,
   rank,
+  reachOf,
   sourceFor,
   startOfDay,
   validateRankingQuery,
   windowDays,
+  windowEndsToRecompute,
   windowKeyExpiresAt,
   secondsUntil,
   windowsCounting,
@@ -189,13 +195,14 @@ describe(isTrackedDay.name, () => {
     ["today", today],
     ["yesterday", addDays(today, -1)],
     [`today - ${MAX_DAYS - 1}, the oldest day of the longest window`, addDays(today, -(MAX_DAYS - 1))],
+    ["tomorrow, an API host's day when its clock has passed midnight before the worker's", addDays(today, 1)],
   ])("tracks %s", (_, day) => {
     expect(isTrackedDay(day, today)).toBe(true);
   });
 
   it.each([
     [`today - ${MAX_DAYS}`, addDays(today, -MAX_DAYS)],
-    ["tomorrow", addDays(today, 1)],
+    ["the day after tomorrow", addDays(today, 2)],
     ["a year ago", "2025-11-24"],
   ])("does not track %s", (_, day) => {
     expect(isTrackedDay(day, today)).toBe(false);
@@ -204,6 +211,45 @@ describe(isTrackedDay.name, () => {
   it("compares across a year end", () => {
     expect(isTrackedDay("2026-12-28", "2027-01-02")).toBe(true);
     expect(isTrackedDay("2026-12-26", "2027-01-02")).toBe(false);
+    expect(isTrackedDay("2027-01-01", "2026-12-31")).toBe(true);
+  });
+});
+
+describe(reachOf.name, () => {
+  const today = "2026-11-24";
+
+  it("tells a day too old to matter from one too far ahead to count yet", () => {
+    expect(reachOf(addDays(today, -MAX_DAYS), today)).toBe("past");
+    expect(reachOf(addDays(today, -(MAX_DAYS - 1)), today)).toBe("tracked");
+    expect(reachOf(addDays(today, MAX_DAYS_AHEAD), today)).toBe("tracked");
+    expect(reachOf(addDays(today, MAX_DAYS_AHEAD + 1), today)).toBe("ahead");
+  });
+
+  it("counts a day ahead once the worker's day comes within reach of it", () => {
+    const day = addDays(today, MAX_DAYS_AHEAD + 1);
+    expect(reachOf(day, today)).toBe("ahead");
+    expect(reachOf(day, addDays(today, 1))).toBe("tracked");
+  });
+
+  it("keeps ahead across a month and a year end", () => {
+    expect(reachOf("2027-01-01", "2026-12-31")).toBe("tracked");
+    expect(reachOf("2027-01-02", "2026-12-31")).toBe("ahead");
+    expect(reachOf("2026-03-01", "2026-02-28")).toBe("tracked");
+  });
+});
+
+describe(windowEndsToRecompute.name, () => {
+  it("recomputes the 3-day windows ending from yesterday to the last one holding tomorrow", () => {
+    expect(windowEndsToRecompute("2026-11-24", 3)).toEqual(["2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26", "2026-11-27"]);
+  });
+
+  it("covers every window a tracked day ahead counts toward", () => {
+    const today = "2026-12-30";
+    const ends = windowEndsToRecompute(today, 3);
+    for (let ahead = 0; ahead <= MAX_DAYS_AHEAD; ahead += 1) {
+      for (const window of windowsCounting(addDays(today, ahead))) expect(ends).toContain(window.end);
+    }
+    expect(ends.at(-1)).toBe("2027-01-02");
   });
 });
 
@@ -334,9 +380,63 @@ describe(RankingKeys.name, () => {
   it("matches every key with its pattern, and none of another prefix", () => {
     const pattern = globToRegExp(keys.pattern());
     expect(keys.pattern()).toBe("shop:test:{ranking}:*");
-    for (const key of all(keys)) expect(key).toMatch(pattern);
+    for (const key of [...all(keys), ...all(keys.inGeneration(4)), ...control(keys)]) expect(key).toMatch(pattern);
     for (const key of all(new RankingKeys("other"))) expect(key).not.toMatch(pattern);
     expect("shop:test:cart:1").not.toMatch(pattern);
+  });
+
+  const control = (k: RankingKeys): string[] => [k.current(), k.building(), k.sequence(), k.rebuildLock()];
+
+  it("puts the counts and markers of a later generation under its number, the control keys under none", () => {
+    const g12 = keys.inGeneration(12);
+    expect(g12.generation).toBe(12);
+    expect(g12.daily("2026-11-24")).toBe("shop:test:{ranking}:g12:daily:2026-11-24");
+    expect(g12.window(3, "2026-11-24")).toBe("shop:test:{ranking}:g12:w3:2026-11-24");
+    expect(g12.union(4, "2026-11-24")).toBe("shop:test:{ranking}:g12:u4:2026-11-24");
+    expect(g12.paidMarker(7)).toBe("shop:test:{ranking}:g12:seen:paid:7");
+    expect(g12.cancelMarker(7)).toBe("shop:test:{ranking}:g12:seen:cancel:7");
+    expect(g12.built()).toBe("shop:test:{ranking}:g12:built");
+    expect(control(g12)).toEqual(control(keys));
+    expect(control(keys)).toEqual(["shop:test:{ranking}:generation", "shop:test:{ranking}:generation:building", "shop:test:{ranking}:generation:seq", "shop:test:{ranking}:rebuild-lock"]);
+  });
+
+  it("keeps generation 0 on the names keys had before generations, apart from every other generation", () => {
+    expect(keys.generation).toBe(0);
+    expect(keys.inGeneration(0).daily("2026-11-24")).toBe(keys.daily("2026-11-24"));
+    const counted = (k: RankingKeys) => all(k).filter((key) => key !== k.rebuildLock());
+    const names = [...counted(keys), ...counted(keys.inGeneration(1)), ...counted(keys.inGeneration(11)), ...control(keys)];
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it.each([0, 1, 9, 10, 123])("tells the generation of every key of generation %d, and none of a control key", (generation) => {
+    const k = keys.inGeneration(generation);
+    for (const key of all(k).filter((name) => name !== k.rebuildLock())) expect(k.generationOf(key)).toBe(generation);
+    for (const key of control(k)) expect(k.generationOf(key)).toBeNull();
+  });
+});
+
+describe(generationViewOf.name, () => {
+  it("reads absent keys as generation 0 and no build", () => {
+    expect(generationViewOf(null, null)).toEqual({ current: 0, building: null });
+  });
+
+  it("reads the numbers Redis holds", () => {
+    expect(generationViewOf("3", "4")).toEqual({ current: 3, building: 4 });
+    expect(generationViewOf(null, "1")).toEqual({ current: 0, building: 1 });
+  });
+});
+
+describe(liveGenerations.name, () => {
+  it("counts live events into the current generation, and into the one being built while there is one", () => {
+    expect(liveGenerations({ current: 3, building: null })).toEqual([3]);
+    expect(liveGenerations({ current: 3, building: 4 })).toEqual([3, 4]);
+  });
+});
+
+describe(generationGuardArgs.name, () => {
+  it("tells a script the values the generation keys must hold, '' for no build", () => {
+    expect(generationGuardArgs({ current: 0, building: null })).toEqual(["0", ""]);
+    expect(generationGuardArgs({ current: 3, building: 4 })).toEqual(["3", "4"]);
   });
 });
 

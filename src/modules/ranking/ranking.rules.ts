@@ -95,8 +95,41 @@ function offsetMs(instant: Date, timeZone: string): number {
   return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
 }
 
-/** An event of `day` can still change an answer only while `day` is one of the last MAX_DAYS days. */
-export const isTrackedDay = (day: Day, today: Day): boolean => day >= addDays(today, -(MAX_DAYS - 1)) && day <= today;
+/**
+ * How many days after its own today the worker counts an event at once. The API and the worker run
+ * on different hosts: around midnight the API may pay an order on day D while the worker's clock
+ * still says D - 1. The event belongs to day D whatever the worker's clock says, and counting it into
+ * D's keys at once is exact: a reader still on D - 1 does not read them, a reader on D does. The
+ * alternative, retrying until the worker's day catches up, would hold back the whole job (up to 100
+ * events) and leave the ranking of a reader already on D short for as long as the skew lasts.
+ * An event further ahead means a clock off by more than a day: it is retried, never dropped, until
+ * the worker's day comes within reach of it.
+ */
+export const MAX_DAYS_AHEAD = 1;
+
+/** Where `day` stands for a worker whose day is `today`: counted, too old to matter, or too far ahead yet. */
+export type DayReach = "tracked" | "past" | "ahead";
+
+export function reachOf(day: Day, today: Day): DayReach {
+  if (day < addDays(today, -(MAX_DAYS - 1))) return "past";
+  if (day > addDays(today, MAX_DAYS_AHEAD)) return "ahead";
+  return "tracked";
+}
+
+/** An event of `day` is counted while `day` is one of the last MAX_DAYS days, or up to MAX_DAYS_AHEAD ahead. */
+export const isTrackedDay = (day: Day, today: Day): boolean => reachOf(day, today) === "tracked";
+
+/**
+ * The end days of the `days`-day windows a rebuild recomputes from the daily keys: every window a
+ * reader may still ask for and that may hold a tracked day. From the day before today (a reader
+ * whose clock is behind the rebuilder's around midnight) to the last window that holds the furthest
+ * day tracked ahead (today + MAX_DAYS_AHEAD counts toward the windows ending up to `days - 1` days
+ * after it). Windows that ended earlier are never read again and are left to expire.
+ */
+export function windowEndsToRecompute(today: Day, days: number): Day[] {
+  const count = 1 + MAX_DAYS_AHEAD + days;
+  return Array.from({ length: count }, (_, index) => addDays(today, index - 1));
+}
 
 /** The maintained windows an event of `day` counts toward: each window ending on `day` .. `day + n - 1`. */
 export function windowsCounting(day: Day): Array<{ days: number; end: Day }> {
@@ -130,47 +163,111 @@ function utcMidnightSeconds(day: Day): number {
 export const memberOf = (productId: number): string => String(productId).padStart(16, "0");
 export const productIdOf = (member: string): number => Number(member);
 
+/**
+ * The ranking's keys. Counts and markers live in a generation: a rebuild counts into a fresh one
+ * while readers keep reading the current one, then switches over in one step (see RankingStore).
+ * Generation 0 keeps the names keys had before generations existed, so a Redis filled by an
+ * earlier version is read as it is. The control keys (which generation is current, which is being
+ * built, the sequence, the rebuild lock) belong to no generation.
+ */
 export class RankingKeys {
-  constructor(private readonly prefix: string) {}
+  constructor(
+    private readonly prefix: string,
+    readonly generation = 0,
+  ) {}
+
+  /** The same keys in generation `generation`. */
+  inGeneration(generation: number): RankingKeys {
+    return new RankingKeys(this.prefix, generation);
+  }
 
   private key(rest: string): string {
     return `${this.prefix}:{ranking}:${rest}`;
   }
 
+  private counted(rest: string): string {
+    return this.generation === 0 ? this.key(rest) : this.key(`g${this.generation}:${rest}`);
+  }
+
   daily(day: Day): string {
-    return this.key(`daily:${day}`);
+    return this.counted(`daily:${day}`);
   }
 
   window(days: number, end: Day): string {
-    return this.key(`w${days}:${end}`);
+    return this.counted(`w${days}:${end}`);
   }
 
   union(days: number, today: Day): string {
-    return this.key(`u${days}:${today}`);
+    return this.counted(`u${days}:${today}`);
   }
 
   paidMarker(orderId: number): string {
-    return this.key(`seen:paid:${orderId}`);
+    return this.counted(`seen:paid:${orderId}`);
   }
 
   cancelMarker(orderItemId: number): string {
-    return this.key(`seen:cancel:${orderItemId}`);
+    return this.counted(`seen:cancel:${orderItemId}`);
   }
 
-  /** Present while the ranking in Redis is complete; missing after Redis lost it (then: rebuild). */
+  /** Present while the generation's ranking is complete; missing after Redis lost it (then: rebuild). */
   built(): string {
-    return this.key("built");
+    return this.counted("built");
+  }
+
+  /** The generation readers and live events use (absent: 0). */
+  current(): string {
+    return this.key("generation");
+  }
+
+  /** The generation a rebuild is counting into, which live events count into as well (absent: none). */
+  building(): string {
+    return this.key("generation:building");
+  }
+
+  /** Where new generation numbers come from (INCR). */
+  sequence(): string {
+    return this.key("generation:seq");
   }
 
   rebuildLock(): string {
     return this.key("rebuild-lock");
   }
 
-  /** Every key of the ranking, for SCAN when a forced rebuild clears them. */
+  /** Every key of the ranking, for SCAN when a rebuild drops the generations it replaced. */
   pattern(): string {
     return this.key("*");
   }
+
+  /** The generation a key of the ranking (as `pattern` matches them) belongs to; null for a control key. */
+  generationOf(key: string): number | null {
+    const rest = key.slice(this.key("").length);
+    if (rest === "rebuild-lock" || rest.startsWith("generation")) return null;
+    const numbered = /^g(\d+):/.exec(rest);
+    return numbered ? Number(numbered[1]) : 0;
+  }
 }
+
+/** Which generations exist for live events: the current one, and the one a rebuild is counting into. */
+export interface GenerationView {
+  current: number;
+  building: number | null;
+}
+
+/** The view from the values of the `current` and `building` keys (null when absent). */
+export function generationViewOf(current: string | null, building: string | null): GenerationView {
+  return { current: current === null ? 0 : Number(current), building: building === null ? null : Number(building) };
+}
+
+/**
+ * The generations a live event is counted into: the current one, and the one being built. Counting
+ * into the new generation from the moment its build starts is what makes the switch exact: an order
+ * committed before the build started is in the database the rebuild reads, and the event of any
+ * order committed after reaches the new generation live; its markers count each once either way.
+ */
+export const liveGenerations = (view: GenerationView): number[] => (view.building === null ? [view.current] : [view.current, view.building]);
+
+/** What a script is told the generations are: it refuses to run (stale) when they are no longer so. */
+export const generationGuardArgs = (view: GenerationView): [string, string] => [String(view.current), view.building === null ? "" : String(view.building)];
 
 /** Where a query for `days` reads from: a daily key, a maintained window key, or a cached union. */
 export function sourceFor(keys: RankingKeys, days: number, today: Day): { kind: "single"; key: string } | { kind: "union"; key: string; dailies: string[] } {

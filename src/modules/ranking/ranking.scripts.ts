@@ -1,5 +1,26 @@
 import { LuaScript } from "../../redis/lua-script.js";
 
+/** What a guarded script answers when the generations are not what its caller believed. */
+export const STALE_GENERATION = "stale-generation";
+
+/**
+ * A script that reads or writes one generation's keys, behind a check that the generations are still
+ * what the caller believed (RankingStore caches them): KEYS[1] and KEYS[2] are the current and the
+ * building generation keys, ARGV[1] and ARGV[2] the values the caller expects ('' for none). If a
+ * rebuild has started or switched since, the script changes nothing and answers STALE_GENERATION;
+ * the caller reads the generations again and retries. Checked inside the script, so no write can
+ * land in a generation the switch has just retired. The body sees KEYS and ARGV without these two.
+ */
+function guarded(body: string): LuaScript {
+  return new LuaScript(`
+if (redis.call('GET', KEYS[1]) or '0') ~= ARGV[1] or (redis.call('GET', KEYS[2]) or '') ~= ARGV[2] then return '${STALE_GENERATION}' end
+local keys, argv = {}, {}
+for i = 3, #KEYS do keys[i - 2] = KEYS[i] end
+for i = 3, #ARGV do argv[i - 2] = ARGV[i] end
+local KEYS, ARGV = keys, argv
+${body}`);
+}
+
 /**
  * ORDER_PAID, exactly once in effect. The paid marker makes a redelivered or duplicated event a
  * no-op; an item whose cancellation was already seen (its cancel marker exists) is not counted, so
@@ -9,7 +30,7 @@ import { LuaScript } from "../../redis/lua-script.js";
  * ARGV: K, marker TTL, K key TTLs (seconds), n, then n pairs (member, quantity)
  * Returns 1 when applied, 0 when the event had been seen.
  */
-export const applyPaidScript = new LuaScript(`
+export const applyPaidScript = guarded(`
 local k = tonumber(ARGV[1])
 if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then return 0 end
 local n = tonumber(ARGV[3 + k])
@@ -31,7 +52,7 @@ return 1
  * KEYS: cancel marker, paid marker, K score keys
  * ARGV: K, marker TTL, member, quantity
  */
-export const applyCancelScript = new LuaScript(`
+export const applyCancelScript = guarded(`
 local k = tonumber(ARGV[1])
 if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then return 0 end
 if redis.call('EXISTS', KEYS[2]) == 1 then
@@ -54,7 +75,7 @@ return 1
  * ARGV: limit, union cache TTL seconds
  * Returns a flat list: member, score, member, score...
  */
-export const topScript = new LuaScript(`
+export const topScript = guarded(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 local source = KEYS[2]
 if #KEYS > 2 and redis.call('EXISTS', source) == 0 then
@@ -90,7 +111,7 @@ return top
  * ARGV: marker TTL, G, per group (K, K key TTLs in seconds), N orders, then per order: group (1..G), n, n pairs (member, quantity)
  * Returns how many orders were applied (the others had been seen).
  */
-export const applyPaidBatchScript = new LuaScript(`
+export const applyPaidBatchScript = guarded(`
 local ttl = ARGV[1]
 local a, k = 3, 1
 local groupKeys, groupTtl = {}, {}
@@ -144,9 +165,50 @@ return applied
  * KEYS: window key, its daily keys
  * ARGV: the window key's TTL in seconds
  */
-export const unionWindowScript = new LuaScript(`
+export const unionWindowScript = guarded(`
 local dailies = {}
 for i = 2, #KEYS do dailies[#dailies + 1] = KEYS[i] end
 if redis.call('ZUNIONSTORE', KEYS[1], #dailies, unpack(dailies)) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return 1
+`);
+
+/**
+ * Starts a build: a new generation number, recorded as the one being built (live events count into
+ * it from now on), with an expiry so that a rebuilder that dies does not leave live events counting
+ * twice for ever. Overwrites a build in progress: a rebuilder finds its build gone at its next guarded
+ * call and stops.
+ *
+ * KEYS: sequence, building, current
+ * ARGV: seconds the build may go without a sign of life
+ * Returns { current generation, new generation }.
+ */
+export const beginBuildScript = new LuaScript(`
+local generation = redis.call('INCR', KEYS[1])
+redis.call('SET', KEYS[2], generation, 'EX', ARGV[1])
+return {redis.call('GET', KEYS[3]) or '0', generation}
+`);
+
+/**
+ * A build is still alive: its expiry starts again, and the rebuild lock's if its owner still holds it.
+ *
+ * KEYS: building, rebuild lock. ARGV: seconds, owner.
+ */
+export const keepBuildingScript = guarded(`
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+if redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('EXPIRE', KEYS[2], ARGV[1]) end
+return 1
+`);
+
+/**
+ * The switch: the generation built becomes the current one, complete (its built marker), in one step.
+ * Readers and live events holding the old view get STALE_GENERATION at their next call and move over.
+ *
+ * KEYS: the new generation's built marker, current, building
+ * ARGV: new generation, built at (ISO 8601)
+ */
+export const finishBuildScript = guarded(`
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('SET', KEYS[2], ARGV[1])
+redis.call('DEL', KEYS[3])
 return 1
 `);

@@ -4,9 +4,9 @@ import type { Logger } from "../../logger.js";
 import { rankingRebuilds } from "../../observability/metrics.js";
 import { orderEvent, type OrderEvent, type OrderSnapshot } from "../../outbox/order-event.js";
 import type { Clock } from "../../shared/clock.js";
-import { itemsOfOrders, ordersSince, soldSince } from "./ranking.repository.js";
-import { MAX_DAYS, addDays, dayOf, startOfDay, validateRankingQuery, windowDays, type Ranked } from "./ranking.rules.js";
-import type { ApplyOutcome, PaidOrder, RankingStore } from "./ranking.store.js";
+import { itemsOfOrders, ordersSince, soldBetween } from "./ranking.repository.js";
+import { MAX_DAYS, MAX_DAYS_AHEAD, addDays, dayOf, startOfDay, validateRankingQuery, windowDays, type Ranked } from "./ranking.rules.js";
+import type { ApplyOutcome, BatchOutcome, BuildTarget, PaidOrder, RankingStore } from "./ranking.store.js";
 
 /**
  * Orders per rebuild script call. The script holds Redis for its whole run (a SET per order, an
@@ -55,7 +55,7 @@ export class RankingService {
 
   /** The same answer computed by SQL over order lines (cancelled lines excluded). */
   popularFromDatabase(days: number, limit: number, today = this.today()): Promise<Ranked[]> {
-    return soldSince(this.db, startOfDay(windowDays(today, days)[0]!, this.timeZone), limit);
+    return soldBetween(this.db, startOfDay(windowDays(today, days)[0]!, this.timeZone), startOfDay(addDays(today, 1), this.timeZone), limit);
   }
 
   /** Counts one order event in Redis, at most once however often it is delivered. */
@@ -70,24 +70,39 @@ export class RankingService {
    * connection (pipelined). In which order the two run does not matter: the markers net a line to
    * zero either way. Every part is attempted before a failure is thrown, so one bad event does not
    * hold back the others, and the retry of the job finds them counted (duplicates, no-ops).
+   * Events dated too far after this worker's day (MAX_DAYS_AHEAD) fail the job once the others are
+   * counted: its retries count them when the day comes within reach, so none is dropped.
    */
   async applyEvents(events: readonly OrderEvent[]): Promise<number> {
     const today = this.today();
     const payments = events.filter((event) => event.type === "ORDER_PAID").map(paidOrderOf);
-    const counted = await Promise.allSettled([
-      payments.length > 0 ? this.store.applyPaidBatch(payments, today) : 0,
-      ...events.filter((event) => event.type !== "ORDER_PAID").map(async (event) => ((await this.store.applyCancel(event, today)) === "applied" ? 1 : 0)),
+    const counted = await Promise.allSettled<BatchOutcome>([
+      payments.length > 0 ? this.store.applyPaidBatch(payments, today) : { applied: 0, ahead: 0 },
+      ...events
+        .filter((event) => event.type !== "ORDER_PAID")
+        .map(async (event) => {
+          const outcome = await this.store.applyCancel(event, today);
+          return { applied: outcome === "applied" ? 1 : 0, ahead: outcome === "ahead" ? 1 : 0 };
+        }),
     ]);
     let applied = 0;
+    let ahead = 0;
     for (const outcome of counted) {
       if (outcome.status === "rejected") throw outcome.reason;
-      applied += outcome.value;
+      applied += outcome.value.applied;
+      ahead += outcome.value.ahead;
     }
+    if (ahead > 0) throw new Error(`${ahead} event(s) dated more than ${MAX_DAYS_AHEAD} day ahead of this worker's day (${today}): retried until it comes`);
     return applied;
   }
 
   private applyOn(event: OrderEvent, today: string): Promise<ApplyOutcome> {
     return event.type === "ORDER_PAID" ? this.store.applyPaid(event, today) : this.store.applyCancel(event, today);
+  }
+
+  /** Whether Redis holds the complete ranking (its current generation's build marker). */
+  isBuilt(): Promise<boolean> {
+    return this.store.isBuilt();
   }
 
   /** Rebuilds when Redis has lost the ranking (no build marker); the worker calls it on a timer. */
@@ -98,10 +113,15 @@ export class RankingService {
   }
 
   /**
-   * Recounts the tracked days from the database: every order of the last MAX_DAYS days goes through
-   * the same markers as live events, so an event counted live and again here counts once, and live
-   * events keep flowing while it runs. `force` first clears every ranking key (counts and markers).
-   * Returns null when another process holds the rebuild lock.
+   * Recounts the tracked days from the database into a fresh generation of keys, then makes it the
+   * current one in a single step and drops the old one (RankingGenerations). Readers keep reading
+   * the old generation until the switch (no SQL fallback during a rebuild, no half-cleared ranking),
+   * and live events count into both generations meanwhile: an order committed before the build
+   * began is in the database the rebuild reads, one committed after reaches the new generation live,
+   * and the per-generation markers count each once either way. `force: false` does nothing when the
+   * ranking is built (checked under the lock: two workers noticing a lost ranking rebuild it once).
+   * Returns null when another process holds the rebuild lock or there was nothing to do; throws
+   * RebuildSupersededError when Redis lost the build meanwhile (nothing switched: run it again).
    *
    * Orders are counted REBUILD_BATCH at a time by one script into the daily keys while the next
    * batch is read from the database, and the maintained windows are then recomputed as unions of
@@ -115,19 +135,21 @@ export class RankingService {
     if (!(await this.store.tryLockRebuild(owner, REBUILD_LOCK_SECONDS))) return null;
     const started = Date.now();
     try {
-      if (force) await this.store.clear();
+      if (!force && (await this.store.isBuilt())) return null;
+      const target = await this.store.beginBuild(REBUILD_LOCK_SECONDS);
       const today = this.today();
       const from = startOfDay(addDays(today, -(MAX_DAYS - 1)), this.timeZone);
       const report = { orders: 0, cancelledLines: 0 };
       for (let batch = await this.rebuildBatch(from, 0); batch.length > 0; ) {
-        const [, next] = await Promise.all([this.countRebuildBatch(batch, today, report), this.rebuildBatch(from, batch.at(-1)!.id)]);
+        const [, next] = await Promise.all([this.countRebuildBatch(batch, today, report, target), this.rebuildBatch(from, batch.at(-1)!.id)]);
+        await this.store.keepBuilding(target, REBUILD_LOCK_SECONDS, owner);
         batch = next;
       }
-      await this.store.unionWindows(today);
-      await this.store.markBuilt(this.clock.now());
+      await this.store.unionWindows(today, target);
+      const dropped = await this.store.finishBuild(target, this.clock.now());
       rankingRebuilds.inc();
       const result = { ...report, ms: Date.now() - started };
-      this.log.info(result, "ranking rebuilt");
+      this.log.info({ ...result, generation: target.generation, droppedKeys: dropped }, "ranking rebuilt");
       return result;
     } finally {
       await this.store.unlockRebuild(owner);
@@ -150,12 +172,12 @@ export class RankingService {
    * The order between the two does not matter: a cancellation seen first nets the line to zero
    * just as one seen after its payment does (the markers see to it).
    */
-  private async countRebuildBatch(batch: readonly OrderSnapshot[], today: string, report: { orders: number; cancelledLines: number }): Promise<void> {
-    const counted: Array<Promise<unknown>> = [this.store.applyPaidBatchToDays(batch, today)];
+  private async countRebuildBatch(batch: readonly OrderSnapshot[], today: string, report: { orders: number; cancelledLines: number }, target: BuildTarget): Promise<void> {
+    const counted: Array<Promise<unknown>> = [this.store.applyPaidBatchToDays(batch, today, target)];
     for (const order of batch) {
       for (const item of order.items) {
         if (item.status !== "CANCELLED") continue;
-        counted.push(this.store.applyCancel(orderEvent("ORDER_ITEM_CANCELLED", "rebuild", order.createdAt, order, item.id), today));
+        counted.push(this.store.applyCancel(orderEvent("ORDER_ITEM_CANCELLED", "rebuild", order.createdAt, order, item.id), today, target));
         report.cancelledLines += 1;
       }
     }

@@ -1,0 +1,69 @@
+import { UnrecoverableError } from "bullmq";
+import { describe, expect, it } from "vitest";
+import { DataPlatformError } from "../modules/data-platform/data-platform.client.js";
+import { orderEvent, type OrderEvent } from "../outbox/order-event.js";
+import { deliverAll } from "./event-workers.js";
+import type { QueuedEvent } from "./queues.js";
+
+const queued = (outboxId: number): QueuedEvent => {
+  const order = { id: outboxId, memberId: 1, totalAmount: 100, createdAt: new Date("2026-11-24T03:00:00Z"), items: [] };
+  return { outboxId, event: orderEvent("ORDER_PAID", `00000000-0000-4000-8000-${String(outboxId).padStart(12, "0")}`, order.createdAt, order) };
+};
+
+/** A platform answering per event id: delivered, or the error given. */
+function platform(answers: Record<number, Error | "ok">) {
+  const sent: string[] = [];
+  return {
+    sent,
+    send: async (event: OrderEvent) => {
+      sent.push(event.eventId);
+      const answer = answers[Number(event.eventId.slice(-12))];
+      if (answer instanceof Error) throw answer;
+    },
+  };
+}
+
+const unavailable = () => new DataPlatformError("the data platform answered 503", 503, true);
+const malformed = () => new DataPlatformError("the data platform answered 400", 400, false);
+
+async function run(answers: Record<number, Error | "ok">, ids: number[]) {
+  const confirmed: number[][] = [];
+  const target = platform(answers);
+  const outcome = await deliverAll(target, ids.map(queued), async (outboxIds) => void confirmed.push([...outboxIds])).then(
+    () => null,
+    (error: unknown) => error,
+  );
+  return { outcome, confirmed, sent: target.sent.length };
+}
+
+describe(deliverAll.name, () => {
+  it("confirms every event the platform took, in one confirmation", async () => {
+    expect(await run({ 1: "ok", 2: "ok" }, [1, 2])).toEqual({ outcome: null, confirmed: [[1, 2]], sent: 2 });
+  });
+
+  it("confirms what got through before failing the job for the rest", async () => {
+    const { outcome, confirmed, sent } = await run({ 1: "ok", 2: unavailable() }, [1, 2]);
+    expect(sent).toBe(2);
+    expect(confirmed).toEqual([[1]]);
+    expect(outcome).toBeInstanceOf(DataPlatformError);
+    expect(outcome).not.toBeInstanceOf(UnrecoverableError);
+  });
+
+  it("gives a refusal no retry can help up at once, as unrecoverable", async () => {
+    const { outcome, confirmed } = await run({ 1: malformed() }, [1]);
+    expect(confirmed).toEqual([[]]);
+    expect(outcome).toBeInstanceOf(UnrecoverableError);
+    expect((outcome as Error).message).toBe("the data platform answered 400");
+  });
+
+  it("keeps retrying when any failure might pass", async () => {
+    const { outcome } = await run({ 1: malformed(), 2: unavailable() }, [1, 2]);
+    expect(outcome).not.toBeInstanceOf(UnrecoverableError);
+  });
+
+  it("retries an error that is not the platform's answer (a bug, a timeout)", async () => {
+    const { outcome } = await run({ 1: new Error("socket hang up") }, [1]);
+    expect(outcome).not.toBeInstanceOf(UnrecoverableError);
+    expect((outcome as Error).message).toBe("socket hang up");
+  });
+});
