@@ -9,6 +9,7 @@
 # hosts would. A test that only passes on the day it was written, or that counts on Redis or
 # MariaDB sharing its clock, fails here.
 #
+# Only the default reporter: vitest's JSON report (test-output/) stays the one `npm test` wrote.
 # Without arguments it runs the files whose results depend on the date (CI runs this); pass `.` for
 # the whole suite (about 4 minutes per moment on a 2-core machine).
 set -euo pipefail
@@ -39,7 +40,7 @@ failed=0
 for moment in "${MOMENTS[@]}"; do
   IFS='|' read -r instant zone label <<<"$moment"
   echo "[test:dates] ${instant} UTC (${label}), ranking zone ${zone}"
-  if ! TZ=UTC TEST_RANKING_TIMEZONE="$zone" faketime -f "@${instant}" npx vitest run --coverage.enabled=false "${FILES[@]}"; then
+  if ! TZ=UTC TEST_RANKING_TIMEZONE="$zone" faketime -f "@${instant}" npx vitest run --coverage.enabled=false --reporter=default "${FILES[@]}"; then
     echo "[test:dates] FAILED at ${instant} UTC (${label})" >&2
     failed=1
   fi
