@@ -127,7 +127,9 @@ describe("a COMMIT whose answer is lost", () => {
   it("places each order of a group whose COMMIT never reached the server on its own, once", async () => {
     const group = buyers.slice(2, 22);
     const before = await Promise.all(group.map(ordersOf));
-    const rule = cutCommits("cut-before", 2);
+    // One cut: the group's. (A lone order whose own COMMIT is cut before the server answers
+    // SERVICE_UNAVAILABLE with nothing placed: the test above.)
+    const rule = cutCommits("cut-before", 1);
     const answers = await Promise.all(group.map((buyer) => placeOrder(app, buyer, oneUnit())));
     expect(rule.cut()).toBeGreaterThan(0);
     for (const answer of answers) expectData(answer);
@@ -187,14 +189,14 @@ describe("a COMMIT whose answer is lost", () => {
 describe("a charge whose COMMIT answer is lost", () => {
   const CHARGE = `mutation ($amount: SafeInt!) { chargePoint(amount: $amount) { balance } }`;
 
-  /** Cuts the first drizzle COMMIT that follows a commit token (a charge or a cancellation). */
+  /** Cuts the first drizzle COMMIT of a transaction that wrote a commit token (a charge or a cancellation). */
   function cutTransactionCommit(action: QueryAction): { cut: () => number } {
     const afterToken = new Set<number>();
     let cut = 0;
     proxy.rules = {
       onQuery: (sql, connection) => {
         if (sql.includes("INSERT INTO commit_token")) afterToken.add(connection.id);
-        else if (afterToken.delete(connection.id) && sql.trim().toLowerCase() === "commit" && cut === 0) {
+        else if (sql.trim().toLowerCase() === "commit" && afterToken.delete(connection.id) && cut === 0) {
           cut += 1;
           return action;
         }

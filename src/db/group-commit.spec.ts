@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { GroupCommit, type Outcome } from "./group-commit.js";
 
 /** A runGroup whose groups finish only when the test says so. */
@@ -61,21 +61,28 @@ describe(GroupCommit.name, () => {
     await expect(queue.submit(1)).rejects.toThrow("no outcome");
   });
 
-  it("runs up to maxInFlight groups at once, so one stuck group does not hold up the requests behind it", async () => {
-    const { groups, finishers, run } = controlledGroups();
-    const queue = new GroupCommit(run, 10, 2);
-    const stuck = queue.submit(1);
-    const second = queue.submit(2);
-    expect(groups).toEqual([[1], [2]]); // the second group did not wait for the first
-    const third = queue.submit(3);
-    expect(groups).toEqual([[1], [2]]); // two in flight: the third waits for a free turn
-    finishers[1]!();
-    expect(await second).toBe("done 2");
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(groups).toEqual([[1], [2], [3]]);
-    finishers[2]!();
-    expect(await third).toBe("done 3");
-    finishers[0]!();
-    expect(await stuck).toBe("done 1");
+  it("sets a group still running after stuckAfterMs aside, so the requests behind it go on", async () => {
+    vi.useFakeTimers();
+    try {
+      const { groups, finishers, run } = controlledGroups();
+      const queue = new GroupCommit(run, 10, 1_000);
+      const stuck = queue.submit(1);
+      const second = queue.submit(2);
+      expect(groups).toEqual([[1]]); // one group at a time while the first is not stuck
+      await vi.advanceTimersByTimeAsync(999);
+      expect(groups).toEqual([[1]]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(groups).toEqual([[1], [2]]); // the first is set aside: the second goes on
+      finishers[1]!();
+      expect(await second).toBe("done 2");
+      const third = queue.submit(3);
+      expect(groups).toEqual([[1], [2], [3]]); // a stuck group does not count against the one running
+      finishers[2]!();
+      expect(await third).toBe("done 3");
+      finishers[0]!();
+      expect(await stuck).toBe("done 1");
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -10,17 +10,20 @@ export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 export class GroupCommit<TRequest, TResult> {
   private readonly waiting: Array<{ request: TRequest; settle: (outcome: Outcome<TResult>) => void }> = [];
-  private inFlight = 0;
+  /** Groups running and not yet set aside as stuck: at most one. */
+  private running = 0;
 
   constructor(
     /** Runs one group; returns one outcome per request, in the order given. */
     private readonly runGroup: (requests: TRequest[]) => Promise<Array<Outcome<TResult>>>,
     private readonly maxGroupSize: number,
     /**
-     * Groups run at the same time. More than one keeps requests moving while a group is stuck (a
-     * half-open connection until its timeout, a lock wait): the next group goes on without it.
+     * A group still running after this long is set aside as stuck (a half-open connection until its
+     * timeout, a long lock wait) and the next group starts without it. Normally one group runs at a
+     * time, which is what makes groups large; measured on the spread-orders bench, two at a time all
+     * the time took about 7% off the throughput. Unset: groups always wait for the one before.
      */
-    private readonly maxInFlight = 1,
+    private readonly stuckAfterMs: number | null = null,
   ) {}
 
   submit(request: TRequest): Promise<TResult> {
@@ -34,8 +37,21 @@ export class GroupCommit<TRequest, TResult> {
   }
 
   private next(): void {
-    if (this.inFlight >= this.maxInFlight || this.waiting.length === 0) return;
-    this.inFlight += 1;
+    if (this.running > 0 || this.waiting.length === 0) return;
+    this.running += 1;
+    let counted = true;
+    const release = (): void => {
+      if (!counted) return;
+      counted = false;
+      this.running -= 1;
+    };
+    const stuck =
+      this.stuckAfterMs === null
+        ? null
+        : setTimeout(() => {
+            release();
+            this.next();
+          }, this.stuckAfterMs).unref();
     const group = this.waiting.splice(0, this.maxGroupSize);
     this.runGroup(group.map((entry) => entry.request))
       .then(
@@ -43,7 +59,8 @@ export class GroupCommit<TRequest, TResult> {
         (error: unknown) => group.forEach((entry) => entry.settle({ ok: false, error })),
       )
       .finally(() => {
-        this.inFlight -= 1;
+        if (stuck) clearTimeout(stuck);
+        release();
         this.next();
       });
   }
