@@ -30,7 +30,7 @@ export async function runWorker(config: Config, log: Logger, clock: Clock = syst
   const connections = new QueueConnections(redisTarget(config));
   const queues = openEventQueues(connections, config.redisPrefix, config.eventRetryBaseMs, log);
   // The worker's relay also publishes again what a consumer has not confirmed in time.
-  const relay = new OutboxRelay(database.db, queues, log, relayOptions(config, true));
+  const relay = new OutboxRelay(database.db, queues, log, relayOptions(config, true, clock));
   const { ranking } = createServices({ db: database.db, pool: database.pool, redis, config, log, clock });
   const dataPlatformUrl = config.dataPlatformUrl ?? LOCAL_FAKE_PLATFORM_URL(config.fakePlatformPort);
   const workers = startEventWorkers({
@@ -42,6 +42,7 @@ export async function runWorker(config: Config, log: Logger, clock: Clock = syst
     log,
     lockDurationMs: config.workerLockMs,
     retryMaxMs: config.eventRetryMaxMs,
+    clock,
   });
   relay.start();
 

@@ -3,7 +3,7 @@ import { lt, sql } from "drizzle-orm";
 import type { Pool, PoolConnection } from "mysql2/promise";
 import { commitOutcomes } from "../observability/metrics.js";
 import { DomainError, ErrorCode } from "../shared/errors.js";
-import type { Db } from "./client.js";
+import type { Db, Tx } from "./client.js";
 import { MysqlErrno, isDatabaseUnavailable, isDuplicateKey, mysqlErrnoOf } from "./errors.js";
 import { commitToken } from "./schema/index.js";
 
@@ -12,6 +12,11 @@ import { commitToken } from "./schema/index.js";
  * the database's clock, as is the clean-up below: the rows are the database's own bookkeeping.
  */
 export const INSERT_COMMIT_TOKEN = "INSERT INTO commit_token (token, created_at) VALUES (?, CURRENT_TIMESTAMP(3))";
+
+/** The same row, inside a drizzle transaction (runInTransaction with askLostCommit). */
+export async function insertCommitToken(tx: Tx, token: string): Promise<void> {
+  await tx.insert(commitToken).values({ token, createdAt: sql`CURRENT_TIMESTAMP(3)` });
+}
 
 /**
  * Deletes up to `limit` tokens older than a day: a lost COMMIT is asked about within seconds, so a

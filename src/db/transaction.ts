@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { sql } from "drizzle-orm";
 import type { Pool } from "mysql2/promise";
 import { lockRetries } from "../observability/metrics.js";
 import { DomainError, ErrorCode } from "../shared/errors.js";
 import type { Db, Tx } from "./client.js";
-import { isOutcomeUnknown, resolveCommitOutcome } from "./commit-outcome.js";
+import { insertCommitToken, isOutcomeUnknown, resolveCommitOutcome } from "./commit-outcome.js";
 import { MysqlErrno, mysqlErrnoOf } from "./errors.js";
 import { DEFAULT_RETRY_POLICY, retryDelayMs, shouldRetry, type RetryPolicy } from "./retry-policy.js";
 
@@ -54,7 +53,7 @@ export function runInTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>, option
           // First, before the work locks its rows: where in the transaction the token goes does not
           // matter to the outcome, but a statement sent while a hot row (a wallet) is locked adds a
           // round trip to the time every other change of that row waits.
-          await tx.execute(sql`INSERT INTO commit_token (token, created_at) VALUES (${token}, CURRENT_TIMESTAMP(3))`);
+          await insertCommitToken(tx, token);
           const result = await work(tx);
           finished.result = result;
           finished.done = true;

@@ -4,6 +4,7 @@ import type { Db } from "../db/client.js";
 import { GroupCommit, type Outcome } from "../db/group-commit.js";
 import { retryOnLockConflict } from "../db/transaction.js";
 import type { Logger } from "../logger.js";
+import type { Clock } from "../shared/clock.js";
 import { DataPlatformError, type DataPlatformClient } from "../modules/data-platform/data-platform.client.js";
 import type { RankingService } from "../modules/ranking/ranking.service.js";
 import { markDelivered } from "../outbox/outbox.repository.js";
@@ -22,6 +23,8 @@ export interface EventWorkerDeps {
   lockDurationMs: number;
   /** The longest a failing job waits between attempts (EVENT_RETRY_MAX_MS). */
   retryMaxMs: number;
+  /** Dates the confirmations (housekeeping drops delivered rows by the same clock). */
+  clock: Clock;
 }
 
 type Handler = (job: Job<OrderEventJob>) => Promise<unknown>;
@@ -38,18 +41,18 @@ const CONFIRMATIONS_PER_STATEMENT = 64;
  * UPDATE per job was 50,000 autocommits for 50,000 deliveries; grouped while one is being written,
  * the statements shrink with the load.
  */
-function confirmations(db: Db, consumer: QueueName): Confirm {
+function confirmations(db: Db, consumer: QueueName, clock: Clock): Confirm {
   const group = new GroupCommit<readonly number[], void>(async (jobs): Promise<Array<Outcome<void>>> => {
-    await retryOnLockConflict(() => markDelivered(db, consumer, jobs.flat(), new Date()), {});
+    await retryOnLockConflict(() => markDelivered(db, consumer, jobs.flat(), clock.now()), {});
     return jobs.map(() => ({ ok: true, value: undefined }));
   }, CONFIRMATIONS_PER_STATEMENT);
   return (outboxIds) => (outboxIds.length === 0 ? Promise.resolve() : group.submit(outboxIds));
 }
 
 /** One handler per queue; the record type makes a queue without a handler a compile error. */
-function handlers({ db, ranking, dataPlatform }: EventWorkerDeps): Record<QueueName, Handler> {
-  const confirmRanking = confirmations(db, QueueName.RANKING);
-  const confirmDelivery = confirmations(db, QueueName.DATA_PLATFORM);
+function handlers({ db, ranking, dataPlatform, clock }: EventWorkerDeps): Record<QueueName, Handler> {
+  const confirmRanking = confirmations(db, QueueName.RANKING, clock);
+  const confirmDelivery = confirmations(db, QueueName.DATA_PLATFORM, clock);
   return {
     [QueueName.RANKING]: async (job) => {
       const applied = await ranking.applyEvents(eventsOf(job.data));

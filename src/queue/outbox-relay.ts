@@ -4,6 +4,7 @@ import type { Config } from "../config.js";
 import type { Db } from "../db/client.js";
 import { runInTransaction } from "../db/transaction.js";
 import type { Logger } from "../logger.js";
+import { systemClock, type Clock } from "../shared/clock.js";
 import { listUnpublished, lockDueForRepublish, markPublished, scheduleRepublish, type UndeliveredEvent, type UnpublishedEvent } from "../outbox/outbox.repository.js";
 import { cappedBackoffMs, republishAction } from "../outbox/outbox.rules.js";
 import { EVENTS_PER_JOB, type OrderEventJob, type QueueName } from "./queues.js";
@@ -19,13 +20,20 @@ export interface OutboxRelayOptions {
   republish?: { firstMs: number; maxMs: number };
   /** Whether this relay's sweep also publishes due events again (the worker's does; the API's need not). */
   republishDue?: boolean;
+  /** The process's clock: when rows were published and when they are due again. */
+  clock?: Clock;
 }
 
 /** The relay's options from the configuration; `republishDue` for the worker's relay. */
-export const relayOptions = (config: Pick<Config, "outboxSweepMs" | "outboxRepublishMs" | "outboxRepublishMaxMs">, republishDue: boolean): OutboxRelayOptions => ({
+export const relayOptions = (
+  config: Pick<Config, "outboxSweepMs" | "outboxRepublishMs" | "outboxRepublishMaxMs">,
+  republishDue: boolean,
+  clock: Clock = systemClock,
+): OutboxRelayOptions => ({
   sweepIntervalMs: config.outboxSweepMs,
   republish: { firstMs: config.outboxRepublishMs, maxMs: config.outboxRepublishMaxMs },
   republishDue,
+  clock,
 });
 
 /**
@@ -43,6 +51,7 @@ export class OutboxRelay {
   private readonly sweepIntervalMs: number;
   private readonly republish: { firstMs: number; maxMs: number };
   private readonly republishDue: boolean;
+  private readonly clock: Clock;
   private running: Promise<void> | null = null;
   private again = false;
   private sweepDue = false;
@@ -58,6 +67,7 @@ export class OutboxRelay {
     this.sweepIntervalMs = options.sweepIntervalMs ?? 2_000;
     this.republish = options.republish ?? { firstMs: 60_000, maxMs: 600_000 };
     this.republishDue = options.republishDue ?? false;
+    this.clock = options.clock ?? systemClock;
   }
 
   /** Something was committed: publish soon. Never throws, never waits. */
@@ -104,7 +114,7 @@ export class OutboxRelay {
         const rows = await listUnpublished(this.db, this.batchSize);
         if (rows.length === 0) break;
         for (const queue of this.queues) await queue.addBulk(jobsFor(queue.name, rows));
-        const now = Date.now();
+        const now = this.clock.now().getTime();
         await markPublished(this.db, rows.map((row) => row.id), new Date(now), new Date(now + this.republish.firstMs));
         if (rows.length < this.batchSize) break;
       }
@@ -144,7 +154,8 @@ export class OutboxRelay {
             events,
             jobsAdded,
             oldestEventId: oldest.payload.eventId,
-            oldestAgeSeconds: Math.round((Date.now() - oldest.createdAt.getTime()) / 1000),
+            // From when the event happened (the service's clock), not created_at (the database's).
+            oldestAgeSeconds: Math.round((this.clock.now().getTime() - Date.parse(oldest.payload.occurredAt)) / 1000),
             publications: oldest.attempts + 1,
           },
           "outbox: events still undelivered, published again",
@@ -158,8 +169,8 @@ export class OutboxRelay {
     return runInTransaction(
       this.db,
       async (tx) => {
-        const due = await lockDueForRepublish(tx, new Date(), this.batchSize);
-        const now = Date.now();
+        const now = this.clock.now().getTime();
+        const due = await lockDueForRepublish(tx, new Date(now), this.batchSize);
         for (const [attempts, ids] of groupBy(due, (row) => row.attempts)) {
           await scheduleRepublish(tx, ids, new Date(now + cappedBackoffMs(attempts + 1, this.republish.firstMs, this.republish.maxMs)));
         }

@@ -70,7 +70,7 @@ export async function startTestApp(label: string, env: Record<string, string> = 
   const redis = createRedis(redisTarget(config), log);
   const connections = new QueueConnections(redisTarget(config));
   const queues = openEventQueues(connections, config.redisPrefix, config.eventRetryBaseMs, log);
-  const relay = new OutboxRelay(database.db, queues, log, relayOptions(config, false));
+  const relay = new OutboxRelay(database.db, queues, log, relayOptions(config, false, options.clock));
   const services = createServices({ db: database.db, pool: database.pool, redis, config, log, outbox: relay, clock: options.clock });
   await loadStartupData(config, database, services, log);
   const api: ApiServer = await createApiServer({ config, log, database, redis, services, queues });
