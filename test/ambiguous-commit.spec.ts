@@ -1,6 +1,6 @@
 import mysql, { type Connection, type RowDataPacket } from "mysql2/promise";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { adminToken, chargePoints, createProduct, placeOrder, signUpMember, type CreatedProduct, type SignedIn } from "./helpers/factories.js";
+import { adminToken, createProduct, fundedMembers, placeOrder, type CreatedProduct, type SignedIn } from "./helpers/factories.js";
 import { FaultProxy, type QueryAction } from "./helpers/fault-proxy.js";
 import { errorCode, expectData, type GraphQLResponse } from "./helpers/graphql.js";
 import { checkInvariants, stockBaseline } from "./helpers/invariants.js";
@@ -42,8 +42,7 @@ beforeAll(async () => {
   direct = await mysql.createConnection({ uri: directUrl });
   const admin = await adminToken(app);
   product = await createProduct(app, admin, { name: "Contested", price: 100, stock: 1_000_000 });
-  buyers = await Promise.all(Array.from({ length: 32 }, () => signUpMember(app)));
-  await Promise.all(buyers.map((buyer) => chargePoints(app, buyer, 100_000_000)));
+  buyers = await fundedMembers(app, 32, 100_000_000);
 });
 
 afterAll(async () => {

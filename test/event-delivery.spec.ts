@@ -4,7 +4,7 @@ import { QueueName, type OrderEventJob } from "../src/queue/queues.js";
 import type { Running } from "../src/run-api.js";
 import { waitUntilDelivered } from "./helpers/drain.js";
 import { startFakePlatform, startWorker, type FakePlatform } from "./helpers/event-pipeline.js";
-import { adminToken, chargePoints, createProduct, placeOrder, signUpMember, type CreatedProduct, type SignedIn } from "./helpers/factories.js";
+import { adminToken, createProduct, fundedMembers, placeOrder, type CreatedProduct, type SignedIn } from "./helpers/factories.js";
 import { expectData } from "./helpers/graphql.js";
 import { checkInvariants } from "./helpers/invariants.js";
 import { PrivateRedis } from "./helpers/private-redis.js";
@@ -50,8 +50,7 @@ beforeAll(async () => {
   worker = await startWorker(app);
   const admin = await adminToken(app);
   products = await Promise.all(Array.from({ length: 4 }, (_, i) => createProduct(app, admin, { name: `Delivered ${i}`, price: 100, stock: 100_000 })));
-  buyers = await Promise.all(Array.from({ length: 4 }, () => signUpMember(app)));
-  await Promise.all(buyers.map((buyer) => chargePoints(app, buyer, 10_000_000)));
+  buyers = await fundedMembers(app, 4, 10_000_000);
 });
 
 afterAll(async () => {

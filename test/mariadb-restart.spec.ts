@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminToken, chargePoints, createProduct, placeOrder, signUpMember, type CreatedProduct, type SignedIn } from "./helpers/factories.js";
+import { adminToken, createProduct, fundedMembers, placeOrder, type CreatedProduct, type SignedIn } from "./helpers/factories.js";
 import { errorCode, expectData } from "./helpers/graphql.js";
 import { checkInvariants, stockBaseline } from "./helpers/invariants.js";
 import { PrivateMariaDb } from "./helpers/private-mariadb.js";
@@ -26,8 +26,7 @@ describe.skipIf(!available)("MariaDB restarted during traffic", () => {
     app = await startTestApp("mariadb_restart", { DATABASE_URL: database.url("shop_fault"), DB_POOL_SIZE: "10" });
     const admin = await adminToken(app);
     product = await createProduct(app, admin, { name: "Survivor", price: 100, stock: 100_000 });
-    buyers = await Promise.all(Array.from({ length: 8 }, () => signUpMember(app)));
-    await Promise.all(buyers.map((buyer) => chargePoints(app, buyer, 10_000_000)));
+    buyers = await fundedMembers(app, 8, 10_000_000);
   });
 
   afterAll(async () => {

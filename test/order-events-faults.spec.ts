@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Running } from "../src/run-api.js";
 import { waitUntilDrained } from "./helpers/drain.js";
 import { startFakePlatform, startWorker, type FakePlatform } from "./helpers/event-pipeline.js";
-import { adminToken, chargePoints, createProduct, placeOrder, signUpMember, type CreatedProduct, type SignedIn } from "./helpers/factories.js";
+import { adminToken, createProduct, fundedMembers, placeOrder, type CreatedProduct, type SignedIn } from "./helpers/factories.js";
 import { errorCode, expectData } from "./helpers/graphql.js";
 import { checkInvariants } from "./helpers/invariants.js";
 import { PrivateRedis } from "./helpers/private-redis.js";
@@ -38,8 +38,7 @@ beforeAll(async () => {
   worker = await startWorker(app);
   const admin = await adminToken(app);
   products = await Promise.all(Array.from({ length: 8 }, (_, i) => createProduct(app, admin, { name: `Item ${i}`, price: 100, stock: 100_000 })));
-  buyers = await Promise.all(Array.from({ length: 10 }, () => signUpMember(app)));
-  await Promise.all(buyers.map((buyer) => chargePoints(app, buyer, 10_000_000)));
+  buyers = await fundedMembers(app, 10, 10_000_000);
 });
 
 afterAll(async () => {

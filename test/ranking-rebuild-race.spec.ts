@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RankingKeys, addDays } from "../src/modules/ranking/ranking.rules.js";
 import type { OrderEvent } from "../src/outbox/order-event.js";
 import { createServices, type Services } from "../src/services.js";
-import { adminToken, chargePoints, createProduct, signUpMember, type CreatedProduct, type SignedIn } from "./helpers/factories.js";
+import { adminToken, createProduct, fundedMembers, type CreatedProduct, type SignedIn } from "./helpers/factories.js";
 import { seededRandom } from "./helpers/seeded-random.js";
 import { TEST_ZONE, TODAY, instantIn, noonClock } from "./helpers/test-day.js";
 import { startTestApp, type TestApp } from "./helpers/test-app.js";
@@ -36,8 +36,7 @@ beforeAll(async () => {
   worker = createServices({ db: app.database.db, pool: app.database.pool, redis: app.redis, config: app.config, log: app.log, clock });
   const admin = await adminToken(app);
   products = await Promise.all(Array.from({ length: PRODUCTS }, (_, i) => createProduct(app, admin, { name: `Raced ${i}`, price: 10, stock: 1_000_000 })));
-  buyers = await Promise.all(Array.from({ length: 10 }, () => signUpMember(app)));
-  await Promise.all(buyers.map((buyer) => chargePoints(app, buyer, 100_000_000)));
+  buyers = await fundedMembers(app, 10, 100_000_000);
 }, 120_000);
 
 afterAll(() => app.close());

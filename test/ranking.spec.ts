@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startOfDay, addDays } from "../src/modules/ranking/ranking.rules.js";
+import { addDays } from "../src/modules/ranking/ranking.rules.js";
 import type { Running } from "../src/run-api.js";
 import { waitUntilDrained } from "./helpers/drain.js";
 import { startFakePlatform, startWorker, type FakePlatform } from "./helpers/event-pipeline.js";
-import { adminToken, chargePoints, createProduct, signUpMember, type CreatedProduct, type SignedIn } from "./helpers/factories.js";
+import { adminToken, createProduct, fundedMembers, type CreatedProduct, type SignedIn } from "./helpers/factories.js";
 import { expectData } from "./helpers/graphql.js";
 import { checkInvariants } from "./helpers/invariants.js";
 import { startTestApp, type TestApp } from "./helpers/test-app.js";
@@ -34,8 +34,7 @@ beforeAll(async () => {
     const options = i % 4 === 0 ? [{ name: "A", additionalPrice: 0, stock: 100_000 }, { name: "B", additionalPrice: 10, stock: 100_000 }] : undefined;
     products.push(await createProduct(app, admin, { name: `Product ${i}`, price: 100 + i, ...(options ? { options } : { stock: 100_000 }) }));
   }
-  buyers = await Promise.all(Array.from({ length: 20 }, () => signUpMember(app)));
-  await Promise.all(buyers.map((buyer) => chargePoints(app, buyer, 100_000_000)));
+  buyers = await fundedMembers(app, 20, 100_000_000);
 });
 
 afterAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitUntilDrained } from "./helpers/drain.js";
 import { startFakePlatform, type FakePlatform } from "./helpers/event-pipeline.js";
-import { adminToken, chargePoints, createProduct, placeOrder, signUpMember, type CreatedProduct, type SignedIn } from "./helpers/factories.js";
+import { adminToken, createProduct, fundedMembers, placeOrder, type CreatedProduct, type SignedIn } from "./helpers/factories.js";
 import { expectData } from "./helpers/graphql.js";
 import { startWorkerProcess, type ServiceProcess } from "./helpers/service-process.js";
 import { checkInvariants } from "./helpers/invariants.js";
@@ -23,8 +23,7 @@ beforeAll(async () => {
   env = { ...shared, DATABASE_URL: app.config.databaseUrl, REDIS_URL: app.config.redisUrl, REDIS_PREFIX: app.config.redisPrefix };
   const admin = await adminToken(app);
   products = await Promise.all(Array.from({ length: 5 }, (_, i) => createProduct(app, admin, { name: `Crash ${i}`, price: 10, stock: 100_000 })));
-  buyers = await Promise.all(Array.from({ length: 5 }, () => signUpMember(app)));
-  await Promise.all(buyers.map((buyer) => chargePoints(app, buyer, 1_000_000)));
+  buyers = await fundedMembers(app, 5, 1_000_000);
 });
 
 afterAll(async () => {

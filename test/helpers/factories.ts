@@ -52,6 +52,13 @@ export async function chargePoints(app: TestApp, member: SignedIn, amount: numbe
   expectData(await app.gql(`mutation ($a: SafeInt!) { chargePoint(amount: $a) { balance } }`, { a: amount }, { token: member.token }));
 }
 
+/** `count` new members, each charged `points`: the buyers of a race or fault test. */
+export async function fundedMembers(app: TestApp, count: number, points: number): Promise<SignedIn[]> {
+  const members = await Promise.all(Array.from({ length: count }, () => signUpMember(app)));
+  await Promise.all(members.map((member) => chargePoints(app, member, points)));
+  return members;
+}
+
 export const ORDER_FIELDS = `id status totalAmount refundedAmount createdAt
   items { id productName optionName unitPrice quantity amount status product { id } option { id stock } }`;
 
