@@ -48,7 +48,10 @@ export function summarizeProfile(profile: CpuProfile, top: number): ProfileSumma
     const { functionName, url, lineNumber } = nodes.get(id)!.callFrame;
     const pkg = packageOf(url, functionName);
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
-    const where = url === "" ? "" : ` ${url.replace(/^.*node_modules\//, "").replace(/^file:\/\/.*\/dist\//, "dist/")}:${lineNumber + 1}`;
+    const where =
+      url === ""
+        ? ""
+        : ` ${url.replace(/^.*node_modules\//, "").replace(/^file:\/\/.*\/dist\//, "dist/")}:${lineNumber + 1}`;
     const name = `${functionName || "(anonymous)"}${where}`;
     byFunction.set(name, (byFunction.get(name) ?? 0) + us);
   }

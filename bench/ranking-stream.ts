@@ -25,7 +25,13 @@ for (;;) {
       const id = nextOrderId++;
       const productId = 1 + Math.floor(Math.random() ** 3 * products);
       return store.applyPaid(
-        orderEvent("ORDER_PAID", `s-${id}`, now, { id, memberId: 1, totalAmount: 100, createdAt: now, items: [{ id, productId, optionId: productId, quantity: 1, unitPrice: 100, status: "PAID" }] }),
+        orderEvent("ORDER_PAID", `s-${id}`, now, {
+          id,
+          memberId: 1,
+          totalAmount: 100,
+          createdAt: now,
+          items: [{ id, productId, optionId: productId, quantity: 1, unitPrice: 100, status: "PAID" }],
+        }),
         today,
       );
     }),

@@ -25,9 +25,13 @@ const EVENTS_PER_DAY = QUICK ? 20_000 : 120_000;
 const READS = QUICK ? 300 : 2_000;
 const ZONE = "UTC";
 
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 
-async function timeEach(count: number, work: () => Promise<unknown>): Promise<{ p50: number; p99: number; max: number }> {
+async function timeEach(
+  count: number,
+  work: () => Promise<unknown>,
+): Promise<{ p50: number; p99: number; max: number }> {
   const samples: number[] = [];
   for (let i = 0; i < count; i += 1) {
     const started = performance.now();
@@ -71,7 +75,10 @@ try {
         Array.from({ length: 2_000 }, (_, j) => {
           // Every product sells at least once a day, so each daily key holds all of them.
           const productId = i + j < PRODUCTS ? i + j + 1 : pickProduct();
-          return store.applyPaid(paidEvent(productId, 1 + Math.floor(Math.random() * 3), new Date(dayStart + 3_600_000)), today);
+          return store.applyPaid(
+            paidEvent(productId, 1 + Math.floor(Math.random() * 3), new Date(dayStart + 3_600_000)),
+            today,
+          );
         }),
       );
     }
@@ -100,7 +107,8 @@ try {
   const streamSeconds = (performance.now() - streamStarted) / 1000 + 1.5;
   stream.kill("SIGTERM");
   await streamEnded;
-  const streamRate = (JSON.parse(streamOutput.trim() || '{"applied":0}') as { applied: number }).applied / streamSeconds;
+  const streamRate =
+    (JSON.parse(streamOutput.trim() || '{"applied":0}') as { applied: number }).applied / streamSeconds;
   const slow = (await redis.slowlog("GET", 128)) as Array<[number, number, number, string[]]>;
 
   // The read this design replaces: a union of the three daily keys on every request.
@@ -131,9 +139,14 @@ try {
     ["popularProducts(days: 1) script", top1.p50, top1.p99, top1.max],
     ["naive ZUNIONSTORE per request", naive.p50, naive.p99, naive.max],
   ];
-  console.log(`ranking at ${PRODUCTS} products (${cardinality} in the 3-day window), ${result.streamEventsPerSecondDuringReads} events/s streaming meanwhile`);
-  for (const row of table) console.log(row.map((cell) => (typeof cell === "number" ? cell.toFixed(3) : cell).toString().padEnd(34)).join(""));
-  console.log(`maintained window is ${result.speedupP50.toFixed(0)}x faster at p50; cold 7-day union: ${result.popular7DaysColdUnionMs.toFixed(1)} ms`);
+  console.log(
+    `ranking at ${PRODUCTS} products (${cardinality} in the 3-day window), ${result.streamEventsPerSecondDuringReads} events/s streaming meanwhile`,
+  );
+  for (const row of table)
+    console.log(row.map((cell) => (typeof cell === "number" ? cell.toFixed(3) : cell).toString().padEnd(34)).join(""));
+  console.log(
+    `maintained window is ${result.speedupP50.toFixed(0)}x faster at p50; cold 7-day union: ${result.popular7DaysColdUnionMs.toFixed(1)} ms`,
+  );
   console.log(`ranking commands over 20 ms while streaming: ${result.rankingCommandsOver20ms.length}`);
   const out = path.join(repositoryRoot(), "bench", "results");
   mkdirSync(out, { recursive: true });

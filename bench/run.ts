@@ -62,7 +62,9 @@ for (const [name, run] of SCENARIOS) {
     const result = await run(service, settings);
     results.push(result);
     peakRssMiB[`api (${name})`] = service.api.peakRssMiB();
-    console.log(`  done in ${((Date.now() - started) / 1000).toFixed(0)} s, ${result.violations.length} invariant violation(s)`);
+    console.log(
+      `  done in ${((Date.now() - started) / 1000).toFixed(0)} s, ${result.violations.length} invariant violation(s)`,
+    );
   } catch (error) {
     failed = true;
     console.error(`  ${name} failed:`, error);
@@ -74,8 +76,14 @@ for (const [name, run] of SCENARIOS) {
 
 const machine = await describeMachine({ mariadb: await mariadbVersion() });
 printTable(results, settings);
-console.log(`\nAPI peak RSS: ${Object.entries(peakRssMiB).map(([name, mib]) => `${name} ${mib.toFixed(0)} MiB`).join(", ")}`);
-const written = await writeResults(path.join(repositoryRoot(), "bench/results"), results, settings, machine, { peakRssMiB });
+console.log(
+  `\nAPI peak RSS: ${Object.entries(peakRssMiB)
+    .map(([name, mib]) => `${name} ${mib.toFixed(0)} MiB`)
+    .join(", ")}`,
+);
+const written = await writeResults(path.join(repositoryRoot(), "bench/results"), results, settings, machine, {
+  peakRssMiB,
+});
 console.log(`\n${renderMarkdownSummary(results, settings, machine, { peakRssMiB })}`);
 console.log(`written: ${written.json}, ${written.svg}`);
 
@@ -85,7 +93,9 @@ process.exit(failed || violations.length > 0 ? 1 : 0);
 
 async function mariadbVersion(): Promise<string> {
   const mysql = await import("mysql2/promise");
-  const connection = await mysql.createConnection({ uri: process.env.BENCH_MARIADB_URL ?? "mysql://root@127.0.0.1:3306" });
+  const connection = await mysql.createConnection({
+    uri: process.env.BENCH_MARIADB_URL ?? "mysql://root@127.0.0.1:3306",
+  });
   try {
     const [[row]] = (await connection.query("SELECT VERSION() AS version")) as unknown as [[{ version: string }]];
     return row.version;

@@ -1,7 +1,9 @@
 import { InMemoryCache, type FieldPolicy } from "@apollo/client";
 
 /** A page of a cursor connection as the cache stores it (nodes and edges hold references). */
-type StoredConnection = { readonly edges?: readonly unknown[]; readonly nodes?: readonly unknown[] } & Readonly<Record<string, unknown>>;
+type StoredConnection = { readonly edges?: readonly unknown[]; readonly nodes?: readonly unknown[] } & Readonly<
+  Record<string, unknown>
+>;
 
 /**
  * One cache entry per connection field whatever its arguments, grown by `fetchMore`: a page asked for

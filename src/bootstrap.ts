@@ -17,7 +17,12 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
 }
 
 /** Start-up data: the operator's ADMIN (ADMIN_LOGIN_ID / ADMIN_PASSWORD) and, when enabled, demo data. */
-export async function loadStartupData(config: Config, database: Database, services: Services, log: Logger): Promise<void> {
+export async function loadStartupData(
+  config: Config,
+  database: Database,
+  services: Services,
+  log: Logger,
+): Promise<void> {
   const admin = config.admin ? await ensureConfiguredAdmin(config.admin, services) : undefined;
   if (admin) log.info({ loginId: admin.loginId }, "admin account present");
   // The operator's ADMIN (start-up's own, made just above) does not make the shop look used.

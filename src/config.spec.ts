@@ -61,7 +61,15 @@ describe(loadConfig.name, () => {
   });
 
   it("treats empty variables as unset", () => {
-    const empty = ["PORT", "DATABASE_URL", "REDIS_URL", "REDIS_PREFIX", "JWT_SECRET", "RANKING_TIMEZONE", "SEED_DEMO_DATA"];
+    const empty = [
+      "PORT",
+      "DATABASE_URL",
+      "REDIS_URL",
+      "REDIS_PREFIX",
+      "JWT_SECRET",
+      "RANKING_TIMEZONE",
+      "SEED_DEMO_DATA",
+    ];
     expect(loadConfig(Object.fromEntries(empty.map((name) => [name, ""])))).toEqual(loadConfig({}));
   });
 
@@ -177,14 +185,18 @@ describe(loadConfig.name, () => {
       ["RATE_LIMIT_SIGNUP_WINDOW_SECONDS", "0"],
       ["RATE_LIMIT_SIGNUP_WINDOW_SECONDS", String(7 * 86_400 + 1)],
     ])("refuses %s=%s, out of its range", (name, value) => {
-      expect(configError(() => loadConfig({ [name]: value })).message).toMatch(new RegExp(`^${name} must be an integer`));
+      expect(configError(() => loadConfig({ [name]: value })).message).toMatch(
+        new RegExp(`^${name} must be an integer`),
+      );
     });
 
     it("refuses a retry cap below the delay it doubles from", () => {
       expect(configError(() => loadConfig({ EVENT_RETRY_BASE_MS: "5000", EVENT_RETRY_MAX_MS: "4000" })).message).toBe(
         'EVENT_RETRY_MAX_MS must be an integer between 5000 and 3600000, got "4000"',
       );
-      expect(configError(() => loadConfig({ OUTBOX_REPUBLISH_MS: "5000", OUTBOX_REPUBLISH_MAX_MS: "100" })).message).toMatch(/^OUTBOX_REPUBLISH_MAX_MS must be an integer between 5000/);
+      expect(
+        configError(() => loadConfig({ OUTBOX_REPUBLISH_MS: "5000", OUTBOX_REPUBLISH_MAX_MS: "100" })).message,
+      ).toMatch(/^OUTBOX_REPUBLISH_MAX_MS must be an integer between 5000/);
     });
 
     it("raises a cap left unset to the delay it doubles from", () => {
@@ -231,11 +243,15 @@ describe(loadConfig.name, () => {
 
   describe("metrics", () => {
     it("refuses a METRICS_TOKEN shorter than 32 characters", () => {
-      expect(configError(() => loadConfig({ METRICS_TOKEN: "m".repeat(31) })).message).toBe("METRICS_TOKEN must be at least 32 characters");
+      expect(configError(() => loadConfig({ METRICS_TOKEN: "m".repeat(31) })).message).toBe(
+        "METRICS_TOKEN must be at least 32 characters",
+      );
     });
 
     it("refuses METRICS_PORT on the API's own port", () => {
-      expect(configError(() => loadConfig({ PORT: "8080", METRICS_PORT: "8080" })).message).toBe("METRICS_PORT must differ from PORT");
+      expect(configError(() => loadConfig({ PORT: "8080", METRICS_PORT: "8080" })).message).toBe(
+        "METRICS_PORT must differ from PORT",
+      );
       expect(loadConfig({ PORT: "0", METRICS_PORT: "0" }).metricsPort).toBe(0); // both pick a free port
     });
 
@@ -243,7 +259,11 @@ describe(loadConfig.name, () => {
       ["development, nothing set", {}, true],
       ["development, METRICS_PORT set", { METRICS_PORT: "9465" }, false],
       ["production, nothing set", { NODE_ENV: "production", JWT_SECRET: SECRET }, false],
-      ["production, METRICS_TOKEN set", { NODE_ENV: "production", JWT_SECRET: SECRET, METRICS_TOKEN: "m".repeat(32) }, true],
+      [
+        "production, METRICS_TOKEN set",
+        { NODE_ENV: "production", JWT_SECRET: SECRET, METRICS_TOKEN: "m".repeat(32) },
+        true,
+      ],
       ["production, METRICS_PORT set", { NODE_ENV: "production", JWT_SECRET: SECRET, METRICS_PORT: "9465" }, false],
     ])("serves /metrics on the API port in %s: %s", (_, env, expected) => {
       expect(metricsOnApiPort(loadConfig(env))).toBe(expected);

@@ -107,10 +107,12 @@ const TRUST_PROXY_FORMS =
 
 function trustProxy(env: Env, name: string): TrustProxy {
   const raw = (env[name] ?? "").trim();
-  const refuse = (why: string) => new ConfigError(`${name}="${raw}" is refused: ${why}. Accepted: ${TRUST_PROXY_FORMS}`);
+  const refuse = (why: string) =>
+    new ConfigError(`${name}="${raw}" is refused: ${why}. Accepted: ${TRUST_PROXY_FORMS}`);
   if (raw === "" || raw.toLowerCase() === "false") return 0;
   // Express's `true` takes the left-most X-Forwarded-For entry, which any client can write itself.
-  if (raw.toLowerCase() === "true") throw refuse("it would trust every hop, so any client could choose its own address");
+  if (raw.toLowerCase() === "true")
+    throw refuse("it would trust every hop, so any client could choose its own address");
   if (/^[0-9]+$/.test(raw)) {
     if (Number(raw) > MAX_PROXY_HOPS) throw refuse(`more than ${MAX_PROXY_HOPS} hops`);
     return Number(raw);
@@ -162,7 +164,8 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (jwtSecret && jwtSecret.length < 32) throw new ConfigError("JWT_SECRET must be at least 32 characters");
   const metricsToken = env.METRICS_TOKEN || null;
-  if (metricsToken !== null && metricsToken.length < 32) throw new ConfigError("METRICS_TOKEN must be at least 32 characters");
+  if (metricsToken !== null && metricsToken.length < 32)
+    throw new ConfigError("METRICS_TOKEN must be at least 32 characters");
   const adminLoginId = env.ADMIN_LOGIN_ID || "";
   const adminPassword = env.ADMIN_PASSWORD || "";
   if (Boolean(adminLoginId) !== Boolean(adminPassword)) {
@@ -171,7 +174,8 @@ export function loadConfig(env: Env = process.env): Config {
 
   const port = integer(env, "PORT", 4000, 0, 65535);
   const metricsPort = env.METRICS_PORT ? integer(env, "METRICS_PORT", 0, 0, 65535) : null;
-  if (metricsPort !== null && metricsPort !== 0 && metricsPort === port) throw new ConfigError("METRICS_PORT must differ from PORT");
+  if (metricsPort !== null && metricsPort !== 0 && metricsPort === port)
+    throw new ConfigError("METRICS_PORT must differ from PORT");
   const eventRetryBaseMs = integer(env, "EVENT_RETRY_BASE_MS", 1_000, 10, 600_000);
   const outboxRepublishMs = integer(env, "OUTBOX_REPUBLISH_MS", 60_000, 100, 86_400_000);
 
@@ -197,9 +201,21 @@ export function loadConfig(env: Env = process.env): Config {
     rankingCheckMs: integer(env, "RANKING_CHECK_MS", 5_000, 100, 600_000),
     eventRetryBaseMs,
     // A cap is at least where the doubling starts.
-    eventRetryMaxMs: integer(env, "EVENT_RETRY_MAX_MS", Math.max(300_000, eventRetryBaseMs), eventRetryBaseMs, 3_600_000),
+    eventRetryMaxMs: integer(
+      env,
+      "EVENT_RETRY_MAX_MS",
+      Math.max(300_000, eventRetryBaseMs),
+      eventRetryBaseMs,
+      3_600_000,
+    ),
     outboxRepublishMs,
-    outboxRepublishMaxMs: integer(env, "OUTBOX_REPUBLISH_MAX_MS", Math.max(600_000, outboxRepublishMs), outboxRepublishMs, 86_400_000),
+    outboxRepublishMaxMs: integer(
+      env,
+      "OUTBOX_REPUBLISH_MAX_MS",
+      Math.max(600_000, outboxRepublishMs),
+      outboxRepublishMs,
+      86_400_000,
+    ),
     workerMetricsPort: env.WORKER_METRICS_PORT ? integer(env, "WORKER_METRICS_PORT", 0, 0, 65535) : null,
     metricsPort,
     metricsToken,
@@ -207,12 +223,42 @@ export function loadConfig(env: Env = process.env): Config {
     graphqlPlayground: boolean(env, "GRAPHQL_PLAYGROUND", nodeEnv !== "production"),
     rateLimits: {
       mutationBurst: integer(env, "RATE_LIMIT_MUTATION_BURST", DEFAULT_RATE_LIMITS.mutationBurst, 1, 1_000_000),
-      mutationsPerSecond: integer(env, "RATE_LIMIT_MUTATIONS_PER_SECOND", DEFAULT_RATE_LIMITS.mutationsPerSecond, 1, 1_000_000),
-      loginFailuresPerId: integer(env, "RATE_LIMIT_LOGIN_FAILURES", DEFAULT_RATE_LIMITS.loginFailuresPerId, 1, 1_000_000),
-      loginFailuresPerIp: integer(env, "RATE_LIMIT_LOGIN_FAILURES_PER_IP", DEFAULT_RATE_LIMITS.loginFailuresPerIp, 1, 1_000_000),
-      loginWindowSeconds: integer(env, "RATE_LIMIT_LOGIN_WINDOW_SECONDS", DEFAULT_RATE_LIMITS.loginWindowSeconds, 1, 86_400),
+      mutationsPerSecond: integer(
+        env,
+        "RATE_LIMIT_MUTATIONS_PER_SECOND",
+        DEFAULT_RATE_LIMITS.mutationsPerSecond,
+        1,
+        1_000_000,
+      ),
+      loginFailuresPerId: integer(
+        env,
+        "RATE_LIMIT_LOGIN_FAILURES",
+        DEFAULT_RATE_LIMITS.loginFailuresPerId,
+        1,
+        1_000_000,
+      ),
+      loginFailuresPerIp: integer(
+        env,
+        "RATE_LIMIT_LOGIN_FAILURES_PER_IP",
+        DEFAULT_RATE_LIMITS.loginFailuresPerIp,
+        1,
+        1_000_000,
+      ),
+      loginWindowSeconds: integer(
+        env,
+        "RATE_LIMIT_LOGIN_WINDOW_SECONDS",
+        DEFAULT_RATE_LIMITS.loginWindowSeconds,
+        1,
+        86_400,
+      ),
       signUpsPerIp: integer(env, "RATE_LIMIT_SIGNUPS_PER_IP", DEFAULT_RATE_LIMITS.signUpsPerIp, 1, 1_000_000),
-      signUpWindowSeconds: integer(env, "RATE_LIMIT_SIGNUP_WINDOW_SECONDS", DEFAULT_RATE_LIMITS.signUpWindowSeconds, 1, 7 * 86_400),
+      signUpWindowSeconds: integer(
+        env,
+        "RATE_LIMIT_SIGNUP_WINDOW_SECONDS",
+        DEFAULT_RATE_LIMITS.signUpWindowSeconds,
+        1,
+        7 * 86_400,
+      ),
     },
     trustProxy: trustProxy(env, "TRUST_PROXY"),
   };
@@ -230,4 +276,7 @@ export const metricsOnApiPort = (config: Config): boolean =>
   config.metricsPort === null && (config.nodeEnv !== "production" || config.metricsToken !== null);
 
 /** Where Redis is, as the connection helpers take it. */
-export const redisTarget = (config: Config): { url: string; cluster: boolean } => ({ url: config.redisUrl, cluster: config.redisCluster });
+export const redisTarget = (config: Config): { url: string; cluster: boolean } => ({
+  url: config.redisUrl,
+  cluster: config.redisCluster,
+});

@@ -11,7 +11,16 @@ export function createLogger(level = process.env.LOG_LEVEL ?? "info", destinatio
     level,
     base: { service: "ecommerce-order-service" },
     redact: {
-      paths: ["password", "*.password", "*.*.password", "token", "*.token", "authorization", "*.authorization", "*.headers.authorization"],
+      paths: [
+        "password",
+        "*.password",
+        "*.*.password",
+        "token",
+        "*.token",
+        "authorization",
+        "*.authorization",
+        "*.headers.authorization",
+      ],
       censor: "[redacted]",
     },
   };

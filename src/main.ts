@@ -23,7 +23,9 @@ try {
   stopOnSignals(log, parts, config.shutdownGraceMs);
   if (config.dataPlatformUrl === null) {
     const platform = createFakeDataPlatform();
-    const address = await platform.listen(config.fakePlatformPort, "127.0.0.1").catch(portInUse("FAKE_PLATFORM_PORT", config.fakePlatformPort));
+    const address = await platform
+      .listen(config.fakePlatformPort, "127.0.0.1")
+      .catch(portInUse("FAKE_PLATFORM_PORT", config.fakePlatformPort));
     config = { ...config, dataPlatformUrl: LOCAL_FAKE_PLATFORM_URL(address.port) };
     log.info({ url: config.dataPlatformUrl }, "fake data platform started (GET /events lists what it received)");
     parts.push({ stop: () => platform.close() });

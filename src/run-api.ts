@@ -27,7 +27,10 @@ export async function runApi(config: Config, log: Logger): Promise<Running> {
   const api = await createApiServer({ config, log, database, redis, services, queues });
   relay.start();
   const address = await api.listen(config.port).catch(portInUse("PORT", config.port));
-  log.info({ port: address.port, metricsPort: api.metricsPort() }, `API ready: http://localhost:${address.port}/graphql`);
+  log.info(
+    { port: address.port, metricsPort: api.metricsPort() },
+    `API ready: http://localhost:${address.port}/graphql`,
+  );
 
   return {
     async stop() {

@@ -57,14 +57,18 @@ export async function runWorker(config: Config, log: Logger, clock: Clock = syst
   checkRanking();
   const timer = setInterval(checkRanking, config.rankingCheckMs);
   const housekeeping = setInterval(() => {
-    runHousekeeping(database.db, clock, log).catch((error: Error) => log.warn({ err: { message: error.message } }, "housekeeping failed"));
+    runHousekeeping(database.db, clock, log).catch((error: Error) =>
+      log.warn({ err: { message: error.message } }, "housekeeping failed"),
+    );
   }, HOUSEKEEPING_INTERVAL_MS);
   housekeeping.unref();
   registerBacklogGauges(database.db, queues);
   const metrics =
     config.workerMetricsPort === null
       ? null
-      : await startMetricsServer(config.workerMetricsPort, { token: config.metricsToken }).catch(portInUse("WORKER_METRICS_PORT", config.workerMetricsPort));
+      : await startMetricsServer(config.workerMetricsPort, { token: config.metricsToken }).catch(
+          portInUse("WORKER_METRICS_PORT", config.workerMetricsPort),
+        );
   log.info({ dataPlatformUrl, metricsPort: metrics?.port ?? null }, "worker ready");
 
   return {

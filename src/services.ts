@@ -31,7 +31,15 @@ export interface ServiceDeps {
 }
 
 /** Wires the use-case services once per process; resolvers receive them through the schema's container. */
-export function createServices({ db, pool, redis, config, log, outbox = { notify: () => {} }, clock = systemClock }: ServiceDeps) {
+export function createServices({
+  db,
+  pool,
+  redis,
+  config,
+  log,
+  outbox = { notify: () => {} },
+  clock = systemClock,
+}: ServiceDeps) {
   const tokens = new AuthTokens(config.jwtSecret, config.jwtTtlSeconds);
   const idempotency = new IdempotencyService(clock);
   const points = new PointService(db, idempotency, clock, pool);
@@ -39,7 +47,17 @@ export function createServices({ db, pool, redis, config, log, outbox = { notify
   const carts = new CartService(db, catalog);
   const rateLimiter = new RateLimiter(redis, new RateLimitKeys(config.redisPrefix), config.rateLimits, clock, log);
   const members = new MemberService(db, tokens, points, carts, rateLimiter);
-  const orders = new OrderService(db, pool, clock, catalog, points, carts, idempotency, outbox, config.dbBatchTimeoutMs);
+  const orders = new OrderService(
+    db,
+    pool,
+    clock,
+    catalog,
+    points,
+    carts,
+    idempotency,
+    outbox,
+    config.dbBatchTimeoutMs,
+  );
   const rankingStore = new RankingStore(redis, new RankingKeys(config.redisPrefix), config.rankingTimezone, clock);
   const ranking = new RankingService(db, rankingStore, clock, config.rankingTimezone, log);
   return { tokens, idempotency, points, carts, members, catalog, orders, ranking, rateLimiter };

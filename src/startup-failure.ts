@@ -8,7 +8,9 @@ export class PortInUseError extends Error {
     readonly port: number,
     readonly variable: string,
   ) {
-    super(`port ${port} is already in use (set by ${variable}): stop the process holding it, or set ${variable} to a free port`);
+    super(
+      `port ${port} is already in use (set by ${variable}): stop the process holding it, or set ${variable} to a free port`,
+    );
   }
 }
 

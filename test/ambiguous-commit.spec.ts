@@ -1,6 +1,13 @@
 import mysql, { type Connection, type RowDataPacket } from "mysql2/promise";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { adminToken, createProduct, fundedMembers, placeOrder, type CreatedProduct, type SignedIn } from "./helpers/factories.js";
+import {
+  adminToken,
+  createProduct,
+  fundedMembers,
+  placeOrder,
+  type CreatedProduct,
+  type SignedIn,
+} from "./helpers/factories.js";
 import { FaultProxy, type QueryAction } from "./helpers/fault-proxy.js";
 import { errorCode, expectData, type GraphQLResponse } from "./helpers/graphql.js";
 import { checkInvariants, stockBaseline } from "./helpers/invariants.js";
@@ -58,13 +65,19 @@ beforeEach(() => {
 const oneUnit = () => ({ items: [{ productId: product.id, quantity: 1 }] });
 
 async function ordersOf(member: SignedIn): Promise<number> {
-  const [rows] = await direct.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM orders WHERE member_id = ?", [Number(member.memberId)]);
+  const [rows] = await direct.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM orders WHERE member_id = ?", [
+    Number(member.memberId),
+  ]);
   return Number(rows[0]!.n);
 }
 
 async function resolvedCommits(outcome: "committed" | "rolled-back" | "unknown"): Promise<number> {
   const text = await (await fetch(`${app.url}/metrics`)).text();
-  const line = text.split("\n").find((candidate) => candidate.startsWith(`db_commit_outcomes_resolved_total{unit="place_order",outcome="${outcome}"}`));
+  const line = text
+    .split("\n")
+    .find((candidate) =>
+      candidate.startsWith(`db_commit_outcomes_resolved_total{unit="place_order",outcome="${outcome}"}`),
+    );
   return line ? Number(line.split(" ").at(-1)) : 0;
 }
 
@@ -88,7 +101,9 @@ describe("a COMMIT whose answer is lost", () => {
     const committedBefore = await resolvedCommits("committed");
     const rule = cutCommits("cut-after");
     // An idempotency key makes it a lone transaction (not a group).
-    const order = expectData(await placeOrder(app, buyer, { ...oneUnit(), idempotencyKey: "lone-cut-after" })).placeOrder;
+    const order = expectData(
+      await placeOrder(app, buyer, { ...oneUnit(), idempotencyKey: "lone-cut-after" }),
+    ).placeOrder;
     expect(rule.cut()).toBe(1);
     expect(await ordersOf(buyer)).toBe(before + 1);
     const [rows] = await direct.query<RowDataPacket[]>("SELECT member_id FROM orders WHERE id = ?", [Number(order.id)]);
@@ -206,7 +221,9 @@ describe("a charge whose COMMIT answer is lost", () => {
   }
 
   const balance = async (member: SignedIn): Promise<number> => {
-    const [rows] = await direct.query<RowDataPacket[]>("SELECT balance FROM point_wallet WHERE member_id = ?", [Number(member.memberId)]);
+    const [rows] = await direct.query<RowDataPacket[]>("SELECT balance FROM point_wallet WHERE member_id = ?", [
+      Number(member.memberId),
+    ]);
     return Number(rows[0]!.balance);
   };
 
@@ -214,7 +231,9 @@ describe("a charge whose COMMIT answer is lost", () => {
     const member = buyers[25]!;
     const before = await balance(member);
     const rule = cutTransactionCommit("cut-after");
-    const answer = expectData(await app.gql<{ chargePoint: { balance: number } }>(CHARGE, { amount: 777 }, { token: member.token }));
+    const answer = expectData(
+      await app.gql<{ chargePoint: { balance: number } }>(CHARGE, { amount: 777 }, { token: member.token }),
+    );
     expect(rule.cut()).toBe(1);
     expect(answer.chargePoint.balance).toBe(before + 777);
     expect(await balance(member)).toBe(before + 777);
@@ -313,13 +332,18 @@ describe("stock taken between the read and the take, again and again", () => {
         return "forward";
       },
     };
-    const response = await placeOrder(app, buyer, { items: [{ productId: scarce.id, quantity: 2 }], idempotencyKey: "flapping" });
+    const response = await placeOrder(app, buyer, {
+      items: [{ productId: scarce.id, quantity: 2 }],
+      idempotencyKey: "flapping",
+    });
     proxy.rules = {};
     expect(errorCode(response)).toBe("CONFLICT");
     expect(response.errors![0]!.extensions).toMatchObject({ retryable: true });
     expect(races).toBe(3);
     expect(await ordersOf(buyer)).toBe(before);
     // With the stock left alone, the same request goes through.
-    expectData(await placeOrder(app, buyer, { items: [{ productId: scarce.id, quantity: 2 }], idempotencyKey: "flapping" }));
+    expectData(
+      await placeOrder(app, buyer, { items: [{ productId: scarce.id, quantity: 2 }], idempotencyKey: "flapping" }),
+    );
   });
 });

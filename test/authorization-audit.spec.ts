@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminToken, balanceOf, chargePoints, createProduct, placeOrder, signUpMember, type SignedIn } from "./helpers/factories.js";
+import {
+  adminToken,
+  balanceOf,
+  chargePoints,
+  createProduct,
+  placeOrder,
+  signUpMember,
+  type SignedIn,
+} from "./helpers/factories.js";
 import { errorCode, expectData, type GraphQLResponse } from "./helpers/graphql.js";
 import { startTestApp, type TestApp } from "./helpers/test-app.js";
 
@@ -24,7 +32,9 @@ beforeAll(async () => {
   const other = await signUpMember(app);
   await chargePoints(app, owner, 10_000);
   await chargePoints(app, other, 10_000);
-  const order = expectData(await placeOrder(app, owner, { items: [{ productId: product.id, quantity: 2 }] })).placeOrder;
+  const order = expectData(
+    await placeOrder(app, owner, { items: [{ productId: product.id, quantity: 2 }] }),
+  ).placeOrder;
   const cart = expectData(
     await app.gql<{ addCartItem: { items: Array<{ id: string }> } }>(
       `mutation ($p: ID!) { addCartItem(input: { productId: $p, quantity: 1 }) { items { id } } }`,
@@ -32,7 +42,13 @@ beforeAll(async () => {
       { token: owner.token },
     ),
   ).addCartItem;
-  ids = { productId: product.id, optionId: product.options[0]!.id, orderId: order.id, orderItemId: order.items[0]!.id, cartItemId: cart.items[0]!.id };
+  ids = {
+    productId: product.id,
+    optionId: product.options[0]!.id,
+    orderId: order.id,
+    orderItemId: order.items[0]!.id,
+    cartItemId: cart.items[0]!.id,
+  };
   tokens = { anonymous: undefined, other: other.token, admin };
 });
 afterAll(() => app.close());
@@ -58,18 +74,52 @@ const table: Row[] = [
   { operation: "orders", document: () => `{ orders { totalCount } }`, expect: anyMember },
   { operation: "order (the owner's)", document: () => `{ order(id: "${ids.orderId}") { id } }`, expect: ownerOnly },
   { operation: "chargePoint", document: () => `mutation { chargePoint(amount: 1) { balance } }`, expect: anyMember },
-  { operation: "addCartItem", document: () => `mutation { addCartItem(input: { productId: "${ids.productId}", quantity: 1 }) { totalQuantity } }`, expect: anyMember },
-  { operation: "updateCartItem (the owner's line)", document: () => `mutation { updateCartItem(cartItemId: "${ids.cartItemId}", quantity: 3) { totalQuantity } }`, expect: ownerOnly },
-  { operation: "removeCartItem (the owner's line)", document: () => `mutation { removeCartItem(cartItemId: "${ids.cartItemId}") { totalQuantity } }`, expect: ownerOnly },
+  {
+    operation: "addCartItem",
+    document: () => `mutation { addCartItem(input: { productId: "${ids.productId}", quantity: 1 }) { totalQuantity } }`,
+    expect: anyMember,
+  },
+  {
+    operation: "updateCartItem (the owner's line)",
+    document: () => `mutation { updateCartItem(cartItemId: "${ids.cartItemId}", quantity: 3) { totalQuantity } }`,
+    expect: ownerOnly,
+  },
+  {
+    operation: "removeCartItem (the owner's line)",
+    document: () => `mutation { removeCartItem(cartItemId: "${ids.cartItemId}") { totalQuantity } }`,
+    expect: ownerOnly,
+  },
   { operation: "clearCart", document: () => `mutation { clearCart { totalQuantity } }`, expect: anyMember },
-  { operation: "placeOrder", document: () => `mutation { placeOrder(input: { items: [{ productId: "${ids.productId}", quantity: 1 }] }) { id } }`, expect: { anonymous: "UNAUTHENTICATED", other: "ok", admin: "INSUFFICIENT_BALANCE" as Expect } },
-  { operation: "cancelOrderItem (the owner's line)", document: () => `mutation { cancelOrderItem(orderItemId: "${ids.orderItemId}") { id } }`, expect: ownerOnly },
-  { operation: "cancelOrder (the owner's order)", document: () => `mutation { cancelOrder(orderId: "${ids.orderId}") { id } }`, expect: ownerOnly },
-  { operation: "createProduct", document: () => `mutation { createProduct(input: { name: "New", price: 1, stock: 1 }) { id } }`, expect: adminOnly },
-  { operation: "restock", document: () => `mutation { restock(optionId: "${ids.optionId}", quantity: 1) { stock } }`, expect: adminOnly },
+  {
+    operation: "placeOrder",
+    document: () =>
+      `mutation { placeOrder(input: { items: [{ productId: "${ids.productId}", quantity: 1 }] }) { id } }`,
+    expect: { anonymous: "UNAUTHENTICATED", other: "ok", admin: "INSUFFICIENT_BALANCE" as Expect },
+  },
+  {
+    operation: "cancelOrderItem (the owner's line)",
+    document: () => `mutation { cancelOrderItem(orderItemId: "${ids.orderItemId}") { id } }`,
+    expect: ownerOnly,
+  },
+  {
+    operation: "cancelOrder (the owner's order)",
+    document: () => `mutation { cancelOrder(orderId: "${ids.orderId}") { id } }`,
+    expect: ownerOnly,
+  },
+  {
+    operation: "createProduct",
+    document: () => `mutation { createProduct(input: { name: "New", price: 1, stock: 1 }) { id } }`,
+    expect: adminOnly,
+  },
+  {
+    operation: "restock",
+    document: () => `mutation { restock(optionId: "${ids.optionId}", quantity: 1) { stock } }`,
+    expect: adminOnly,
+  },
 ];
 
-const outcome = (response: GraphQLResponse<unknown>): string => (response.errors ? (errorCode(response) ?? "error") : "ok");
+const outcome = (response: GraphQLResponse<unknown>): string =>
+  response.errors ? (errorCode(response) ?? "error") : "ok";
 
 /** What belongs to the owner: none of it may change, whoever calls. */
 async function ownersState() {
@@ -96,11 +146,17 @@ describe("authorization audit", () => {
 
   it("shows each member their own point, cart and orders, never the owner's", async () => {
     const other = tokens.other!;
-    const point = expectData(await app.gql<{ point: { balance: number } }>(`{ point { balance } }`, {}, { token: other })).point;
+    const point = expectData(
+      await app.gql<{ point: { balance: number } }>(`{ point { balance } }`, {}, { token: other }),
+    ).point;
     expect(point.balance).not.toBe(await balanceOf(app, owner));
-    const orders = expectData(await app.gql<{ orders: { nodes: Array<{ id: string }> } }>(`{ orders { nodes { id } } }`, {}, { token: other })).orders;
+    const orders = expectData(
+      await app.gql<{ orders: { nodes: Array<{ id: string }> } }>(`{ orders { nodes { id } } }`, {}, { token: other }),
+    ).orders;
     expect(orders.nodes.map((node) => node.id)).not.toContain(ids.orderId);
-    const cart = expectData(await app.gql<{ cart: { items: Array<{ id: string }> } }>(`{ cart { items { id } } }`, {}, { token: other })).cart;
+    const cart = expectData(
+      await app.gql<{ cart: { items: Array<{ id: string }> } }>(`{ cart { items { id } } }`, {}, { token: other }),
+    ).cart;
     expect(cart.items.map((item) => item.id)).not.toContain(ids.cartItemId);
   });
 });

@@ -63,11 +63,22 @@ beforeAll(async () => {
     ],
   });
   const order = expectData(
-    await placeOrder(app, member, { items: [{ productId: single.id, quantity: 1 }, { productId: duo.id, optionId: duo.options[0]!.id, quantity: 1 }] }),
+    await placeOrder(app, member, {
+      items: [
+        { productId: single.id, quantity: 1 },
+        { productId: duo.id, optionId: duo.options[0]!.id, quantity: 1 },
+      ],
+    }),
   ).placeOrder;
-  const toCancel = expectData(await placeOrder(app, member, { items: [{ productId: single.id, quantity: 1 }] })).placeOrder;
+  const toCancel = expectData(
+    await placeOrder(app, member, { items: [{ productId: single.id, quantity: 1 }] }),
+  ).placeOrder;
   const cancelled = expectData(
-    await app.gql<{ cancelOrder: OrderData }>(`mutation ($id: ID!) { cancelOrder(orderId: $id) { ${ORDER_FIELDS} } }`, { id: toCancel.id }, { token: member.token }),
+    await app.gql<{ cancelOrder: OrderData }>(
+      `mutation ($id: ID!) { cancelOrder(orderId: $id) { ${ORDER_FIELDS} } }`,
+      { id: toCancel.id },
+      { token: member.token },
+    ),
   ).cancelOrder;
   const ADD = `mutation ($input: AddCartItemInput!) { addCartItem(input: $input) { items { id option { id } } } }`;
   expectData(await app.gql(ADD, { input: { productId: single.id, quantity: 999 } }, { token: member.token }));
@@ -133,12 +144,20 @@ const UNKNOWN_ID = "987654321";
 const ID_20_DIGITS = "12345678901234567890";
 const cursor = (text: string) => Buffer.from(text, "utf8").toString("base64url");
 /** A fresh valid sign-up, so that only the overridden field is at fault. */
-const signUp = (override: Record<string, unknown>) => ({ input: { loginId: "corpus-newcomer", password: "correct-horse-battery", nickname: "New", ...override } });
+const signUp = (override: Record<string, unknown>) => ({
+  input: { loginId: "corpus-newcomer", password: "correct-horse-battery", nickname: "New", ...override },
+});
 /** A placeOrder of `single` whose one line is patched. */
-const orderLine = (patch: Record<string, unknown>) => (x: Fixture) => ({ input: { items: [{ productId: x.single.id, quantity: 1, ...patch }] } });
-const lines = (count: number, quantity = 1) => (x: Fixture) => ({ input: { items: Array.from({ length: count }, () => ({ productId: x.single.id, quantity })) } });
+const orderLine = (patch: Record<string, unknown>) => (x: Fixture) => ({
+  input: { items: [{ productId: x.single.id, quantity: 1, ...patch }] },
+});
+const lines =
+  (count: number, quantity = 1) =>
+  (x: Fixture) => ({ input: { items: Array.from({ length: count }, () => ({ productId: x.single.id, quantity })) } });
 /** An addCartItem of duo B whose input is patched. */
-const cartAdd = (patch: Record<string, unknown>) => (x: Fixture) => ({ input: { productId: x.duo.id, optionId: x.duo.options[1]!.id, quantity: 1, ...patch } });
+const cartAdd = (patch: Record<string, unknown>) => (x: Fixture) => ({
+  input: { productId: x.duo.id, optionId: x.duo.options[1]!.id, quantity: 1, ...patch },
+});
 const product = (patch: Record<string, unknown>) => ({ input: { name: "Valid", price: 1000, ...patch } });
 const option = (name: string, additionalPrice = 0, stock = 1) => ({ name, additionalPrice, stock });
 
@@ -174,10 +193,39 @@ const CASES: Case[] = [
   ["placeOrder: quantity [1]", PLACE, orderLine({ quantity: [1] }), "member", BAD],
   ["placeOrder: quantity {}", PLACE, orderLine({ quantity: {} }), "member", BAD],
   ["placeOrder: quantity left out", PLACE, (x) => ({ input: { items: [{ productId: x.single.id }] } }), "member", BAD],
-  ["placeOrder: quantity 2^31 as a literal", `mutation { placeOrder(input: { items: [{ productId: "1", quantity: 2147483648 }] }) { id } }`, {}, "member", VALIDATION],
-  ["placeOrder: quantity as a string literal", `mutation { placeOrder(input: { items: [{ productId: "1", quantity: "1" }] }) { id } }`, {}, "member", VALIDATION],
-  ["placeOrder: more than the balance (with a key)", PLACE, (x) => ({ input: { items: [{ productId: x.single.id, quantity: 1000 }], idempotencyKey: "corpus-balance" } }), "member", "INSUFFICIENT_BALANCE"],
-  ["placeOrder: more than the stock (with a key)", PLACE, (x) => ({ input: { items: [{ productId: x.duo.id, optionId: x.duo.options[0]!.id, quantity: 5 }], idempotencyKey: "corpus-stock" } }), "member", "INSUFFICIENT_STOCK"],
+  [
+    "placeOrder: quantity 2^31 as a literal",
+    `mutation { placeOrder(input: { items: [{ productId: "1", quantity: 2147483648 }] }) { id } }`,
+    {},
+    "member",
+    VALIDATION,
+  ],
+  [
+    "placeOrder: quantity as a string literal",
+    `mutation { placeOrder(input: { items: [{ productId: "1", quantity: "1" }] }) { id } }`,
+    {},
+    "member",
+    VALIDATION,
+  ],
+  [
+    "placeOrder: more than the balance (with a key)",
+    PLACE,
+    (x) => ({ input: { items: [{ productId: x.single.id, quantity: 1000 }], idempotencyKey: "corpus-balance" } }),
+    "member",
+    "INSUFFICIENT_BALANCE",
+  ],
+  [
+    "placeOrder: more than the stock (with a key)",
+    PLACE,
+    (x) => ({
+      input: {
+        items: [{ productId: x.duo.id, optionId: x.duo.options[0]!.id, quantity: 5 }],
+        idempotencyKey: "corpus-stock",
+      },
+    }),
+    "member",
+    "INSUFFICIENT_STOCK",
+  ],
 
   // --- placeOrder: lines ----------------------------------------------------------------------
   ["placeOrder: two lines of 600 merging past 1000", PLACE, lines(2, 600), "member", BAD],
@@ -187,21 +235,51 @@ const CASES: Case[] = [
   ["placeOrder: no lines", PLACE, { input: { items: [] } }, "member", BAD],
   ["placeOrder: neither items nor fromCart", PLACE, { input: {} }, "member", BAD],
   ["placeOrder: fromCart false alone", PLACE, { input: { fromCart: false } }, "member", BAD],
-  ["placeOrder: both items and fromCart", PLACE, (x) => ({ input: { items: [{ productId: x.single.id, quantity: 1 }], fromCart: true } }), "member", BAD],
+  [
+    "placeOrder: both items and fromCart",
+    PLACE,
+    (x) => ({ input: { items: [{ productId: x.single.id, quantity: 1 }], fromCart: true } }),
+    "member",
+    BAD,
+  ],
   // The admin is a member whose cart is empty.
-  ["placeOrder: fromCart with an empty cart and items", PLACE, (x) => ({ input: { items: [{ productId: x.single.id, quantity: 1 }], fromCart: true } }), "admin", BAD],
+  [
+    "placeOrder: fromCart with an empty cart and items",
+    PLACE,
+    (x) => ({ input: { items: [{ productId: x.single.id, quantity: 1 }], fromCart: true } }),
+    "admin",
+    BAD,
+  ],
   ["placeOrder: fromCart with an empty cart", PLACE, { input: { fromCart: true } }, "admin", BAD],
   ["placeOrder: input null", PLACE, { input: null }, "member", BAD],
   ["placeOrder: input a string", PLACE, { input: "fromCart" }, "member", BAD],
   ["placeOrder: items a string", PLACE, { input: { items: "all of it" } }, "member", BAD],
-  ["placeOrder: an unknown input field", PLACE, (x) => ({ input: { items: [{ productId: x.single.id, quantity: 1 }], coupon: "FREE" } }), "member", BAD],
+  [
+    "placeOrder: an unknown input field",
+    PLACE,
+    (x) => ({ input: { items: [{ productId: x.single.id, quantity: 1 }], coupon: "FREE" } }),
+    "member",
+    BAD,
+  ],
   ["placeOrder: $input left out", PLACE, {}, "member", BAD],
 
   // --- placeOrder: ids ------------------------------------------------------------------------
   ["placeOrder: unknown productId", PLACE, orderLine({ productId: UNKNOWN_ID }), "member", "NOT_FOUND"],
   ["placeOrder: unknown optionId", PLACE, orderLine({ optionId: UNKNOWN_ID }), "member", "NOT_FOUND"],
-  ["placeOrder: an option of another product", PLACE, (x) => orderLine({ optionId: x.duo.options[0]!.id })(x), "member", "NOT_FOUND"],
-  ["placeOrder: no optionId for a two-option product", PLACE, (x) => orderLine({ productId: x.duo.id })(x), "member", BAD],
+  [
+    "placeOrder: an option of another product",
+    PLACE,
+    (x) => orderLine({ optionId: x.duo.options[0]!.id })(x),
+    "member",
+    "NOT_FOUND",
+  ],
+  [
+    "placeOrder: no optionId for a two-option product",
+    PLACE,
+    (x) => orderLine({ productId: x.duo.id })(x),
+    "member",
+    BAD,
+  ],
   ["placeOrder: productId 'abc'", PLACE, orderLine({ productId: "abc" }), "member", BAD],
   ["placeOrder: productId '-1'", PLACE, orderLine({ productId: "-1" }), "member", BAD],
   ["placeOrder: productId '1.5'", PLACE, orderLine({ productId: "1.5" }), "member", BAD],
@@ -210,8 +288,14 @@ const CASES: Case[] = [
   ["placeOrder: productId '1e3'", PLACE, orderLine({ productId: "1e3" }), "member", BAD],
   ["placeOrder: productId ' 1'", PLACE, orderLine({ productId: " 1" }), "member", BAD],
   ["placeOrder: productId of 20 digits", PLACE, orderLine({ productId: ID_20_DIGITS }), "member", BAD],
-  ["placeOrder: productId '1; DROP TABLE orders'", PLACE, orderLine({ productId: "1; DROP TABLE orders" }), "member", BAD],
-  ["placeOrder: productId \"' OR 1=1 --\"", PLACE, orderLine({ productId: "' OR 1=1 --" }), "member", BAD],
+  [
+    "placeOrder: productId '1; DROP TABLE orders'",
+    PLACE,
+    orderLine({ productId: "1; DROP TABLE orders" }),
+    "member",
+    BAD,
+  ],
+  ['placeOrder: productId "\' OR 1=1 --"', PLACE, orderLine({ productId: "' OR 1=1 --" }), "member", BAD],
   ["placeOrder: productId ''", PLACE, orderLine({ productId: "" }), "member", BAD],
   ["placeOrder: productId the number 1.5", PLACE, orderLine({ productId: 1.5 }), "member", BAD],
   ["placeOrder: productId the number 2^53", PLACE, orderLine({ productId: UNSAFE }), "member", BAD],
@@ -220,10 +304,34 @@ const CASES: Case[] = [
   ["placeOrder: optionId '1 OR 1=1'", PLACE, orderLine({ optionId: "1 OR 1=1" }), "member", BAD],
 
   // --- placeOrder: idempotencyKey ---------------------------------------------------------------
-  ["placeOrder: idempotencyKey of 0 characters", PLACE, (x) => ({ input: { items: [{ productId: x.single.id, quantity: 1 }], idempotencyKey: "" } }), "member", BAD],
-  ["placeOrder: idempotencyKey of 256 characters", PLACE, (x) => ({ input: { items: [{ productId: x.single.id, quantity: 1 }], idempotencyKey: "k".repeat(256) } }), "member", BAD],
-  ["placeOrder: idempotencyKey of 1 MB", PLACE, (x) => ({ input: { items: [{ productId: x.single.id, quantity: 1 }], idempotencyKey: MB } }), "member", BAD],
-  ["placeOrder: idempotencyKey a number", PLACE, (x) => ({ input: { items: [{ productId: x.single.id, quantity: 1 }], idempotencyKey: 12345 } }), "member", BAD],
+  [
+    "placeOrder: idempotencyKey of 0 characters",
+    PLACE,
+    (x) => ({ input: { items: [{ productId: x.single.id, quantity: 1 }], idempotencyKey: "" } }),
+    "member",
+    BAD,
+  ],
+  [
+    "placeOrder: idempotencyKey of 256 characters",
+    PLACE,
+    (x) => ({ input: { items: [{ productId: x.single.id, quantity: 1 }], idempotencyKey: "k".repeat(256) } }),
+    "member",
+    BAD,
+  ],
+  [
+    "placeOrder: idempotencyKey of 1 MB",
+    PLACE,
+    (x) => ({ input: { items: [{ productId: x.single.id, quantity: 1 }], idempotencyKey: MB } }),
+    "member",
+    BAD,
+  ],
+  [
+    "placeOrder: idempotencyKey a number",
+    PLACE,
+    (x) => ({ input: { items: [{ productId: x.single.id, quantity: 1 }], idempotencyKey: 12345 } }),
+    "member",
+    BAD,
+  ],
 
   // --- chargePoint ------------------------------------------------------------------------------
   ["chargePoint: without a token", CHARGE, { amount: 1000 }, "none", "UNAUTHENTICATED"],
@@ -246,7 +354,13 @@ const CASES: Case[] = [
   ["chargePoint: { value: 1000 }", CHARGE, { amount: { value: 1000 } }, "member", BAD],
   ["chargePoint: 10.5 as a literal", `mutation { chargePoint(amount: 10.5) { balance } }`, {}, "member", VALIDATION],
   ["chargePoint: a string literal", `mutation { chargePoint(amount: "1000") { balance } }`, {}, "member", VALIDATION],
-  ["chargePoint: 2^53 as a literal", `mutation { chargePoint(amount: 9007199254740992) { balance } }`, {}, "member", VALIDATION],
+  [
+    "chargePoint: 2^53 as a literal",
+    `mutation { chargePoint(amount: 9007199254740992) { balance } }`,
+    {},
+    "member",
+    VALIDATION,
+  ],
   ["chargePoint: idempotencyKey of 0 characters", CHARGE, { amount: 1000, key: "" }, "member", BAD],
   ["chargePoint: idempotencyKey of 256 characters", CHARGE, { amount: 1000, key: "k".repeat(256) }, "member", BAD],
   ["chargePoint: idempotencyKey a list", CHARGE, { amount: 1000, key: ["a"] }, "member", BAD],
@@ -260,11 +374,29 @@ const CASES: Case[] = [
   ["addCartItem: quantity 0.5", ADD, cartAdd({ quantity: 0.5 }), "member", BAD],
   ["addCartItem: quantity '1'", ADD, cartAdd({ quantity: "1" }), "member", BAD],
   ["addCartItem: quantity false", ADD, cartAdd({ quantity: false }), "member", BAD],
-  ["addCartItem: 2 more on a line of 999 (past 1000)", ADD, (x) => ({ input: { productId: x.single.id, quantity: 2 } }), "member", BAD],
+  [
+    "addCartItem: 2 more on a line of 999 (past 1000)",
+    ADD,
+    (x) => ({ input: { productId: x.single.id, quantity: 2 } }),
+    "member",
+    BAD,
+  ],
   ["addCartItem: past the option's stock", ADD, cartAdd({ quantity: 5 }), "member", "INSUFFICIENT_STOCK"],
   ["addCartItem: unknown productId", ADD, { input: { productId: UNKNOWN_ID, quantity: 1 } }, "member", "NOT_FOUND"],
-  ["addCartItem: an option of another product", ADD, (x) => ({ input: { productId: x.single.id, optionId: x.duo.options[0]!.id, quantity: 1 } }), "member", "NOT_FOUND"],
-  ["addCartItem: no optionId for a two-option product", ADD, (x) => ({ input: { productId: x.duo.id, quantity: 1 } }), "member", BAD],
+  [
+    "addCartItem: an option of another product",
+    ADD,
+    (x) => ({ input: { productId: x.single.id, optionId: x.duo.options[0]!.id, quantity: 1 } }),
+    "member",
+    "NOT_FOUND",
+  ],
+  [
+    "addCartItem: no optionId for a two-option product",
+    ADD,
+    (x) => ({ input: { productId: x.duo.id, quantity: 1 } }),
+    "member",
+    BAD,
+  ],
   ["addCartItem: productId 'abc'", ADD, { input: { productId: "abc", quantity: 1 } }, "member", BAD],
   ["addCartItem: optionId '1e3'", ADD, cartAdd({ optionId: "1e3" }), "member", BAD],
   ["addCartItem: productId a list", ADD, { input: { productId: ["1"], quantity: 1 } }, "member", BAD],
@@ -276,9 +408,21 @@ const CASES: Case[] = [
   ["updateCartItem: quantity 2^31", UPDATE, (x) => ({ id: x.cartDuoLineId, quantity: INT_OVER }), "member", BAD],
   ["updateCartItem: quantity 1.5", UPDATE, (x) => ({ id: x.cartDuoLineId, quantity: 1.5 }), "member", BAD],
   ["updateCartItem: quantity null", UPDATE, (x) => ({ id: x.cartDuoLineId, quantity: null }), "member", BAD],
-  ["updateCartItem: past the option's stock", UPDATE, (x) => ({ id: x.cartDuoLineId, quantity: 6 }), "member", "INSUFFICIENT_STOCK"],
+  [
+    "updateCartItem: past the option's stock",
+    UPDATE,
+    (x) => ({ id: x.cartDuoLineId, quantity: 6 }),
+    "member",
+    "INSUFFICIENT_STOCK",
+  ],
   ["updateCartItem: unknown line", UPDATE, { id: UNKNOWN_ID, quantity: 1 }, "member", "NOT_FOUND"],
-  ["updateCartItem: another member's line", UPDATE, (x) => ({ id: x.cartDuoLineId, quantity: 2 }), "admin", "NOT_FOUND"],
+  [
+    "updateCartItem: another member's line",
+    UPDATE,
+    (x) => ({ id: x.cartDuoLineId, quantity: 2 }),
+    "admin",
+    "NOT_FOUND",
+  ],
   ["updateCartItem: id 'abc'", UPDATE, { id: "abc", quantity: 1 }, "member", BAD],
   ["updateCartItem: id '1.5'", UPDATE, { id: "1.5", quantity: 1 }, "member", BAD],
 
@@ -294,20 +438,38 @@ const CASES: Case[] = [
   // --- cancelOrderItem --------------------------------------------------------------------------
   ["cancelOrderItem: without a token", CANCEL_ITEM, (x) => ({ id: x.order.items[0]!.id }), "none", "UNAUTHENTICATED"],
   ["cancelOrderItem: another member's line", CANCEL_ITEM, (x) => ({ id: x.order.items[0]!.id }), "admin", "NOT_FOUND"],
-  ["cancelOrderItem: a line already cancelled", CANCEL_ITEM, (x) => ({ id: x.cancelled.items[0]!.id }), "member", "NOT_CANCELLABLE"],
+  [
+    "cancelOrderItem: a line already cancelled",
+    CANCEL_ITEM,
+    (x) => ({ id: x.cancelled.items[0]!.id }),
+    "member",
+    "NOT_CANCELLABLE",
+  ],
   ["cancelOrderItem: unknown line", CANCEL_ITEM, { id: UNKNOWN_ID }, "member", "NOT_FOUND"],
   ["cancelOrderItem: id 'abc'", CANCEL_ITEM, { id: "abc" }, "member", BAD],
   ["cancelOrderItem: id '-1'", CANCEL_ITEM, { id: "-1" }, "member", BAD],
   ["cancelOrderItem: id of 20 digits", CANCEL_ITEM, { id: ID_20_DIGITS }, "member", BAD],
-  ["cancelOrderItem: id with a trailing space", CANCEL_ITEM, (x) => ({ id: `${x.order.items[0]!.id} ` }), "member", BAD],
+  [
+    "cancelOrderItem: id with a trailing space",
+    CANCEL_ITEM,
+    (x) => ({ id: `${x.order.items[0]!.id} ` }),
+    "member",
+    BAD,
+  ],
   ["cancelOrderItem: id null", CANCEL_ITEM, { id: null }, "member", BAD],
 
   // --- cancelOrder ------------------------------------------------------------------------------
   ["cancelOrder: without a token", CANCEL_ORDER, (x) => ({ id: x.order.id }), "none", "UNAUTHENTICATED"],
   ["cancelOrder: another member's order", CANCEL_ORDER, (x) => ({ id: x.order.id }), "admin", "NOT_FOUND"],
-  ["cancelOrder: an order already cancelled", CANCEL_ORDER, (x) => ({ id: x.cancelled.id }), "member", "NOT_CANCELLABLE"],
+  [
+    "cancelOrder: an order already cancelled",
+    CANCEL_ORDER,
+    (x) => ({ id: x.cancelled.id }),
+    "member",
+    "NOT_CANCELLABLE",
+  ],
   ["cancelOrder: unknown order", CANCEL_ORDER, { id: UNKNOWN_ID }, "member", "NOT_FOUND"],
-  ["cancelOrder: id \"' OR 1=1 --\"", CANCEL_ORDER, { id: "' OR 1=1 --" }, "member", BAD],
+  ['cancelOrder: id "\' OR 1=1 --"', CANCEL_ORDER, { id: "' OR 1=1 --" }, "member", BAD],
   ["cancelOrder: id '01'", CANCEL_ORDER, { id: "01" }, "member", BAD],
   ["cancelOrder: id the number 1e21", CANCEL_ORDER, { id: 1e21 }, "member", BAD],
   ["cancelOrder: id false", CANCEL_ORDER, { id: false }, "member", BAD],
@@ -338,20 +500,56 @@ const CASES: Case[] = [
   ["createProduct: stock 20,000,001", CREATE, product({ stock: 20_000_001 }), "admin", BAD],
   ["createProduct: stock and options", CREATE, product({ stock: 1, options: [option("A")] }), "admin", BAD],
   ["createProduct: an empty options list", CREATE, product({ options: [] }), "admin", BAD],
-  ["createProduct: 101 options", CREATE, product({ options: Array.from({ length: 101 }, (_, i) => option(`O${i}`)) }), "admin", BAD],
+  [
+    "createProduct: 101 options",
+    CREATE,
+    product({ options: Array.from({ length: 101 }, (_, i) => option(`O${i}`)) }),
+    "admin",
+    BAD,
+  ],
   ["createProduct: an option priced below zero", CREATE, product({ options: [option("A", -1001)] }), "admin", BAD],
-  ["createProduct: two options named alike", CREATE, product({ options: [option("Red"), option("RED")] }), "admin", BAD],
+  [
+    "createProduct: two options named alike",
+    CREATE,
+    product({ options: [option("Red"), option("RED")] }),
+    "admin",
+    BAD,
+  ],
   ["createProduct: name an object", CREATE, product({ name: { en: "Gimbap" } }), "admin", BAD],
   ["createProduct: name a list", CREATE, product({ name: ["Gimbap"] }), "admin", BAD],
-  ["createProduct: price 1.5 as a literal", `mutation { createProduct(input: { name: "x", price: 1.5 }) { id } }`, {}, "admin", VALIDATION],
+  [
+    "createProduct: price 1.5 as a literal",
+    `mutation { createProduct(input: { name: "x", price: 1.5 }) { id } }`,
+    {},
+    "admin",
+    VALIDATION,
+  ],
 
   // --- restock (ADMIN) --------------------------------------------------------------------------
-  ["restock: without a token", RESTOCK, (x) => ({ id: x.single.options[0]!.id, quantity: 1 }), "none", "UNAUTHENTICATED"],
+  [
+    "restock: without a token",
+    RESTOCK,
+    (x) => ({ id: x.single.options[0]!.id, quantity: 1 }),
+    "none",
+    "UNAUTHENTICATED",
+  ],
   ["restock: by a member", RESTOCK, (x) => ({ id: x.single.options[0]!.id, quantity: 1 }), "member", "FORBIDDEN"],
   ["restock: quantity 0", RESTOCK, (x) => ({ id: x.single.options[0]!.id, quantity: 0 }), "admin", BAD],
   ["restock: quantity -1", RESTOCK, (x) => ({ id: x.single.options[0]!.id, quantity: -1 }), "admin", BAD],
-  ["restock: quantity 20,000,001", RESTOCK, (x) => ({ id: x.single.options[0]!.id, quantity: 20_000_001 }), "admin", BAD],
-  ["restock: past 20,000,000 in stock", RESTOCK, (x) => ({ id: x.single.options[0]!.id, quantity: 20_000_000 }), "admin", BAD],
+  [
+    "restock: quantity 20,000,001",
+    RESTOCK,
+    (x) => ({ id: x.single.options[0]!.id, quantity: 20_000_001 }),
+    "admin",
+    BAD,
+  ],
+  [
+    "restock: past 20,000,000 in stock",
+    RESTOCK,
+    (x) => ({ id: x.single.options[0]!.id, quantity: 20_000_000 }),
+    "admin",
+    BAD,
+  ],
   ["restock: quantity 2^31", RESTOCK, (x) => ({ id: x.single.options[0]!.id, quantity: INT_OVER }), "admin", BAD],
   ["restock: quantity '10'", RESTOCK, (x) => ({ id: x.single.options[0]!.id, quantity: "10" }), "admin", BAD],
   ["restock: unknown option", RESTOCK, { id: UNKNOWN_ID, quantity: 1 }, "admin", "NOT_FOUND"],
@@ -362,12 +560,24 @@ const CASES: Case[] = [
   ["signUp: an empty loginId", SIGN_UP, signUp({ loginId: "" }), "none", BAD],
   ["signUp: a 3-character loginId", SIGN_UP, signUp({ loginId: "abc" }), "none", BAD],
   ["signUp: a 51-character loginId", SIGN_UP, signUp({ loginId: "l".repeat(51) }), "none", BAD],
-  ["signUp: loginId \"' OR 1=1 --\"", SIGN_UP, signUp({ loginId: "' OR 1=1 --" }), "none", BAD],
-  ["signUp: loginId '<script>alert(1)</script>'", SIGN_UP, signUp({ loginId: "<script>alert(1)</script>" }), "none", BAD],
+  ['signUp: loginId "\' OR 1=1 --"', SIGN_UP, signUp({ loginId: "' OR 1=1 --" }), "none", BAD],
+  [
+    "signUp: loginId '<script>alert(1)</script>'",
+    SIGN_UP,
+    signUp({ loginId: "<script>alert(1)</script>" }),
+    "none",
+    BAD,
+  ],
   ["signUp: an emoji loginId", SIGN_UP, signUp({ loginId: "corpus😀" }), "none", BAD],
   ["signUp: a loginId with a zero-width space", SIGN_UP, signUp({ loginId: "corpus\u200buser" }), "none", BAD],
   ["signUp: a taken loginId", SIGN_UP, signUp({ loginId: "corpus-member" }), "none", "CONFLICT"],
-  ["signUp: a taken loginId in other case", SIGN_UP, signUp({ loginId: TEST_ADMIN.loginId.toUpperCase() }), "none", "CONFLICT"],
+  [
+    "signUp: a taken loginId in other case",
+    SIGN_UP,
+    signUp({ loginId: TEST_ADMIN.loginId.toUpperCase() }),
+    "none",
+    "CONFLICT",
+  ],
   ["signUp: a 7-character password", SIGN_UP, signUp({ password: "1234567" }), "none", BAD],
   ["signUp: a 129-character password", SIGN_UP, signUp({ password: "p".repeat(129) }), "none", BAD],
   ["signUp: a 1 MB password", SIGN_UP, signUp({ password: MB }), "none", BAD],
@@ -383,8 +593,20 @@ const CASES: Case[] = [
   ["signUp: input a list", SIGN_UP, { input: [] }, "none", BAD],
 
   // --- login ------------------------------------------------------------------------------------
-  ["login: an unknown loginId", LOGIN, { loginId: "nobody-here", password: "correct-horse-battery" }, "none", "UNAUTHENTICATED"],
-  ["login: a wrong password", LOGIN, { loginId: "corpus-member", password: "wrong-horse-battery" }, "none", "UNAUTHENTICATED"],
+  [
+    "login: an unknown loginId",
+    LOGIN,
+    { loginId: "nobody-here", password: "correct-horse-battery" },
+    "none",
+    "UNAUTHENTICATED",
+  ],
+  [
+    "login: a wrong password",
+    LOGIN,
+    { loginId: "corpus-member", password: "wrong-horse-battery" },
+    "none",
+    "UNAUTHENTICATED",
+  ],
   ["login: SQL in both fields", LOGIN, { loginId: "' OR 1=1 --", password: "' OR '1'='1" }, "none", "UNAUTHENTICATED"],
   ["login: empty strings", LOGIN, { loginId: "", password: "" }, "none", "UNAUTHENTICATED"],
   ["login: a 1 MB password", LOGIN, { loginId: "corpus-member", password: MB }, "none", "UNAUTHENTICATED"],
@@ -453,18 +675,84 @@ const CASES: Case[] = [
   // --- malformed documents ----------------------------------------------------------------------
   ["document: cut short", `mutation { placeOrder(input: { items: [ } ) { id } }`, {}, "member", "GRAPHQL_PARSE_FAILED"],
   ["document: SQL instead of GraphQL", `DROP TABLE orders; --`, {}, "member", "GRAPHQL_PARSE_FAILED"],
-  ["document: an unknown field beside a valid mutation", `mutation { clearCart { totalQuantity } dropTables }`, {}, "member", VALIDATION],
-  ["document: an unknown field selected", `mutation { chargePoint(amount: 1000) { balance secret } }`, {}, "member", VALIDATION],
-  ["document: two anonymous operations", `mutation { chargePoint(amount: 1000) { balance } } mutation { clearCart { totalQuantity } }`, {}, "member", VALIDATION],
-  ["document: a variable of the wrong type", `mutation ($input: String!) { placeOrder(input: $input) { id } }`, { input: "x" }, "member", VALIDATION],
-  ["document: an undeclared variable", `mutation { chargePoint(amount: $amount) { balance } }`, { amount: 1000 }, "member", VALIDATION],
+  [
+    "document: an unknown field beside a valid mutation",
+    `mutation { clearCart { totalQuantity } dropTables }`,
+    {},
+    "member",
+    VALIDATION,
+  ],
+  [
+    "document: an unknown field selected",
+    `mutation { chargePoint(amount: 1000) { balance secret } }`,
+    {},
+    "member",
+    VALIDATION,
+  ],
+  [
+    "document: two anonymous operations",
+    `mutation { chargePoint(amount: 1000) { balance } } mutation { clearCart { totalQuantity } }`,
+    {},
+    "member",
+    VALIDATION,
+  ],
+  [
+    "document: a variable of the wrong type",
+    `mutation ($input: String!) { placeOrder(input: $input) { id } }`,
+    { input: "x" },
+    "member",
+    VALIDATION,
+  ],
+  [
+    "document: an undeclared variable",
+    `mutation { chargePoint(amount: $amount) { balance } }`,
+    { amount: 1000 },
+    "member",
+    VALIDATION,
+  ],
   ["document: a subscription", `subscription { orders { totalCount } }`, {}, "member", VALIDATION],
-  ["document: 31 aliased charges", `mutation { ${Array.from({ length: 31 }, (_, i) => `c${i}: chargePoint(amount: 1) { balance }`).join(" ")} }`, {}, "member", VALIDATION],
-  ["document: 6 charges in one mutation", `mutation { ${Array.from({ length: 6 }, (_, i) => `c${i}: chargePoint(amount: 1) { balance }`).join(" ")} }`, {}, "member", VALIDATION],
-  ["document: 12 charges spread from a fragment", `mutation { ...F } fragment F on Mutation { ${Array.from({ length: 12 }, (_, i) => `c${i}: chargePoint(amount: 1) { balance }`).join(" ")} }`, {}, "member", VALIDATION],
-  ["document: 11 root fields in inline fragments", `{ ... { ${Array.from({ length: 11 }, (_, i) => `p${i}: products(first: 1) { totalCount }`).join(" ")} } }`, {}, "none", VALIDATION],
-  ["document: page sizes defaulting past the cost limit", `query ($n: Int = 100) { ${Array.from({ length: 9 }, (_, i) => `p${i}: products(first: $n) { nodes { options { id name price stock } } }`).join(" ")} }`, {}, "none", VALIDATION],
-  ["products: first 1,000,000 as a literal", `{ products(first: 1000000) { nodes { id name price stock } } }`, {}, "none", BAD],
+  [
+    "document: 31 aliased charges",
+    `mutation { ${Array.from({ length: 31 }, (_, i) => `c${i}: chargePoint(amount: 1) { balance }`).join(" ")} }`,
+    {},
+    "member",
+    VALIDATION,
+  ],
+  [
+    "document: 6 charges in one mutation",
+    `mutation { ${Array.from({ length: 6 }, (_, i) => `c${i}: chargePoint(amount: 1) { balance }`).join(" ")} }`,
+    {},
+    "member",
+    VALIDATION,
+  ],
+  [
+    "document: 12 charges spread from a fragment",
+    `mutation { ...F } fragment F on Mutation { ${Array.from({ length: 12 }, (_, i) => `c${i}: chargePoint(amount: 1) { balance }`).join(" ")} }`,
+    {},
+    "member",
+    VALIDATION,
+  ],
+  [
+    "document: 11 root fields in inline fragments",
+    `{ ... { ${Array.from({ length: 11 }, (_, i) => `p${i}: products(first: 1) { totalCount }`).join(" ")} } }`,
+    {},
+    "none",
+    VALIDATION,
+  ],
+  [
+    "document: page sizes defaulting past the cost limit",
+    `query ($n: Int = 100) { ${Array.from({ length: 9 }, (_, i) => `p${i}: products(first: $n) { nodes { options { id name price stock } } }`).join(" ")} }`,
+    {},
+    "none",
+    VALIDATION,
+  ],
+  [
+    "products: first 1,000,000 as a literal",
+    `{ products(first: 1000000) { nodes { id name price stock } } }`,
+    {},
+    "none",
+    BAD,
+  ],
 ];
 
 describe("bad input corpus", () => {
@@ -499,7 +787,12 @@ describe("bad input corpus", () => {
     expect.soft(response.status, seen).toBeLessThan(500);
     if (response.data) {
       // No root field got an answer: a refused request is refused whole.
-      expect.soft(Object.values(response.data).every((value) => value === null), seen).toBe(true);
+      expect
+        .soft(
+          Object.values(response.data).every((value) => value === null),
+          seen,
+        )
+        .toBe(true);
     }
     expect(after).toEqual(before);
   });

@@ -9,17 +9,27 @@ import { rejectionOf } from "./helpers/thrown.js";
 let app: TestApp;
 beforeAll(async () => {
   app = await startTestApp("batched_tx");
-  await app.database.pool.query("CREATE TABLE bait (id INT PRIMARY KEY, n INT NOT NULL, CONSTRAINT bait_n_non_negative CHECK (n >= 0))");
+  await app.database.pool.query(
+    "CREATE TABLE bait (id INT PRIMARY KEY, n INT NOT NULL, CONSTRAINT bait_n_non_negative CHECK (n >= 0))",
+  );
 });
 afterAll(() => app.close());
 
 const rowsOf = async (): Promise<Array<{ id: number; n: number }>> =>
-  (await app.database.pool.query<RowDataPacket[]>("SELECT id, n FROM bait ORDER BY id"))[0] as Array<{ id: number; n: number }>;
-const reset = (values: Array<[number, number]>) => app.database.pool.query("DELETE FROM bait").then(() => app.database.pool.query("INSERT INTO bait VALUES ?", [values]));
+  (await app.database.pool.query<RowDataPacket[]>("SELECT id, n FROM bait ORDER BY id"))[0] as Array<{
+    id: number;
+    n: number;
+  }>;
+const reset = (values: Array<[number, number]>) =>
+  app.database.pool
+    .query("DELETE FROM bait")
+    .then(() => app.database.pool.query("INSERT INTO bait VALUES ?", [values]));
 const READ_COMMITTED = { isolationLevel: "read committed" } as const;
 
 /** Statements the server executed on this connection so far: round trips are counted through it. */
-async function questions(tx: { send: (s: Array<{ sql: string; params: unknown[] }>) => Promise<unknown[]> }): Promise<number> {
+async function questions(tx: {
+  send: (s: Array<{ sql: string; params: unknown[] }>) => Promise<unknown[]>;
+}): Promise<number> {
   const [rows] = (await tx.send([{ sql: "SHOW SESSION STATUS LIKE 'Questions'", params: [] }])) as [RowDataPacket[]];
   return Number(rows[0]!.Value);
 }
@@ -33,7 +43,10 @@ describe(runBatchedTransaction.name, () => {
       async (tx) => {
         const [, level] = (await tx.send([
           { sql: "UPDATE bait SET n = n + 1 WHERE id = ?", params: [1] },
-          { sql: "SELECT trx_isolation_level AS level FROM information_schema.innodb_trx WHERE trx_mysql_thread_id = CONNECTION_ID()", params: [] },
+          {
+            sql: "SELECT trx_isolation_level AS level FROM information_schema.innodb_trx WHERE trx_mysql_thread_id = CONNECTION_ID()",
+            params: [],
+          },
         ])) as [unknown, RowDataPacket[]];
         expect(level[0]!.level).toBe("READ COMMITTED");
       },
@@ -62,7 +75,9 @@ describe(runBatchedTransaction.name, () => {
 
   it("runs the statements kept for commit after the work, with COMMIT, and times how long their locks are held", async () => {
     await reset([[1, 5]]);
-    const observedBefore = (await commitBatchLockHeld.get()).values.find((v) => v.metricName?.endsWith("_count") && v.labels.unit === "kept")?.value ?? 0;
+    const observedBefore =
+      (await commitBatchLockHeld.get()).values.find((v) => v.metricName?.endsWith("_count") && v.labels.unit === "kept")
+        ?.value ?? 0;
     await runBatchedTransaction(
       app.database.pool,
       "kept",
@@ -75,12 +90,17 @@ describe(runBatchedTransaction.name, () => {
       READ_COMMITTED,
     );
     expect(await rowsOf()).toEqual([{ id: 1, n: 3 }]);
-    const observedAfter = (await commitBatchLockHeld.get()).values.find((v) => v.metricName?.endsWith("_count") && v.labels.unit === "kept")?.value ?? 0;
+    const observedAfter =
+      (await commitBatchLockHeld.get()).values.find((v) => v.metricName?.endsWith("_count") && v.labels.unit === "kept")
+        ?.value ?? 0;
     expect(observedAfter - observedBefore).toBe(1);
   });
 
   it("rolls everything back when a kept statement is refused: the COMMIT after it never runs", async () => {
-    await reset([[1, 5], [2, 1]]);
+    await reset([
+      [1, 5],
+      [2, 1],
+    ]);
     const error = await rejectionOf(
       runBatchedTransaction(
         app.database.pool,
@@ -96,7 +116,10 @@ describe(runBatchedTransaction.name, () => {
       ),
     );
     expect(isCheckViolation(error, "bait_n_non_negative")).toBe(true);
-    expect(await rowsOf()).toEqual([{ id: 1, n: 5 }, { id: 2, n: 1 }]);
+    expect(await rowsOf()).toEqual([
+      { id: 1, n: 5 },
+      { id: 2, n: 1 },
+    ]);
   });
 
   it("rolls back when the work throws, and hands the connection back with no transaction open", async () => {

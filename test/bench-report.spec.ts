@@ -8,7 +8,13 @@ import { formatErrors, formatTable, renderMarkdownSummary, writeResults } from "
 import { packageOf, summarizeProfile } from "../bench/profile-summary.js";
 import { ratio, type BenchSettings, type Measurement, type ScenarioResult } from "../bench/harness/scenario.js";
 
-const settings: BenchSettings = { quick: false, concurrencies: [1, 4, 16, 64], durationMs: 10_000, warmupMs: 2_000, dbPoolSize: 16 };
+const settings: BenchSettings = {
+  quick: false,
+  concurrencies: [1, 4, 16, 64],
+  durationMs: 10_000,
+  warmupMs: 2_000,
+  dbPoolSize: 16,
+};
 
 const machine: MachineInfo = {
   cpuModel: "AMD EPYC 7B13",
@@ -23,12 +29,29 @@ const machine: MachineInfo = {
   date: "2026-01-02T03:04:05.000Z",
 };
 
-function measurement(series: string, concurrency: number, opsPerSec: number, p99Ms: number, errors: Record<string, number> = {}): Measurement {
-  return { series, concurrency, ops: Math.round(opsPerSec * 10), durationMs: 10_000, opsPerSec, p50Ms: p99Ms / 3, p99Ms, errors };
+function measurement(
+  series: string,
+  concurrency: number,
+  opsPerSec: number,
+  p99Ms: number,
+  errors: Record<string, number> = {},
+): Measurement {
+  return {
+    series,
+    concurrency,
+    ops: Math.round(opsPerSec * 10),
+    durationMs: 10_000,
+    opsPerSec,
+    p50Ms: p99Ms / 3,
+    p99Ms,
+    errors,
+  };
 }
 
 const sweep = (series: string, scale: number, latency: number, errors: Record<string, number> = {}) =>
-  settings.concurrencies.map((c) => measurement(series, c, scale * Math.sqrt(c), latency * (1 + c / 8), c === 64 ? errors : {}));
+  settings.concurrencies.map((c) =>
+    measurement(series, c, scale * Math.sqrt(c), latency * (1 + c / 8), c === 64 ? errors : {}),
+  );
 
 const results: ScenarioResult[] = [
   {
@@ -51,7 +74,14 @@ const results: ScenarioResult[] = [
     figures: {},
     violations: ["stock of product 7 went negative (-1)"],
   },
-  { name: "events", title: "Outbox relay", measurements: [], ratios: [], figures: { eventsPerSec: 4921 }, violations: [] },
+  {
+    name: "events",
+    title: "Outbox relay",
+    measurements: [],
+    ratios: [],
+    figures: { eventsPerSec: 4921 },
+    violations: [],
+  },
 ];
 
 describe("bench report", () => {
@@ -118,8 +148,10 @@ describe("bench report", () => {
     expect(svg.replace(/<[^>]*>/g, "")).not.toMatch(/[<>]|&(?!(amp|lt|gt|quot|apos);)/);
     expect(svg).not.toMatch(/NaN|undefined|Infinity/);
 
-    for (const title of ["Place order on a hot product", "popularProducts read"]) expect(svg).toContain(escapeXml(title));
-    for (const series of ["service", "naive-tx", "bare-update", "naive-union"]) expect(svg).toContain(`data-series="${series}"`);
+    for (const title of ["Place order on a hot product", "popularProducts read"])
+      expect(svg).toContain(escapeXml(title));
+    for (const series of ["service", "naive-tx", "bare-update", "naive-union"])
+      expect(svg).toContain(`data-series="${series}"`);
     expect(svg).toContain("Not charted (no load measured): events");
     expect(svg).toContain(escapeXml(machineSummary(machine))); // in <title>
     expect(svg).toContain("AMD EPYC 7B13 · 8 cores · 31.3 GiB RAM");
@@ -138,12 +170,20 @@ describe("bench report", () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), "bench-report-"));
     try {
       const full = await writeResults(dir, results, settings, machine, { peakRssMiB: { api: 200 } });
-      const quick = await writeResults(dir, results, { ...settings, quick: true }, machine, { peakRssMiB: { api: 100 } });
+      const quick = await writeResults(dir, results, { ...settings, quick: true }, machine, {
+        peakRssMiB: { api: 100 },
+      });
       expect(path.basename(full.json)).toBe("bench.json");
       expect(path.basename(quick.svg)).toBe("bench-quick.svg");
       expect((await readdir(dir)).sort()).toEqual(["bench-quick.json", "bench-quick.svg", "bench.json", "bench.svg"]);
       const saved = JSON.parse(await readFile(full.json, "utf8"));
-      expect(saved).toMatchObject({ settings, machine, peakRssMiB: { api: 200 }, allTargetsMet: false, invariantsHeld: false });
+      expect(saved).toMatchObject({
+        settings,
+        machine,
+        peakRssMiB: { api: 200 },
+        allTargetsMet: false,
+        invariantsHeld: false,
+      });
       expect(saved.results).toEqual(results);
       expect(await readFile(quick.svg, "utf8")).toContain("(quick run)");
     } finally {
@@ -152,8 +192,17 @@ describe("bench report", () => {
   });
 
   it("describes the machine it runs on", async () => {
-    const described = await describeMachine({ mariadb: "10.11.6-MariaDB", redisServer: "/nonexistent/redis-server", now: new Date(0) });
-    expect(described).toMatchObject({ mariadb: "10.11.6-MariaDB", redis: "unknown", node: process.version, date: "1970-01-01T00:00:00.000Z" });
+    const described = await describeMachine({
+      mariadb: "10.11.6-MariaDB",
+      redisServer: "/nonexistent/redis-server",
+      now: new Date(0),
+    });
+    expect(described).toMatchObject({
+      mariadb: "10.11.6-MariaDB",
+      redis: "unknown",
+      node: process.version,
+      date: "1970-01-01T00:00:00.000Z",
+    });
     expect(described.cores).toBeGreaterThan(0);
     const fromPool = await describeMachine({ mariadb: { query: async () => [[{ version: "11.4.2-MariaDB" }], []] } });
     expect(fromPool.mariadb).toBe("11.4.2-MariaDB");

@@ -31,13 +31,21 @@ const CLEAR = `mutation { clearCart { ${CART_FIELDS} } }`;
 const CART = `{ cart { ${CART_FIELDS} } }`;
 
 interface CartData {
-  items: Array<{ id: string; quantity: number; lineTotal: number; product: { id: string }; option: { id: string; price: number } }>;
+  items: Array<{
+    id: string;
+    quantity: number;
+    lineTotal: number;
+    product: { id: string };
+    option: { id: string; price: number };
+  }>;
   totalQuantity: number;
   totalAmount: number;
 }
 
-const add = (member: SignedIn, input: Record<string, unknown>) => app.gql<{ addCartItem: CartData }>(ADD, { input }, { token: member.token });
-const cartOf = async (member: SignedIn) => expectData(await app.gql<{ cart: CartData }>(CART, {}, { token: member.token })).cart;
+const add = (member: SignedIn, input: Record<string, unknown>) =>
+  app.gql<{ addCartItem: CartData }>(ADD, { input }, { token: member.token });
+const cartOf = async (member: SignedIn) =>
+  expectData(await app.gql<{ cart: CartData }>(CART, {}, { token: member.token })).cart;
 
 describe("cart", () => {
   it("adds lines, merges the same option, and totals at current prices", async () => {
@@ -65,7 +73,11 @@ describe("cart", () => {
 
   it.each([
     ["no optionId for a product with several options", () => ({ productId: shirt.id, quantity: 1 }), "BAD_USER_INPUT"],
-    ["an option of another product", () => ({ productId: single.id, optionId: shirt.options[0]!.id, quantity: 1 }), "NOT_FOUND"],
+    [
+      "an option of another product",
+      () => ({ productId: single.id, optionId: shirt.options[0]!.id, quantity: 1 }),
+      "NOT_FOUND",
+    ],
     ["an unknown product", () => ({ productId: "999999", quantity: 1 }), "NOT_FOUND"],
     ["a malformed product id", () => ({ productId: "abc", quantity: 1 }), "BAD_USER_INPUT"],
     ["quantity 0", () => ({ productId: single.id, quantity: 0 }), "BAD_USER_INPUT"],
@@ -80,15 +92,24 @@ describe("cart", () => {
   it("updates a line, removes it with quantity 0, removes and clears", async () => {
     const member = await signUpMember(app);
     const first = expectData(await add(member, { productId: single.id, quantity: 1 })).addCartItem.items[0]!;
-    const updated = expectData(await app.gql<{ updateCartItem: CartData }>(UPDATE, { id: first.id, q: 4 }, { token: member.token })).updateCartItem;
+    const updated = expectData(
+      await app.gql<{ updateCartItem: CartData }>(UPDATE, { id: first.id, q: 4 }, { token: member.token }),
+    ).updateCartItem;
     expect(updated.items[0]!.quantity).toBe(4);
-    expect(errorCode(await app.gql(UPDATE, { id: first.id, q: 11 }, { token: member.token }))).toBe("INSUFFICIENT_STOCK");
-    const zero = expectData(await app.gql<{ updateCartItem: CartData }>(UPDATE, { id: first.id, q: 0 }, { token: member.token })).updateCartItem;
+    expect(errorCode(await app.gql(UPDATE, { id: first.id, q: 11 }, { token: member.token }))).toBe(
+      "INSUFFICIENT_STOCK",
+    );
+    const zero = expectData(
+      await app.gql<{ updateCartItem: CartData }>(UPDATE, { id: first.id, q: 0 }, { token: member.token }),
+    ).updateCartItem;
     expect(zero.items).toEqual([]);
 
-    const line = expectData(await add(member, { productId: shirt.id, optionId: shirt.options[0]!.id, quantity: 1 })).addCartItem.items[0]!;
+    const line = expectData(await add(member, { productId: shirt.id, optionId: shirt.options[0]!.id, quantity: 1 }))
+      .addCartItem.items[0]!;
     expectData(await add(member, { productId: single.id, quantity: 1 }));
-    const removed = expectData(await app.gql<{ removeCartItem: CartData }>(REMOVE, { id: line.id }, { token: member.token })).removeCartItem;
+    const removed = expectData(
+      await app.gql<{ removeCartItem: CartData }>(REMOVE, { id: line.id }, { token: member.token }),
+    ).removeCartItem;
     expect(removed.items.map((item) => item.product.id)).toEqual([single.id]);
     const cleared = expectData(await app.gql<{ clearCart: CartData }>(CLEAR, {}, { token: member.token })).clearCart;
     expect(cleared).toEqual({ items: [], totalQuantity: 0, totalAmount: 0 });
@@ -113,7 +134,9 @@ describe("cart", () => {
 
   it("loads a cart of many lines with a constant number of statements", async () => {
     const member = await signUpMember(app);
-    const products = await Promise.all(Array.from({ length: 6 }, (_, i) => createProduct(app, admin, { name: `Line ${i}`, price: 100, stock: 5 })));
+    const products = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => createProduct(app, admin, { name: `Line ${i}`, price: 100, stock: 5 })),
+    );
     for (const product of products) expectData(await add(member, { productId: product.id, quantity: 1 }));
     const before = app.database.statements.count;
     expect((await cartOf(member)).items).toHaveLength(6);

@@ -47,7 +47,9 @@ describe("createProduct", () => {
 
   it("prices each option as product price + additionalPrice and sums their stock", async () => {
     const created = expectData(
-      await app.gql<{ createProduct: { stock: number; options: Array<{ name: string; price: number; stock: number }> } }>(
+      await app.gql<{
+        createProduct: { stock: number; options: Array<{ name: string; price: number; stock: number }> };
+      }>(
         CREATE,
         {
           input: {
@@ -79,9 +81,22 @@ describe("createProduct", () => {
     ["negative stock", { stock: -5 }, "stock"],
     ["stock and options together", { stock: 1, options: [{ name: "A", additionalPrice: 0, stock: 1 }] }, "stock"],
     ["an empty options list", { options: [] }, "options"],
-    ["an option price below zero", { options: [{ name: "A", additionalPrice: -1001, stock: 1 }] }, "options[0].additionalPrice"],
+    [
+      "an option price below zero",
+      { options: [{ name: "A", additionalPrice: -1001, stock: 1 }] },
+      "options[0].additionalPrice",
+    ],
     ["negative option stock", { options: [{ name: "A", additionalPrice: 0, stock: -1 }] }, "options[0].stock"],
-    ["two options with the same name", { options: [{ name: "A", additionalPrice: 0, stock: 1 }, { name: "a", additionalPrice: 0, stock: 1 }] }, "options[1].name"],
+    [
+      "two options with the same name",
+      {
+        options: [
+          { name: "A", additionalPrice: 0, stock: 1 },
+          { name: "a", additionalPrice: 0, stock: 1 },
+        ],
+      },
+      "options[1].name",
+    ],
   ])("refuses %s with BAD_USER_INPUT and changes nothing", async (_label, override, field) => {
     const before = await catalogSnapshot();
     const response = await app.gql(CREATE, { input: { name: "Valid", price: 1000, ...override } }, { token: admin });
@@ -124,9 +139,19 @@ describe("restock", () => {
       ],
     });
     const blue = created.options[1]!;
-    const data = expectData(await app.gql<{ restock: { stock: number; price: number } }>(RESTOCK, { optionId: blue.id, quantity: 10 }, { token: admin }));
+    const data = expectData(
+      await app.gql<{ restock: { stock: number; price: number } }>(
+        RESTOCK,
+        { optionId: blue.id, quantity: 10 },
+        { token: admin },
+      ),
+    );
     expect(data.restock).toEqual({ id: blue.id, price: 5500, stock: 12 });
-    const read = expectData(await app.gql<{ product: { stock: number } }>(`query ($id: ID!) { product(id: $id) { stock } }`, { id: created.id }));
+    const read = expectData(
+      await app.gql<{ product: { stock: number } }>(`query ($id: ID!) { product(id: $id) { stock } }`, {
+        id: created.id,
+      }),
+    );
     expect(read.product.stock).toBe(13);
   });
 
@@ -134,7 +159,11 @@ describe("restock", () => {
     const created = await createProduct(app, admin, { name: "Busy", price: 100, stock: 0 });
     const optionId = created.options[0]!.id;
     await Promise.all(Array.from({ length: 20 }, () => app.gql(RESTOCK, { optionId, quantity: 5 }, { token: admin })));
-    const read = expectData(await app.gql<{ product: { stock: number } }>(`query ($id: ID!) { product(id: $id) { stock } }`, { id: created.id }));
+    const read = expectData(
+      await app.gql<{ product: { stock: number } }>(`query ($id: ID!) { product(id: $id) { stock } }`, {
+        id: created.id,
+      }),
+    );
     expect(read.product.stock).toBe(100);
   });
 
@@ -148,7 +177,11 @@ describe("restock", () => {
   ])("refuses %s and changes nothing", async (_label, override, code) => {
     const created = await createProduct(app, admin, { name: "Fixed", price: 100, stock: 3 });
     const before = await catalogSnapshot();
-    const response = await app.gql(RESTOCK, { optionId: created.options[0]!.id, quantity: 1, ...override }, { token: admin });
+    const response = await app.gql(
+      RESTOCK,
+      { optionId: created.options[0]!.id, quantity: 1, ...override },
+      { token: admin },
+    );
     expect(errorCode(response)).toBe(code);
     expect(await catalogSnapshot()).toEqual(before);
   });
@@ -172,7 +205,11 @@ describe("product", () => {
     const created = await createProduct(app, admin, { name: "Live", price: 100, stock: 3 });
     const { db } = app.database;
     await db.update(stock).set({ quantity: 42 });
-    const read = expectData(await app.gql<{ product: { stock: number } }>(`query ($id: ID!) { product(id: $id) { stock } }`, { id: created.id }));
+    const read = expectData(
+      await app.gql<{ product: { stock: number } }>(`query ($id: ID!) { product(id: $id) { stock } }`, {
+        id: created.id,
+      }),
+    );
     expect(read.product.stock).toBe(42);
   });
 });

@@ -25,7 +25,10 @@ async function failLogin(app: TestApp, path: Path, forwardedFor?: string): Promi
 /** A POST with a chunked body, which the fast path leaves to Express. */
 function postChunked(url: string, body: string, headers: Record<string, string>): Promise<GraphQLResponse> {
   return new Promise((resolve, reject) => {
-    const request = http.request(`${url}/graphql`, { method: "POST", headers: { "content-type": "application/json", "transfer-encoding": "chunked", ...headers } });
+    const request = http.request(`${url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "transfer-encoding": "chunked", ...headers },
+    });
     request.on("response", (response) => {
       let text = "";
       response.on("data", (chunk: Buffer) => (text += chunk.toString()));
@@ -72,7 +75,10 @@ describe("the client's address", () => {
 
   describe("with TRUST_PROXY set to a list of subnets", () => {
     let app: TestApp;
-    beforeAll(async () => (app = await startTestApp("client_address_subnets", { ...LIMITS, TRUST_PROXY: "loopback, 10.0.0.0/8" })));
+    beforeAll(
+      async () =>
+        (app = await startTestApp("client_address_subnets", { ...LIMITS, TRUST_PROXY: "loopback, 10.0.0.0/8" })),
+    );
     afterAll(() => app.close());
 
     it("trusts only the proxies in the list, on either path", async () => {

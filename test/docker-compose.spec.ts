@@ -35,19 +35,24 @@ const envExample = new Map(
  * message), `$$` for a literal `$`. No Docker engine runs here, so the file is resolved by hand.
  */
 function interpolate(value: string, env: Record<string, string>): string {
-  return value.replace(/\$\$|\$\{([A-Z0-9_]+)(?:(:?)([-?])([^}]*))?\}/g, (_whole, name: string | undefined, colon: string, kind: string, rest: string) => {
-    if (name === undefined) return "$";
-    const given = env[name];
-    const missing = given === undefined || (colon === ":" && given === "");
-    if (!missing) return given;
-    if (kind === "?") throw new Error(`required variable ${name} is missing a value: ${rest}`);
-    return kind === "-" ? rest : "";
-  });
+  return value.replace(
+    /\$\$|\$\{([A-Z0-9_]+)(?:(:?)([-?])([^}]*))?\}/g,
+    (_whole, name: string | undefined, colon: string, kind: string, rest: string) => {
+      if (name === undefined) return "$";
+      const given = env[name];
+      const missing = given === undefined || (colon === ":" && given === "");
+      if (!missing) return given;
+      if (kind === "?") throw new Error(`required variable ${name} is missing a value: ${rest}`);
+      return kind === "-" ? rest : "";
+    },
+  );
 }
 
 /** A service's environment as its container gets it from `env` (the shell and `.env`). */
 const resolvedEnvironment = (name: string, env: Record<string, string>): Record<string, string> =>
-  Object.fromEntries(Object.entries(services[name]!.environment ?? {}).map(([key, value]) => [key, interpolate(String(value), env)]));
+  Object.fromEntries(
+    Object.entries(services[name]!.environment ?? {}).map(([key, value]) => [key, interpolate(String(value), env)]),
+  );
 
 /** Variables the compose file requires (`${VAR:?...}`). */
 const required = [...new Set([...composeText.matchAll(/\$\{([A-Z0-9_]+):\?/g)].map((match) => match[1]!))].sort();
@@ -70,7 +75,11 @@ describe("docker-compose.yml", () => {
   });
 
   it("builds the api and the worker from the repository's Dockerfile, each with its entry point and a health check", () => {
-    for (const [name, entry] of [["api", "dist/src/api.js"], ["worker", "dist/src/worker.js"], ["data-platform", "dist/src/data-platform/main.js"]] as const) {
+    for (const [name, entry] of [
+      ["api", "dist/src/api.js"],
+      ["worker", "dist/src/worker.js"],
+      ["data-platform", "dist/src/data-platform/main.js"],
+    ] as const) {
       const service = services[name]!;
       expect(service.build, name).toBe(".");
       expect(service.command, name).toContain(entry);
@@ -80,7 +89,10 @@ describe("docker-compose.yml", () => {
   });
 
   it("starts the api after healthy databases, and the worker after a healthy api (migrations done)", () => {
-    expect(services.api?.depends_on).toMatchObject({ mysql: { condition: "service_healthy" }, redis: { condition: "service_healthy" } });
+    expect(services.api?.depends_on).toMatchObject({
+      mysql: { condition: "service_healthy" },
+      redis: { condition: "service_healthy" },
+    });
     expect(services.worker?.depends_on).toMatchObject({
       mysql: { condition: "service_healthy" },
       redis: { condition: "service_healthy" },
@@ -115,12 +127,20 @@ describe("docker-compose.yml", () => {
     expect(required).toEqual(["ADMIN_PASSWORD", "JWT_SECRET", "MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD"]);
   });
 
-  it.each(["ADMIN_PASSWORD", "JWT_SECRET", "MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD"])("refuses to start without %s, naming it and .env.example", (missing) => {
-    const service = missing.startsWith("MYSQL_ROOT") ? "mysql" : "api";
-    for (const env of [{ ...filledIn, [missing]: undefined }, { ...filledIn, [missing]: "" }]) {
-      expect(() => resolvedEnvironment(service, env as Record<string, string>)).toThrow(new RegExp(`${missing}.*\\.env\\.example`));
-    }
-  });
+  it.each(["ADMIN_PASSWORD", "JWT_SECRET", "MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD"])(
+    "refuses to start without %s, naming it and .env.example",
+    (missing) => {
+      const service = missing.startsWith("MYSQL_ROOT") ? "mysql" : "api";
+      for (const env of [
+        { ...filledIn, [missing]: undefined },
+        { ...filledIn, [missing]: "" },
+      ]) {
+        expect(() => resolvedEnvironment(service, env as Record<string, string>)).toThrow(
+          new RegExp(`${missing}.*\\.env\\.example`),
+        );
+      }
+    },
+  );
 
   it("runs without demo data, introspection or public metrics, unless .env asks for demo data", () => {
     const config = loadConfig(resolvedEnvironment("api", filledIn));

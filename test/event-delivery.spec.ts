@@ -4,7 +4,14 @@ import { QueueName, type OrderEventJob } from "../src/queue/queues.js";
 import type { Running } from "../src/run-api.js";
 import { waitUntilDelivered } from "./helpers/drain.js";
 import { startFakePlatform, startWorker, type FakePlatform } from "./helpers/event-pipeline.js";
-import { adminToken, createProduct, fundedMembers, placeOrder, type CreatedProduct, type SignedIn } from "./helpers/factories.js";
+import {
+  adminToken,
+  createProduct,
+  fundedMembers,
+  placeOrder,
+  type CreatedProduct,
+  type SignedIn,
+} from "./helpers/factories.js";
 import { expectData } from "./helpers/graphql.js";
 import { checkInvariants } from "./helpers/invariants.js";
 import { PrivateRedis } from "./helpers/private-redis.js";
@@ -49,7 +56,11 @@ beforeAll(async () => {
   );
   worker = await startWorker(app);
   const admin = await adminToken(app);
-  products = await Promise.all(Array.from({ length: 4 }, (_, i) => createProduct(app, admin, { name: `Delivered ${i}`, price: 100, stock: 100_000 })));
+  products = await Promise.all(
+    Array.from({ length: 4 }, (_, i) =>
+      createProduct(app, admin, { name: `Delivered ${i}`, price: 100, stock: 100_000 }),
+    ),
+  );
   buyers = await fundedMembers(app, 4, 10_000_000);
 });
 
@@ -65,7 +76,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function placeOrders(count: number): Promise<void> {
   for (let i = 0; i < count; i += 1) {
-    expectData(await placeOrder(app, buyers[i % buyers.length]!, { items: [{ productId: products[i % products.length]!.id, quantity: 1 + (i % 3) }] }));
+    expectData(
+      await placeOrder(app, buyers[i % buyers.length]!, {
+        items: [{ productId: products[i % products.length]!.id, quantity: 1 + (i % 3) }],
+      }),
+    );
   }
 }
 
@@ -84,51 +99,67 @@ async function metric(series: string): Promise<number> {
 /** Every event stored once by the platform, and the ranking equal to SQL. */
 async function expectEverythingDelivered(): Promise<void> {
   await waitUntilDelivered(app.database.db, 60_000);
-  expect(platform.events().map((event) => event.eventId).sort()).toEqual(await outboxEventIds());
+  expect(
+    platform
+      .events()
+      .map((event) => event.eventId)
+      .sort(),
+  ).toEqual(await outboxEventIds());
   const deadline = Date.now() + 10_000;
   while (!(await app.services.ranking.isBuilt()) && Date.now() < deadline) await sleep(100);
-  for (const days of [1, 3]) expect(await app.services.ranking.popular(days, 20)).toEqual(await app.services.ranking.popularFromDatabase(days, 20));
+  for (const days of [1, 3])
+    expect(await app.services.ranking.popular(days, 20)).toEqual(
+      await app.services.ranking.popularFromDatabase(days, 20),
+    );
   expect(await checkInvariants(app.database.pool)).toEqual([]);
 }
 
 describe("order events are never lost", () => {
-  it(`reach the platform after it was down ${PLATFORM_DOWN_MS} ms, far past the ten attempts jobs used to get, with Redis flushed meanwhile`, async () => {
-    await platform.close();
-    const downSince = Date.now();
-    await placeOrders(20);
+  it(
+    `reach the platform after it was down ${PLATFORM_DOWN_MS} ms, far past the ten attempts jobs used to get, with Redis flushed meanwhile`,
+    async () => {
+      await platform.close();
+      const downSince = Date.now();
+      await placeOrders(20);
 
-    // Jobs keep retrying, beyond the ten attempts after which they used to be given up.
-    const deliveries = queue(QueueName.DATA_PLATFORM);
-    let attempts: number[] = [];
-    await sleep(PLATFORM_DOWN_MS / 2);
-    while (Math.max(0, ...attempts) <= 15 && Date.now() < downSince + 30_000) {
-      attempts = (await deliveries.getJobs(["delayed", "waiting", "active"])).map((job) => job.attemptsMade);
-      await sleep(100);
-    }
-    expect(attempts).toHaveLength(20);
-    expect(Math.max(...attempts)).toBeGreaterThan(15);
-    expect(await deliveries.getFailedCount()).toBe(0);
+      // Jobs keep retrying, beyond the ten attempts after which they used to be given up.
+      const deliveries = queue(QueueName.DATA_PLATFORM);
+      let attempts: number[] = [];
+      await sleep(PLATFORM_DOWN_MS / 2);
+      while (Math.max(0, ...attempts) <= 15 && Date.now() < downSince + 30_000) {
+        attempts = (await deliveries.getJobs(["delayed", "waiting", "active"])).map((job) => job.attemptsMade);
+        await sleep(100);
+      }
+      expect(attempts).toHaveLength(20);
+      expect(Math.max(...attempts)).toBeGreaterThan(15);
+      expect(await deliveries.getFailedCount()).toBe(0);
 
-    // Redis loses every queued job; more orders come meanwhile.
-    await app.redis.flushall();
-    await placeOrders(10);
-    await sleep(Math.max(PLATFORM_DOWN_MS / 4, downSince + PLATFORM_DOWN_MS - Date.now()));
+      // Redis loses every queued job; more orders come meanwhile.
+      await app.redis.flushall();
+      await placeOrders(10);
+      await sleep(Math.max(PLATFORM_DOWN_MS / 4, downSince + PLATFORM_DOWN_MS - Date.now()));
 
-    // The undelivered events show, with their age: on /metrics and in the log.
-    expect(await metric('outbox_backlog{consumer="data-platform"}')).toBe(30);
-    expect(await metric('outbox_backlog{consumer="ranking"}')).toBe(0);
-    expect(await metric('outbox_oldest_undelivered_seconds{consumer="data-platform"}')).toBeGreaterThan(0);
-    expect(await metric('outbox_oldest_undelivered_seconds{consumer="ranking"}')).toBe(0);
-    const warnings = logLines.map((line) => JSON.parse(line) as { level: number; msg: string; consumer?: string }).filter((entry) => entry.level === 40 && entry.consumer === "data-platform");
-    expect(warnings.map((entry) => entry.msg)).toContain("outbox: events still undelivered, published again");
-    expect(platform.events()).toEqual([]);
+      // The undelivered events show, with their age: on /metrics and in the log.
+      expect(await metric('outbox_backlog{consumer="data-platform"}')).toBe(30);
+      expect(await metric('outbox_backlog{consumer="ranking"}')).toBe(0);
+      expect(await metric('outbox_oldest_undelivered_seconds{consumer="data-platform"}')).toBeGreaterThan(0);
+      expect(await metric('outbox_oldest_undelivered_seconds{consumer="ranking"}')).toBe(0);
+      const warnings = logLines
+        .map((line) => JSON.parse(line) as { level: number; msg: string; consumer?: string })
+        .filter((entry) => entry.level === 40 && entry.consumer === "data-platform");
+      expect(warnings.map((entry) => entry.msg)).toContain("outbox: events still undelivered, published again");
+      expect(platform.events()).toEqual([]);
 
-    await platform.listen(platformPort, "127.0.0.1");
-    await expectEverythingDelivered();
-    expect(await metric('outbox_backlog{consumer="data-platform"}')).toBe(0);
-    expect(await metric('outbox_oldest_undelivered_seconds{consumer="data-platform"}')).toBe(0);
-    console.info(`platform down ${PLATFORM_DOWN_MS} ms, Redis flushed: ${platform.events().length} events stored once each, ${platform.events().reduce((sum, event) => sum + event.deliveries, 0)} POSTs`);
-  }, PLATFORM_DOWN_MS * 2 + 120_000);
+      await platform.listen(platformPort, "127.0.0.1");
+      await expectEverythingDelivered();
+      expect(await metric('outbox_backlog{consumer="data-platform"}')).toBe(0);
+      expect(await metric('outbox_oldest_undelivered_seconds{consumer="data-platform"}')).toBe(0);
+      console.info(
+        `platform down ${PLATFORM_DOWN_MS} ms, Redis flushed: ${platform.events().length} events stored once each, ${platform.events().reduce((sum, event) => sum + event.deliveries, 0)} POSTs`,
+      );
+    },
+    PLATFORM_DOWN_MS * 2 + 120_000,
+  );
 
   it("publishes again an event whose jobs were deleted from Redis", async () => {
     await worker!.stop();
@@ -151,11 +182,17 @@ describe("order events are never lost", () => {
   });
 
   it("sends again a delivery whose confirmation never reached the database, and the platform stores it once", async () => {
-    const [row] = (await app.database.pool.query("SELECT id, event_id FROM outbox ORDER BY id LIMIT 1"))[0] as Array<{ id: number; event_id: string }>;
+    const [row] = (await app.database.pool.query("SELECT id, event_id FROM outbox ORDER BY id LIMIT 1"))[0] as Array<{
+      id: number;
+      event_id: string;
+    }>;
     expect(await queue(QueueName.DATA_PLATFORM).getJobState(row!.event_id)).toBe("completed");
     const before = platform.events().find((event) => event.eventId === row!.event_id)!.deliveries;
     // As if the worker had died between the platform's 2xx and the confirmation's UPDATE.
-    await app.database.pool.query("UPDATE outbox SET data_platform_delivered_at = NULL, retry_at = ? WHERE id = ?", [new Date(Date.now() - 1_000), row!.id]);
+    await app.database.pool.query("UPDATE outbox SET data_platform_delivered_at = NULL, retry_at = ? WHERE id = ?", [
+      new Date(Date.now() - 1_000),
+      row!.id,
+    ]);
 
     await expectEverythingDelivered();
     const stored = platform.events().filter((event) => event.eventId === row!.event_id);

@@ -31,7 +31,11 @@ const product = fc.integer({ min: 0, max: PRODUCTS - 1 });
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant("charge" as const), member, amount: fc.integer({ min: 1, max: 50_000 }) }),
   fc.record({ kind: fc.constant("addToCart" as const), member, product, quantity: fc.integer({ min: 1, max: 4 }) }),
-  fc.record({ kind: fc.constant("order" as const), member, lines: fc.array(fc.record({ product, quantity: fc.integer({ min: 1, max: 4 }) }), { minLength: 1, maxLength: 3 }) }),
+  fc.record({
+    kind: fc.constant("order" as const),
+    member,
+    lines: fc.array(fc.record({ product, quantity: fc.integer({ min: 1, max: 4 }) }), { minLength: 1, maxLength: 3 }),
+  }),
   fc.record({ kind: fc.constant("orderCart" as const), member }),
   fc.record({ kind: fc.constant("cancelItem" as const), member, pick: fc.nat(20) }),
   fc.record({ kind: fc.constant("cancelOrder" as const), member, pick: fc.nat(10) }),
@@ -47,12 +51,25 @@ beforeAll(async () => {
   const admin = await adminToken(app);
   products = await Promise.all(
     Array.from({ length: PRODUCTS }, (_, i) =>
-      createProduct(app, admin, i % 2 === 0
-        ? { name: `Fuzz ${i}`, price: 500 + i * 700, stock: 15 }
-        : { name: `Fuzz ${i}`, price: 300, options: [{ name: "A", additionalPrice: 0, stock: 8 }, { name: "B", additionalPrice: 250, stock: 8 }] }),
+      createProduct(
+        app,
+        admin,
+        i % 2 === 0
+          ? { name: `Fuzz ${i}`, price: 500 + i * 700, stock: 15 }
+          : {
+              name: `Fuzz ${i}`,
+              price: 300,
+              options: [
+                { name: "A", additionalPrice: 0, stock: 8 },
+                { name: "B", additionalPrice: 250, stock: 8 },
+              ],
+            },
+      ),
     ),
   );
-  memberIds = (await Promise.all(Array.from({ length: MEMBERS }, () => signUpMember(app)))).map((signedIn) => Number(signedIn.memberId));
+  memberIds = (await Promise.all(Array.from({ length: MEMBERS }, () => signUpMember(app)))).map((signedIn) =>
+    Number(signedIn.memberId),
+  );
 });
 afterAll(() => app.close());
 
@@ -69,21 +86,35 @@ async function run(operation: Op, restocked: Map<number, number>): Promise<void>
       return void (await points.chargePoints(memberIds[operation.member]!, operation.amount));
     case "addToCart": {
       const target = products[operation.product]!;
-      return carts.addItem(memberIds[operation.member]!, { productId: Number(target.id), optionId: Number(target.options.at(-1)!.id), quantity: operation.quantity });
+      return carts.addItem(memberIds[operation.member]!, {
+        productId: Number(target.id),
+        optionId: Number(target.options.at(-1)!.id),
+        quantity: operation.quantity,
+      });
     }
     case "order":
       return void (await orders.placeOrder(memberIds[operation.member]!, {
-        items: operation.lines.map((line) => ({ productId: Number(products[line.product]!.id), optionId: Number(products[line.product]!.options[0]!.id), quantity: line.quantity })),
+        items: operation.lines.map((line) => ({
+          productId: Number(products[line.product]!.id),
+          optionId: Number(products[line.product]!.options[0]!.id),
+          quantity: line.quantity,
+        })),
       }));
     case "orderCart":
       return void (await orders.placeOrder(memberIds[operation.member]!, { fromCart: true }));
     case "cancelItem": {
-      const id = await pickRow("SELECT i.id FROM order_item i JOIN orders o ON o.id = i.order_id WHERE o.member_id = ? ORDER BY i.id LIMIT 1 OFFSET ?", [memberIds[operation.member], operation.pick]);
+      const id = await pickRow(
+        "SELECT i.id FROM order_item i JOIN orders o ON o.id = i.order_id WHERE o.member_id = ? ORDER BY i.id LIMIT 1 OFFSET ?",
+        [memberIds[operation.member], operation.pick],
+      );
       if (id !== undefined) await orders.cancelOrderItem(memberIds[operation.member]!, id);
       return;
     }
     case "cancelOrder": {
-      const id = await pickRow("SELECT id FROM orders WHERE member_id = ? ORDER BY id LIMIT 1 OFFSET ?", [memberIds[operation.member], operation.pick]);
+      const id = await pickRow("SELECT id FROM orders WHERE member_id = ? ORDER BY id LIMIT 1 OFFSET ?", [
+        memberIds[operation.member],
+        operation.pick,
+      ]);
       if (id !== undefined) await orders.cancelOrder(memberIds[operation.member]!, id);
       return;
     }
@@ -103,7 +134,9 @@ describe("random operation sequences, concurrently", () => {
       fc.asyncProperty(fc.array(op, { minLength: 60, maxLength: 250 }), async (operations) => {
         const baseline = await stockBaseline(app.database.pool);
         const restocked = new Map<number, number>();
-        const lanes = Array.from({ length: LANES }, (_, lane) => operations.filter((_, index) => index % LANES === lane));
+        const lanes = Array.from({ length: LANES }, (_, lane) =>
+          operations.filter((_, index) => index % LANES === lane),
+        );
         const unexpected: unknown[] = [];
         await Promise.all(
           lanes.map(async (lane) => {
@@ -126,7 +159,9 @@ describe("random operation sequences, concurrently", () => {
       }),
       { numRuns: RUNS },
     );
-    console.info(`fuzz: ${tally.operations} operations, ${tally.refused} refused by business rules, ${tally.violations} invariant violations`);
+    console.info(
+      `fuzz: ${tally.operations} operations, ${tally.refused} refused by business rules, ${tally.violations} invariant violations`,
+    );
     expect(tally.violations).toBe(0);
   }, 300_000);
 });

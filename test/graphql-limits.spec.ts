@@ -23,26 +23,54 @@ const nested = (depth: number): string => {
 };
 
 /** `count` root fields `p0: products(first: 1) { totalCount }`, `p1: ...`, for fragments to spread. */
-const pageFields = (count: number, alias = "p"): string => Array.from({ length: count }, (_, i) => `${alias}${i}: products(first: 1) { totalCount }`).join(" ");
+const pageFields = (count: number, alias = "p"): string =>
+  Array.from({ length: count }, (_, i) => `${alias}${i}: products(first: 1) { totalCount }`).join(" ");
 /** `count` charges of 1 point each, aliased `c0`, `c1`, ... */
-const charges = (count: number, alias = "c"): string => Array.from({ length: count }, (_, i) => `${alias}${i}: chargePoint(amount: 1) { balance }`).join(" ");
+const charges = (count: number, alias = "c"): string =>
+  Array.from({ length: count }, (_, i) => `${alias}${i}: chargePoint(amount: 1) { balance }`).join(" ");
 /** Nine pages of products with their options: the page size decides whether it fits the cost limit. */
-const nineFullPages = (first: string): string => Array.from({ length: 9 }, (_, i) => `p${i}: products(first: ${first}) { nodes { options { id name price stock } } }`).join(" ");
+const nineFullPages = (first: string): string =>
+  Array.from(
+    { length: 9 },
+    (_, i) => `p${i}: products(first: ${first}) { nodes { options { id name price stock } } }`,
+  ).join(" ");
 
-const messages = (response: GraphQLResponse<unknown>): string => (response.errors ?? []).map((error) => error.message).join("\n");
+const messages = (response: GraphQLResponse<unknown>): string =>
+  (response.errors ?? []).map((error) => error.message).join("\n");
 
 describe("GraphQL limits (refused before execution)", () => {
   it("accepts what a real screen asks for", async () => {
-    expectData(await app.gql(`query ($first: Int) { products(first: $first) { totalCount nodes { id name price stock options { id name price stock } } pageInfo { hasNextPage endCursor } } }`, { first: 100 }));
+    expectData(
+      await app.gql(
+        `query ($first: Int) { products(first: $first) { totalCount nodes { id name price stock options { id name price stock } } pageInfo { hasNextPage endCursor } } }`,
+        { first: 100 },
+      ),
+    );
   });
 
   it.each([
     ["too deep", () => nested(LIMITS.maxDepth), /depth limit of 10/],
-    ["too many aliases", () => `{ me { ${Array.from({ length: LIMITS.maxAliases + 1 }, (_, i) => `a${i}: id`).join(" ")} } }`, /aliases limit of 30/i],
-    ["too many directives", () => `{ me { ${"id @include(if: true) ".repeat(LIMITS.maxDirectives + 1)} } }`, /directives limit of 50/i],
+    [
+      "too many aliases",
+      () => `{ me { ${Array.from({ length: LIMITS.maxAliases + 1 }, (_, i) => `a${i}: id`).join(" ")} } }`,
+      /aliases limit of 30/i,
+    ],
+    [
+      "too many directives",
+      () => `{ me { ${"id @include(if: true) ".repeat(LIMITS.maxDirectives + 1)} } }`,
+      /directives limit of 50/i,
+    ],
     ["too many root fields", () => `{ ${pageFields(LIMITS.maxRootFields + 1)} }`, /too many root fields/],
-    ["too many root fields, spread from a fragment", () => `{ ...Pages } fragment Pages on Query { ${pageFields(LIMITS.maxRootFields + 1)} }`, /too many root fields/],
-    ["too many root fields, in inline fragments", () => `{ ... on Query { ${pageFields(6)} } ... { ${pageFields(5, "q")} } }`, /too many root fields/],
+    [
+      "too many root fields, spread from a fragment",
+      () => `{ ...Pages } fragment Pages on Query { ${pageFields(LIMITS.maxRootFields + 1)} }`,
+      /too many root fields/,
+    ],
+    [
+      "too many root fields, in inline fragments",
+      () => `{ ... on Query { ${pageFields(6)} } ... { ${pageFields(5, "q")} } }`,
+      /too many root fields/,
+    ],
     ["too expensive", () => `{ ${nineFullPages("100")} }`, /too expensive/],
   ])("refuses a query %s with GRAPHQL_VALIDATION_FAILED (HTTP 400)", async (_label, query, message) => {
     const before = app.database.statements.count;
@@ -84,7 +112,9 @@ describe("GraphQL limits (refused before execution)", () => {
   });
 
   it("counts an out-of-range page size as the largest page, so the resolver answers BAD_USER_INPUT", async () => {
-    expect(errorCode(await app.gql(`{ products(first: 1000000) { nodes { id name price stock } } }`))).toBe("BAD_USER_INPUT");
+    expect(errorCode(await app.gql(`{ products(first: 1000000) { nodes { id name price stock } } }`))).toBe(
+      "BAD_USER_INPUT",
+    );
   });
 
   it("refuses batched requests (an array of operations)", async () => {
@@ -100,14 +130,26 @@ describe("GraphQL limits (refused before execution)", () => {
 describe("mutations per document", () => {
   it(`runs up to ${LIMITS.maxMutationFields} mutation root fields, spread from fragments or not`, async () => {
     const member = await signUpMember(app);
-    expectData(await app.gql(`mutation { ${charges(2)} ...More } fragment More on Mutation { ${charges(LIMITS.maxMutationFields - 2, "m")} }`, {}, { token: member.token }));
+    expectData(
+      await app.gql(
+        `mutation { ${charges(2)} ...More } fragment More on Mutation { ${charges(LIMITS.maxMutationFields - 2, "m")} }`,
+        {},
+        { token: member.token },
+      ),
+    );
     expect(await balanceOf(app, member)).toBe(LIMITS.maxMutationFields);
   });
 
   it.each([
     ["written out", `mutation { ${charges(LIMITS.maxMutationFields + 1)} }`],
-    ["spread from a fragment (12 charges for one request)", `mutation { ...F } fragment F on Mutation { ${charges(12)} }`],
-    ["in an inline fragment", `mutation { c: chargePoint(amount: 1) { balance } ... on Mutation { ${charges(LIMITS.maxMutationFields)} } }`],
+    [
+      "spread from a fragment (12 charges for one request)",
+      `mutation { ...F } fragment F on Mutation { ${charges(12)} }`,
+    ],
+    [
+      "in an inline fragment",
+      `mutation { c: chargePoint(amount: 1) { balance } ... on Mutation { ${charges(LIMITS.maxMutationFields)} } }`,
+    ],
   ])("refuses more, %s, before any of them runs", async (_label, document) => {
     const member = await signUpMember(app);
     const response = await app.gql(document, {}, { token: member.token });
@@ -136,10 +178,19 @@ describe("production defaults", () => {
     ["a field", `{ prodcts(first: 1) { totalCount } }`, {}, `"products"`],
     ["an argument", `{ products(frist: 1) { totalCount } }`, {}, `"first"`],
     ["a type", `query ($n: Intt) { products(first: $n) { totalCount } }`, {}, `"Int"`],
-    ["an input field in a variable", `mutation ($input: AddCartItemInput!) { addCartItem(input: $input) { totalQuantity } }`, { input: { productId: "1", optionld: "1", quantity: 1 } }, "optionId"],
+    [
+      "an input field in a variable",
+      `mutation ($input: AddCartItemInput!) { addCartItem(input: $input) { totalQuantity } }`,
+      { input: { productId: "1", optionld: "1", quantity: 1 } },
+      "optionId",
+    ],
   ];
   const post = (url: string, query: string, variables: Record<string, unknown>, headers: Record<string, string> = {}) =>
-    fetch(`${url}/graphql`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ query, variables }) });
+    fetch(`${url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify({ query, variables }),
+    });
   /** The answer's error codes and messages, one line each. */
   const errorLines = async (response: Response): Promise<string> => {
     const body = (await response.json()) as { errors?: Array<{ message: string; extensions?: { code?: string } }> };

@@ -22,7 +22,11 @@ afterAll(() => app.close());
 const PAGE = `query ($first: Int) { products(first: $first) { nodes { name price stock options { name price stock } } pageInfo { hasNextPage } } }`;
 
 function post(body: string, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${app.url}/graphql`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+  return fetch(`${app.url}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body,
+  });
 }
 
 /** A header that leaves a request to Express (which reads an identity-encoded body as it is). */
@@ -31,7 +35,10 @@ const THROUGH_EXPRESS = { "content-encoding": "identity" };
 describe("plain GraphQL POSTs answered without Express", () => {
   it.each([
     ["a products page", JSON.stringify({ query: PAGE, variables: { first: 5 } })],
-    ["a page with edges and cursors", JSON.stringify({ query: `{ products(first: 1) { edges { cursor node { name stock } } } }` })],
+    [
+      "a page with edges and cursors",
+      JSON.stringify({ query: `{ products(first: 1) { edges { cursor node { name stock } } } }` }),
+    ],
     ["an unknown field", JSON.stringify({ query: `{ nope }` })],
     ["a page size out of range", JSON.stringify({ query: PAGE, variables: { first: 101 } })],
     ["a signed-in-only query without a token", JSON.stringify({ query: `{ me { id } }` })],
@@ -63,6 +70,8 @@ describe("plain GraphQL POSTs answered without Express", () => {
     expect(latin1.headers.get("etag")).not.toBeNull();
     const large = await post(JSON.stringify({ query: PAGE, variables: { pad: "x".repeat(1024 * 1024) } }));
     expect(large.status).toBe(413);
-    expect(((await large.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe("BAD_REQUEST");
+    expect(
+      ((await large.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code,
+    ).toBe("BAD_REQUEST");
   });
 });

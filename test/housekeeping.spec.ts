@@ -24,12 +24,17 @@ describe(runHousekeeping.name, () => {
     const product = await createProduct(app, admin, { name: "Kept", price: 10, stock: 10 });
     const member = await signUpMember(app);
     await chargePoints(app, member, 1_000);
-    const delivered = expectData(await placeOrder(app, member, { items: [{ productId: product.id, quantity: 1 }], idempotencyKey: "once" })).placeOrder.id;
+    const delivered = expectData(
+      await placeOrder(app, member, { items: [{ productId: product.id, quantity: 1 }], idempotencyKey: "once" }),
+    ).placeOrder.id;
     expectData(await placeOrder(app, member, { items: [{ productId: product.id, quantity: 1 }] }));
     // Published events need queues; here they only need to be marked published, and confirmed by
     // hand: the first by both consumers, the other by the ranking only (the platform still owes it).
     await waitUntilDrained(app.database.db, [], 10_000);
-    const ids = async (where: string) => ((await app.database.pool.query(`SELECT id FROM outbox WHERE ${where}`))[0] as Array<{ id: number }>).map((row) => row.id);
+    const ids = async (where: string) =>
+      ((await app.database.pool.query(`SELECT id FROM outbox WHERE ${where}`))[0] as Array<{ id: number }>).map(
+        (row) => row.id,
+      );
     const first = await ids(`aggregate_id = ${Number(delivered)}`);
     await markDelivered(app.database.db, "ranking", await ids("TRUE"), new Date());
     await markDelivered(app.database.db, "data-platform", first, new Date());
@@ -37,12 +42,21 @@ describe(runHousekeeping.name, () => {
     expect(await count("SELECT COUNT(*) AS n FROM outbox WHERE published_at IS NOT NULL")).toBe(2);
 
     const now = Date.now();
-    expect(await runHousekeeping(app.database.db, new TestClock(new Date(now + 3600_000)), app.log)).toMatchObject({ keys: 0, events: 0 });
-    expect(await runHousekeeping(app.database.db, new TestClock(new Date(now + 49 * 3600_000)), app.log)).toMatchObject({ keys: 1, events: 0 });
-    expect(await runHousekeeping(app.database.db, new TestClock(new Date(now + 15 * 24 * 3600_000)), app.log)).toMatchObject({ keys: 0, events: 1 });
+    expect(await runHousekeeping(app.database.db, new TestClock(new Date(now + 3600_000)), app.log)).toMatchObject({
+      keys: 0,
+      events: 0,
+    });
+    expect(await runHousekeeping(app.database.db, new TestClock(new Date(now + 49 * 3600_000)), app.log)).toMatchObject(
+      { keys: 1, events: 0 },
+    );
+    expect(
+      await runHousekeeping(app.database.db, new TestClock(new Date(now + 15 * 24 * 3600_000)), app.log),
+    ).toMatchObject({ keys: 0, events: 1 });
     expect(await ids("TRUE")).not.toContain(first[0]);
     // The event the platform never confirmed stays, however old.
-    expect(await runHousekeeping(app.database.db, new TestClock(new Date(now + 365 * 24 * 3600_000)), app.log)).toMatchObject({ keys: 0, events: 0 });
+    expect(
+      await runHousekeeping(app.database.db, new TestClock(new Date(now + 365 * 24 * 3600_000)), app.log),
+    ).toMatchObject({ keys: 0, events: 0 });
     expect(await count("SELECT COUNT(*) AS n FROM outbox WHERE data_platform_delivered_at IS NULL")).toBe(1);
     expect(await count("SELECT COUNT(*) AS n FROM orders")).toBe(2); // orders themselves are never touched
   });

@@ -17,7 +17,11 @@ import { dropDatabase, uniqueDatabaseUrl } from "./helpers/test-database.js";
  */
 const BEFORE = "0003_idempotency_key_varbinary";
 const journalTags = (): string[] =>
-  (JSON.parse(readFileSync(path.join(migrationsFolder(), "meta", "_journal.json"), "utf8")) as { entries: Array<{ tag: string }> }).entries.map((entry) => entry.tag);
+  (
+    JSON.parse(readFileSync(path.join(migrationsFolder(), "meta", "_journal.json"), "utf8")) as {
+      entries: Array<{ tag: string }>;
+    }
+  ).entries.map((entry) => entry.tag);
 /** Migrations applied when 0004 stops (those before it), and once every migration has run. */
 const APPLIED_BEFORE = journalTags().indexOf(BEFORE) + 1;
 const APPLIED_ALL = journalTags().length;
@@ -39,16 +43,23 @@ const databaseUrlOf = (database: Database): string => urls.get(database)!;
 function migrationsUpTo(tag: string): string {
   const folder = mkdtempSync(path.join(os.tmpdir(), "migrations-"));
   folders.push(folder);
-  const journal = JSON.parse(readFileSync(path.join(migrationsFolder(), "meta", "_journal.json"), "utf8")) as { entries: Array<{ tag: string }> };
+  const journal = JSON.parse(readFileSync(path.join(migrationsFolder(), "meta", "_journal.json"), "utf8")) as {
+    entries: Array<{ tag: string }>;
+  };
   const entries = journal.entries.slice(0, journal.entries.findIndex((entry) => entry.tag === tag) + 1);
   mkdirSync(path.join(folder, "meta"));
   writeFileSync(path.join(folder, "meta", "_journal.json"), JSON.stringify({ ...journal, entries }));
-  for (const { tag: name } of entries) cpSync(path.join(migrationsFolder(), `${name}.sql`), path.join(folder, `${name}.sql`));
+  for (const { tag: name } of entries)
+    cpSync(path.join(migrationsFolder(), `${name}.sql`), path.join(folder, `${name}.sql`));
   return folder;
 }
 
 /** A database at migration 0003, holding members with these loginIds, written as they were then. */
-async function databaseBefore0004(label: string, loginIds: string[], setUp?: (database: Database) => Promise<void>): Promise<Database> {
+async function databaseBefore0004(
+  label: string,
+  loginIds: string[],
+  setUp?: (database: Database) => Promise<void>,
+): Promise<Database> {
   const url = uniqueDatabaseUrl(label);
   await ensureDatabaseExists(url);
   const database = createDatabase({ url, poolSize: 2 });
@@ -58,7 +69,10 @@ async function databaseBefore0004(label: string, loginIds: string[], setUp?: (da
   await setUp?.(database);
   const passwordHash = await hashPassword("correct-horse-battery");
   for (const loginId of loginIds) {
-    await database.pool.query("INSERT INTO member (login_id, password_hash, nickname) VALUES (?, ?, 'x')", [loginId, passwordHash]);
+    await database.pool.query("INSERT INTO member (login_id, password_hash, nickname) VALUES (?, ?, 'x')", [
+      loginId,
+      passwordHash,
+    ]);
   }
   return database;
 }
@@ -103,9 +117,15 @@ describe("migration 0004: canonical loginIds", () => {
   it("stops, changing no row, when two ids collapse into one, so neither account is merged or renamed", async () => {
     // Possible only where the ids were compared byte for byte before (a database made with a binary
     // collation): the old case-insensitive unique index kept them apart everywhere else.
-    const database = await databaseBefore0004("login_id_migration_dup", ["Dup.User", "dup.user", "other-user"], async ({ pool }) => {
-      await pool.query("ALTER TABLE member MODIFY login_id varchar(50) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL");
-    });
+    const database = await databaseBefore0004(
+      "login_id_migration_dup",
+      ["Dup.User", "dup.user", "other-user"],
+      async ({ pool }) => {
+        await pool.query(
+          "ALTER TABLE member MODIFY login_id varchar(50) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL",
+        );
+      },
+    );
     const failure = await rejectionOf(runMigrations(database));
     expect(messageOf(failure)).toMatch(/Duplicate entry 'dup\.user' for key 'member_login_id_uq'/);
     expect(await loginIds(database)).toEqual(["Dup.User", "dup.user", "other-user"]);

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminToken, createProduct, fundedMembers, placeOrder, type CreatedProduct, type SignedIn } from "./helpers/factories.js";
+import {
+  adminToken,
+  createProduct,
+  fundedMembers,
+  placeOrder,
+  type CreatedProduct,
+  type SignedIn,
+} from "./helpers/factories.js";
 import { errorCode, expectData } from "./helpers/graphql.js";
 import { checkInvariants, stockBaseline } from "./helpers/invariants.js";
 import { PrivateMariaDb } from "./helpers/private-mariadb.js";
@@ -54,12 +61,15 @@ describe.skipIf(!available)("MariaDB restarted during traffic", () => {
     const okBeforeRecovery = outcomes.ok ?? 0;
     // Traffic goes on until orders have succeeded again, through the same pool.
     const deadline = Date.now() + 30_000;
-    while ((outcomes.ok ?? 0) < okBeforeRecovery + 20 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while ((outcomes.ok ?? 0) < okBeforeRecovery + 20 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     running = false;
     await Promise.all(lanes);
 
     const violations = await checkInvariants(app.database.pool, baseline);
-    console.info(`mariadb restart: ${Object.values(outcomes).reduce((a, b) => a + b, 0)} orders attempted, 1 fault (SIGKILL, ${DOWN_MS} ms down), outcomes ${JSON.stringify(outcomes)}, ${violations.length} invariant violations`);
+    console.info(
+      `mariadb restart: ${Object.values(outcomes).reduce((a, b) => a + b, 0)} orders attempted, 1 fault (SIGKILL, ${DOWN_MS} ms down), outcomes ${JSON.stringify(outcomes)}, ${violations.length} invariant violations`,
+    );
     expect(Object.keys(outcomes).sort()).toEqual(["SERVICE_UNAVAILABLE", "ok"]);
     expect(outcomes.ok).toBeGreaterThanOrEqual(okBeforeRecovery + 20);
     expect(violations).toEqual([]);

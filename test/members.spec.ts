@@ -25,10 +25,9 @@ async function memberCount(): Promise<number> {
 
 describe("signUp", () => {
   it("creates a MEMBER with an empty wallet and cart, stores only a salted scrypt hash, and signs them in", async () => {
-    const response = await app.gql<{ signUp: { token: string; member: { id: string; loginId: string; nickname: string; role: string } } }>(
-      SIGN_UP,
-      { input: { loginId: "alice_01", password: "correct-horse-battery", nickname: "  Alice  " } },
-    );
+    const response = await app.gql<{
+      signUp: { token: string; member: { id: string; loginId: string; nickname: string; role: string } };
+    }>(SIGN_UP, { input: { loginId: "alice_01", password: "correct-horse-battery", nickname: "  Alice  " } });
     const { signUp } = expectData(response);
     expect(signUp.member).toMatchObject({ loginId: "alice_01", nickname: "Alice", role: "MEMBER" });
     expect(signUp.token.split(".")).toHaveLength(3);
@@ -57,12 +56,16 @@ describe("signUp", () => {
   it("answers CONFLICT for a loginId already taken, also when two sign-ups race for it", async () => {
     await signUpMember(app, "taken-id");
     const before = await memberCount();
-    const again = await app.gql(SIGN_UP, { input: { loginId: "taken-id", password: "another-password", nickname: "x" } });
+    const again = await app.gql(SIGN_UP, {
+      input: { loginId: "taken-id", password: "another-password", nickname: "x" },
+    });
     expect(errorCode(again)).toBe("CONFLICT");
     expect(again.errors![0]!.extensions!.field).toBe("loginId");
 
     const racing = await Promise.all(
-      Array.from({ length: 5 }, () => app.gql(SIGN_UP, { input: { loginId: "raced-id", password: "another-password", nickname: "x" } })),
+      Array.from({ length: 5 }, () =>
+        app.gql(SIGN_UP, { input: { loginId: "raced-id", password: "another-password", nickname: "x" } }),
+      ),
     );
     expect(racing.filter((r) => !r.errors).length).toBe(1);
     expect(racing.filter((r) => errorCode(r) === "CONFLICT").length).toBe(4);
@@ -92,22 +95,35 @@ describe("signUp", () => {
 });
 
 describe("loginIds", () => {
-  const login = (loginId: string, password = "correct-horse-battery") => app.gql<{ login: { member: { id: string; loginId: string } } }>(LOGIN, { loginId, password });
+  const login = (loginId: string, password = "correct-horse-battery") =>
+    app.gql<{ login: { member: { id: string; loginId: string } } }>(LOGIN, { loginId, password });
 
   it("are stored in one canonical form that every case and padding of it signs in to", async () => {
     const { memberId } = await signUpMember(app, " Alice.Canon ");
-    const [row] = await app.database.db.select().from(member).where(eq(member.id, Number(memberId)));
+    const [row] = await app.database.db
+      .select()
+      .from(member)
+      .where(eq(member.id, Number(memberId)));
     expect(row!.loginId).toBe("alice.canon");
     for (const spelling of ["alice.canon", "ALICE.CANON", "Alice.Canon", " alice.canon\t", "\u00A0alice.canon\n"]) {
       expect(expectData(await login(spelling)).login.member).toMatchObject({ id: memberId, loginId: "alice.canon" });
     }
-    const again = await app.gql(SIGN_UP, { input: { loginId: "ALICE.canon", password: "another-password", nickname: "x" } });
+    const again = await app.gql(SIGN_UP, {
+      input: { loginId: "ALICE.canon", password: "another-password", nickname: "x" },
+    });
     expect(errorCode(again)).toBe("CONFLICT");
   });
 
   it("with another letter reach no account, even with its password: composed or decomposed accents, other scripts", async () => {
     await signUpMember(app, "alice.accent");
-    for (const spelling of ["\u00E0lice.accent", "a\u0300lice.accent", "\u00C0LICE.ACCENT", "\uFF41lice.accent", "alice.accent\u200B", "alice .accent"]) {
+    for (const spelling of [
+      "\u00E0lice.accent",
+      "a\u0300lice.accent",
+      "\u00C0LICE.ACCENT",
+      "\uFF41lice.accent",
+      "alice.accent\u200B",
+      "alice .accent",
+    ]) {
       expect(errorCode(await login(spelling))).toBe("UNAUTHENTICATED");
     }
   });
@@ -118,7 +134,10 @@ describe("loginIds", () => {
     );
     expect(rows).toEqual([{ collation: "utf8mb4_bin" }]);
     for (const loginId of ["Not.Canonical", "trailing ", "\u00E0lice", "new\nline"]) {
-      const insert = app.database.pool.query("INSERT INTO member (login_id, password_hash, nickname) VALUES (?, 'x', 'x')", [loginId]);
+      const insert = app.database.pool.query(
+        "INSERT INTO member (login_id, password_hash, nickname) VALUES (?, 'x', 'x')",
+        [loginId],
+      );
       await expect(insert).rejects.toThrow(/member_login_id_canonical/);
     }
   });
@@ -146,7 +165,6 @@ describe("login", () => {
     expect(wrongPassword.errors).toEqual(unknownLogin.errors);
     expect(wrongPassword.data).toBeNull();
   });
-
 });
 
 describe("the ADMIN from ADMIN_LOGIN_ID / ADMIN_PASSWORD", () => {
@@ -180,7 +198,7 @@ describe("the ADMIN from ADMIN_LOGIN_ID / ADMIN_PASSWORD", () => {
     const refusal = (await rejectionOf(restartWithAdmin("new-admin", "short"))) as ConfigError;
     expect(refusal).toBeInstanceOf(ConfigError);
     expect(refusal.message).toMatch(/^ADMIN_PASSWORD is refused: password must be/);
-    expect(refusal.message).not.toContain("short\"");
+    expect(refusal.message).not.toContain('short"');
   });
 });
 
@@ -204,14 +222,23 @@ describe("me and tokens", () => {
   });
 
   it.each([
-    ["signed with another secret", async (memberId: string) =>
-      new SignJWT({ role: "ADMIN" }).setProtectedHeader({ alg: "HS256" }).setSubject(memberId)
-        .setIssuer("ecommerce-order-service").setExpirationTime("1h")
-        .sign(new TextEncoder().encode("someone-elses-secret-that-is-long-enough"))],
-    ["unsigned (alg none)", async (memberId: string) => {
-      const part = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
-      return `${part({ alg: "none", typ: "JWT" })}.${part({ sub: memberId, role: "ADMIN", iss: "ecommerce-order-service", exp: 9999999999 })}.`;
-    }],
+    [
+      "signed with another secret",
+      async (memberId: string) =>
+        new SignJWT({ role: "ADMIN" })
+          .setProtectedHeader({ alg: "HS256" })
+          .setSubject(memberId)
+          .setIssuer("ecommerce-order-service")
+          .setExpirationTime("1h")
+          .sign(new TextEncoder().encode("someone-elses-secret-that-is-long-enough")),
+    ],
+    [
+      "unsigned (alg none)",
+      async (memberId: string) => {
+        const part = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+        return `${part({ alg: "none", typ: "JWT" })}.${part({ sub: memberId, role: "ADMIN", iss: "ecommerce-order-service", exp: 9999999999 })}.`;
+      },
+    ],
     ["garbage", async () => "not-a-token"],
   ])("refuses a token %s with UNAUTHENTICATED", async (_label, makeToken) => {
     const { memberId } = await signUpMember(app);

@@ -23,8 +23,12 @@ describe("observability", () => {
     const member = await signUpMember(app);
     await chargePoints(app, member, 1_000);
     const before = sample(await metrics(), "orders_placed_total");
-    expectData(await placeOrder(app, member, { items: [{ productId: product.id, quantity: 1 }], idempotencyKey: "m-1" }));
-    expectData(await placeOrder(app, member, { items: [{ productId: product.id, quantity: 1 }], idempotencyKey: "m-1" })); // a replay
+    expectData(
+      await placeOrder(app, member, { items: [{ productId: product.id, quantity: 1 }], idempotencyKey: "m-1" }),
+    );
+    expectData(
+      await placeOrder(app, member, { items: [{ productId: product.id, quantity: 1 }], idempotencyKey: "m-1" }),
+    ); // a replay
     await placeOrder(app, member, { items: [{ productId: product.id, quantity: 100 }] }); // refused
 
     const text = await metrics();
@@ -53,7 +57,9 @@ describe("observability", () => {
     const entries = logLines.map((line) => JSON.parse(line) as { msg: string; requestId?: string; path?: string });
     const requestLine = entries.find((entry) => entry.msg === "request" && entry.requestId === "trace-abc-123");
     expect(requestLine).toMatchObject({ path: "/graphql", status: 200 });
-    expect(entries.filter((entry) => entry.msg === "request").every((entry) => typeof entry.requestId === "string")).toBe(true);
+    expect(
+      entries.filter((entry) => entry.msg === "request").every((entry) => typeof entry.requestId === "string"),
+    ).toBe(true);
     const all = logLines.join("\n");
     for (const secret of ["super-secret-password", "wrong-password-here", token]) expect(all).not.toContain(secret);
   });
@@ -66,7 +72,9 @@ describe("observability", () => {
     } finally {
       await app.database.pool.query("RENAME TABLE product_hidden TO product");
     }
-    const errorLine = logLines.map((line) => JSON.parse(line) as { level: number; requestId?: string; msg: string }).find((entry) => entry.level >= 50);
+    const errorLine = logLines
+      .map((line) => JSON.parse(line) as { level: number; requestId?: string; msg: string })
+      .find((entry) => entry.level >= 50);
     expect(errorLine).toMatchObject({ requestId: "broken-42", msg: "internal error while executing GraphQL" });
   });
 });
@@ -89,7 +97,12 @@ describe("/metrics in production", () => {
   it("answers only the bearer of METRICS_TOKEN", async () => {
     const prod = await startTestApp("metrics_token", { ...production, METRICS_TOKEN: TOKEN });
     try {
-      const attempts: Array<Record<string, string>> = [{}, { authorization: `Bearer ${TOKEN}x` }, { authorization: `Bearer ${TOKEN.slice(1)}` }, { authorization: `Basic ${TOKEN}` }];
+      const attempts: Array<Record<string, string>> = [
+        {},
+        { authorization: `Bearer ${TOKEN}x` },
+        { authorization: `Bearer ${TOKEN.slice(1)}` },
+        { authorization: `Basic ${TOKEN}` },
+      ];
       for (const headers of attempts) {
         const refused = await scrape(prod.url, headers);
         expect(refused.status).toBe(401);
@@ -119,11 +132,17 @@ describe("/metrics in production", () => {
 });
 
 describe("queue dashboard", () => {
-  const basic = (loginId: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${loginId}:${password}`).toString("base64")}` });
+  const basic = (loginId: string, password: string) => ({
+    authorization: `Basic ${Buffer.from(`${loginId}:${password}`).toString("base64")}`,
+  });
 
   it("is for ADMINs only: 401 without credentials, with a member's, or with a wrong password", async () => {
     const member = await signUpMember(app, "plain-member");
-    for (const headers of [{}, basic(member.loginId, "correct-horse-battery"), basic(TEST_ADMIN.loginId, "wrong-password")]) {
+    for (const headers of [
+      {},
+      basic(member.loginId, "correct-horse-battery"),
+      basic(TEST_ADMIN.loginId, "wrong-password"),
+    ]) {
       const response = await fetch(`${app.url}/admin/queues`, { headers });
       expect(response.status).toBe(401);
       expect(response.headers.get("www-authenticate")).toMatch(/^Basic/);
@@ -135,7 +154,9 @@ describe("queue dashboard", () => {
     const page = await fetch(`${app.url}/admin/queues`, { headers });
     expect(page.status).toBe(200);
     expect(page.headers.get("content-security-policy")).toContain("default-src 'self'");
-    const api = (await (await fetch(`${app.url}/admin/queues/api/queues`, { headers })).json()) as { queues: Array<{ name: string }> };
+    const api = (await (await fetch(`${app.url}/admin/queues/api/queues`, { headers })).json()) as {
+      queues: Array<{ name: string }>;
+    };
     expect(api.queues.map((queue) => queue.name).sort()).toEqual(["data-platform", "ranking"]);
   });
 });

@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Running } from "../src/run-api.js";
 import { waitUntilDrained } from "./helpers/drain.js";
 import { startFakePlatform, startWorker, type FakePlatform } from "./helpers/event-pipeline.js";
-import { adminToken, createProduct, fundedMembers, placeOrder, type CreatedProduct, type SignedIn } from "./helpers/factories.js";
+import {
+  adminToken,
+  createProduct,
+  fundedMembers,
+  placeOrder,
+  type CreatedProduct,
+  type SignedIn,
+} from "./helpers/factories.js";
 import { errorCode, expectData } from "./helpers/graphql.js";
 import { checkInvariants } from "./helpers/invariants.js";
 import { PrivateRedis } from "./helpers/private-redis.js";
@@ -37,7 +44,9 @@ beforeAll(async () => {
   });
   worker = await startWorker(app);
   const admin = await adminToken(app);
-  products = await Promise.all(Array.from({ length: 8 }, (_, i) => createProduct(app, admin, { name: `Item ${i}`, price: 100, stock: 100_000 })));
+  products = await Promise.all(
+    Array.from({ length: 8 }, (_, i) => createProduct(app, admin, { name: `Item ${i}`, price: 100, stock: 100_000 })),
+  );
   buyers = await fundedMembers(app, 10, 10_000_000);
 });
 
@@ -55,7 +64,10 @@ async function placeOrders(count: number): Promise<string[]> {
     const batch = await Promise.all(
       Array.from({ length: Math.min(20, count - i) }, (_, j) => {
         const n = i + j;
-        const items = Array.from({ length: 1 + (n % 3) }, (_, k) => ({ productId: products[(n * 3 + k * 5) % products.length]!.id, quantity: 1 + ((n + k) % 4) }));
+        const items = Array.from({ length: 1 + (n % 3) }, (_, k) => ({
+          productId: products[(n * 3 + k * 5) % products.length]!.id,
+          quantity: 1 + ((n + k) % 4),
+        }));
         return placeOrder(app, buyers[n % buyers.length]!, { items });
       }),
     );
@@ -74,17 +86,27 @@ async function expectCaughtUp(fault?: string, operations?: number): Promise<void
   }
   // Rarely used windows are cached unions that may lag by up to UNION_CACHE_SECONDS: drop the cache
   // so they are compared as computed now.
-  const unions = (await app.redis.keys(`${app.config.redisPrefix}:{ranking}:*`)).filter((key) => /\}:(g\d+:)?u\d+:/.test(key));
+  const unions = (await app.redis.keys(`${app.config.redisPrefix}:{ranking}:*`)).filter((key) =>
+    /\}:(g\d+:)?u\d+:/.test(key),
+  );
   if (unions.length > 0) await app.redis.del(...unions);
   for (const days of [1, 2, 3, 7]) {
-    expect(await app.services.ranking.popular(days, 20)).toEqual(await app.services.ranking.popularFromDatabase(days, 20));
+    expect(await app.services.ranking.popular(days, 20)).toEqual(
+      await app.services.ranking.popularFromDatabase(days, 20),
+    );
   }
   const [rows] = await app.database.pool.query("SELECT event_id FROM outbox");
   const expected = (rows as Array<{ event_id: string }>).map((row) => row.event_id).sort();
-  const received = platform.events().map((event) => event.eventId).sort();
+  const received = platform
+    .events()
+    .map((event) => event.eventId)
+    .sort();
   expect(received).toEqual(expected); // every event delivered, each stored once
   const violations = await checkInvariants(app.database.pool);
-  if (fault) console.info(`${fault}: ${operations} orders during the fault, ${expected.length} events delivered once each, ${violations.length} invariant violations`);
+  if (fault)
+    console.info(
+      `${fault}: ${operations} orders during the fault, ${expected.length} events delivered once each, ${violations.length} invariant violations`,
+    );
   expect(violations).toEqual([]);
 }
 
@@ -97,7 +119,11 @@ describe("order events under faults", () => {
     const outcomes = await placeOrders(200);
     expect(outcomes).toEqual(Array(200).fill("ok"));
     // The ranking still answers, from SQL.
-    const during = expectData(await app.gql<{ popularProducts: Array<{ soldQuantity: number }> }>(`{ popularProducts { soldQuantity product { id } } }`));
+    const during = expectData(
+      await app.gql<{ popularProducts: Array<{ soldQuantity: number }> }>(
+        `{ popularProducts { soldQuantity product { id } } }`,
+      ),
+    );
     expect(during.popularProducts.map((entry) => entry.soldQuantity)).toEqual(
       (await app.services.ranking.popularFromDatabase(3, 5)).map((entry) => entry.soldQuantity),
     );
@@ -116,15 +142,19 @@ describe("order events under faults", () => {
     await expectCaughtUp("redis FLUSHALL", 20);
   });
 
-  it(`delivers what was sent while the data platform was down (${PLATFORM_DOWN_MS} ms), once it is back`, async () => {
-    await platform.close();
-    const received = platform.events().length;
-    expect(await placeOrders(30)).toEqual(Array(30).fill("ok"));
-    await new Promise((resolve) => setTimeout(resolve, PLATFORM_DOWN_MS));
-    expect(platform.events().length).toBe(received); // nothing got through meanwhile
-    await platform.listen(platformPort, "127.0.0.1");
-    await expectCaughtUp(`data platform down ${PLATFORM_DOWN_MS} ms`, 30);
-  }, PLATFORM_DOWN_MS + 120_000);
+  it(
+    `delivers what was sent while the data platform was down (${PLATFORM_DOWN_MS} ms), once it is back`,
+    async () => {
+      await platform.close();
+      const received = platform.events().length;
+      expect(await placeOrders(30)).toEqual(Array(30).fill("ok"));
+      await new Promise((resolve) => setTimeout(resolve, PLATFORM_DOWN_MS));
+      expect(platform.events().length).toBe(received); // nothing got through meanwhile
+      await platform.listen(platformPort, "127.0.0.1");
+      await expectCaughtUp(`data platform down ${PLATFORM_DOWN_MS} ms`, 30);
+    },
+    PLATFORM_DOWN_MS + 120_000,
+  );
 
   it("delivers every event once while the data platform fails 30% of requests", async () => {
     platform.setBehaviour({ failRate: 0.3 });

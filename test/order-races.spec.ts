@@ -59,12 +59,19 @@ describe("concurrent orders", () => {
     baseline.set(Number(product.options[0]!.id), 50);
     const buyers = await members(40, 100_000);
     const responses = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => placeOrder(app, buyers[i % buyers.length]!, { items: [{ productId: product.id, quantity: 1 }] })),
+      Array.from({ length: 200 }, (_, i) =>
+        placeOrder(app, buyers[i % buyers.length]!, { items: [{ productId: product.id, quantity: 1 }] }),
+      ),
     );
     expect(outcomes(responses)).toEqual({ ok: 50, INSUFFICIENT_STOCK: 150 });
-    const [rows] = await app.database.pool.query("SELECT quantity FROM stock WHERE option_id = ?", [product.options[0]!.id]);
+    const [rows] = await app.database.pool.query("SELECT quantity FROM stock WHERE option_id = ?", [
+      product.options[0]!.id,
+    ]);
     expect(rows).toEqual([{ quantity: 0 }]);
-    const [sold] = await app.database.pool.query("SELECT CAST(SUM(quantity) AS SIGNED) AS sold FROM order_item WHERE option_id = ?", [product.options[0]!.id]);
+    const [sold] = await app.database.pool.query(
+      "SELECT CAST(SUM(quantity) AS SIGNED) AS sold FROM order_item WHERE option_id = ?",
+      [product.options[0]!.id],
+    );
     expect(sold).toEqual([{ sold: 50 }]);
     await expectInvariantsHold();
   });
@@ -73,8 +80,12 @@ describe("concurrent orders", () => {
     const product = await createProduct(app, admin, { name: "Balance race", price: 1000, stock: 10_000 });
     const [member] = await members(1, 30_000);
     const responses = await Promise.all([
-      ...Array.from({ length: 100 }, () => placeOrder(app, member!, { items: [{ productId: product.id, quantity: 1 }] })),
-      ...Array.from({ length: 20 }, () => app.gql(`mutation { chargePoint(amount: 500) { balance } }`, {}, { token: member!.token })),
+      ...Array.from({ length: 100 }, () =>
+        placeOrder(app, member!, { items: [{ productId: product.id, quantity: 1 }] }),
+      ),
+      ...Array.from({ length: 20 }, () =>
+        app.gql(`mutation { chargePoint(amount: 500) { balance } }`, {}, { token: member!.token }),
+      ),
     ]);
     const orderOutcomes = outcomes(responses.slice(0, 100));
     expect(outcomes(responses.slice(100))).toEqual({ ok: 20 });
@@ -93,7 +104,10 @@ describe("concurrent orders", () => {
     const buyers = await members(20, 1_000_000);
     const responses = await Promise.all(
       Array.from({ length: 120 }, (_, i) => {
-        const lines = [{ productId: a.id, quantity: 1 }, { productId: b.id, quantity: 2 }];
+        const lines = [
+          { productId: a.id, quantity: 1 },
+          { productId: b.id, quantity: 2 },
+        ];
         return placeOrder(app, buyers[i % buyers.length]!, { items: i % 2 === 0 ? lines : [...lines].reverse() });
       }),
     );
@@ -106,14 +120,21 @@ describe("concurrent orders", () => {
   it("refunds a line once when it is cancelled 10 times at once", async () => {
     const product = await createProduct(app, admin, { name: "Cancel race", price: 2500, stock: 10 });
     const [member] = await members(1, 10_000);
-    const order = expectData(await placeOrder(app, member!, { items: [{ productId: product.id, quantity: 2 }] })).placeOrder;
+    const order = expectData(
+      await placeOrder(app, member!, { items: [{ productId: product.id, quantity: 2 }] }),
+    ).placeOrder;
     const cancel = `mutation ($id: ID!) { cancelOrderItem(orderItemId: $id) { ${ORDER_FIELDS} } }`;
     const responses = await Promise.all(
-      Array.from({ length: 10 }, () => app.gql<{ cancelOrderItem: OrderData }>(cancel, { id: order.items[0]!.id }, { token: member!.token })),
+      Array.from({ length: 10 }, () =>
+        app.gql<{ cancelOrderItem: OrderData }>(cancel, { id: order.items[0]!.id }, { token: member!.token }),
+      ),
     );
     expect(outcomes(responses)).toEqual({ ok: 1, NOT_CANCELLABLE: 9 });
     expect(await balanceOf(app, member!)).toBe(10_000);
-    const [refunds] = await app.database.pool.query("SELECT COUNT(*) AS n FROM point_ledger WHERE type = 'REFUND' AND order_id = ?", [order.id]);
+    const [refunds] = await app.database.pool.query(
+      "SELECT COUNT(*) AS n FROM point_ledger WHERE type = 'REFUND' AND order_id = ?",
+      [order.id],
+    );
     expect(refunds).toEqual([{ n: 1 }]);
     await expectInvariantsHold();
   });
@@ -127,7 +148,9 @@ describe("concurrent orders", () => {
     const ids = new Set(responses.map((response) => expectData(response).placeOrder.id));
     expect(ids.size).toBe(1);
     expect(await balanceOf(app, member!)).toBe(50_000 - 12_000);
-    const [orders] = await app.database.pool.query("SELECT COUNT(*) AS n FROM orders WHERE member_id = ?", [member!.memberId]);
+    const [orders] = await app.database.pool.query("SELECT COUNT(*) AS n FROM orders WHERE member_id = ?", [
+      member!.memberId,
+    ]);
     expect(orders).toEqual([{ n: 1 }]);
 
     const changed = await placeOrder(app, member!, { ...input, items: [{ productId: product.id, quantity: 4 }] });

@@ -59,16 +59,17 @@ describe("migration 0005_outbox_delivery_per_consumer", () => {
       ["never-published", null],
     ];
     for (const [eventId, publishedAt] of rows) {
-      await database.pool.query("INSERT INTO outbox (event_id, type, aggregate_id, payload, occurred_at, published_at) VALUES (?, 'ORDER_PAID', 1, '{}', ?, ?)", [
-        eventId,
-        minutesAgo(3 * 24 * 60),
-        publishedAt,
-      ]);
+      await database.pool.query(
+        "INSERT INTO outbox (event_id, type, aggregate_id, payload, occurred_at, published_at) VALUES (?, 'ORDER_PAID', 1, '{}', ?, ?)",
+        [eventId, minutesAgo(3 * 24 * 60), publishedAt],
+      );
     }
 
     await runMigrations(database);
 
-    const [result] = await database.pool.query("SELECT event_id, attempts, published_at, ranking_delivered_at, data_platform_delivered_at, retry_at FROM outbox");
+    const [result] = await database.pool.query(
+      "SELECT event_id, attempts, published_at, ranking_delivered_at, data_platform_delivered_at, retry_at FROM outbox",
+    );
     const byId = new Map((result as Row[]).map((row) => [row.event_id, row]));
     // Finished either way long ago (the old jobs had ten attempts, about 17 minutes): delivered then.
     for (const eventId of ["published-two-days-ago", "published-an-hour-ago"]) {
@@ -84,6 +85,12 @@ describe("migration 0005_outbox_delivery_per_consumer", () => {
     expect(recent.retry_at).not.toBeNull();
     expect(recent.attempts).toBe(1);
     // The relay publishes it as any new row.
-    expect(byId.get("never-published")).toMatchObject({ published_at: null, ranking_delivered_at: null, data_platform_delivered_at: null, retry_at: null, attempts: 0 });
+    expect(byId.get("never-published")).toMatchObject({
+      published_at: null,
+      ranking_delivered_at: null,
+      data_platform_delivered_at: null,
+      retry_at: null,
+      attempts: 0,
+    });
   });
 });

@@ -14,7 +14,11 @@ afterAll(() => app.close());
  */
 function referencedUrls(html: string): string[] {
   const markup = html.replace(/(<script[^>]*>)[\s\S]*?(<\/script>)/gi, "$1$2");
-  const patterns = [/<script[^>]*\ssrc=["']([^"']+)["']/gi, /<link[^>]*\shref=["']([^"']+)["']/gi, /<img[^>]*\ssrc=["']([^"']+)["']/gi];
+  const patterns = [
+    /<script[^>]*\ssrc=["']([^"']+)["']/gi,
+    /<link[^>]*\shref=["']([^"']+)["']/gi,
+    /<img[^>]*\ssrc=["']([^"']+)["']/gi,
+  ];
   return patterns.flatMap((pattern) => [...markup.matchAll(pattern)].map((match) => match[1]!));
 }
 

@@ -28,7 +28,8 @@ interface PointData {
   };
 }
 
-const charge = (member: SignedIn, amount: number, key?: string) => app.gql<{ chargePoint: { balance: number } }>(CHARGE, { amount, key }, { token: member.token });
+const charge = (member: SignedIn, amount: number, key?: string) =>
+  app.gql<{ chargePoint: { balance: number } }>(CHARGE, { amount, key }, { token: member.token });
 
 describe("chargePoint", () => {
   it("adds points and writes CHARGE entries, history newest first with running balances", async () => {
@@ -42,7 +43,9 @@ describe("chargePoint", () => {
       ["CHARGE", 2500, 3500],
     ]);
     expect(new Date(first.history.nodes[0]!.createdAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
-    const second = expectData(await app.gql<PointData>(POINT, { first: 2, after: first.history.pageInfo.endCursor }, { token: member.token })).point;
+    const second = expectData(
+      await app.gql<PointData>(POINT, { first: 2, after: first.history.pageInfo.endCursor }, { token: member.token }),
+    ).point;
     expect(second.history.nodes.map((n) => n.balanceAfter)).toEqual([1000]);
     expect(second.history.pageInfo.hasNextPage).toBe(false);
   });
@@ -115,7 +118,10 @@ describe("chargePoint idempotency", () => {
     expect(expectData(await charge(b, 200, "shared")).chargePoint.balance).toBe(200);
   });
 
-  it.each([["empty", ""], ["256 characters", "k".repeat(256)]])("refuses an %s key", async (_label, key) => {
+  it.each([
+    ["empty", ""],
+    ["256 characters", "k".repeat(256)],
+  ])("refuses an %s key", async (_label, key) => {
     const member = await signUpMember(app);
     expect(errorCode(await charge(member, 100, key))).toBe("BAD_USER_INPUT");
   });

@@ -10,10 +10,18 @@ beforeAll(async () => {
   app = await startTestApp("products_page");
   const admin = await adminToken(app);
   for (let i = 1; i <= 25; i += 1) {
-    const options = i % 3 === 0
-      ? [{ name: "A", additionalPrice: 0, stock: i }, { name: "B", additionalPrice: 100, stock: 1 }]
-      : undefined;
-    const product = await createProduct(app, admin, { name: `Product ${i}`, price: 1000 * i, ...(options ? { options } : { stock: i }) });
+    const options =
+      i % 3 === 0
+        ? [
+            { name: "A", additionalPrice: 0, stock: i },
+            { name: "B", additionalPrice: 100, stock: 1 },
+          ]
+        : undefined;
+    const product = await createProduct(app, admin, {
+      name: `Product ${i}`,
+      price: 1000 * i,
+      ...(options ? { options } : { stock: i }),
+    });
     created.push(product.id);
   }
 });
@@ -77,7 +85,12 @@ describe("products", () => {
   it("sends a constant number of SQL statements whatever the page size (DataLoader batching)", async () => {
     const statementsFor = async (first: number): Promise<number> => {
       const before = app.database.statements.count;
-      expectData(await app.gql(`query ($first: Int) { products(first: $first) { nodes { name price stock options { name price stock } } } }`, { first }));
+      expectData(
+        await app.gql(
+          `query ($first: Int) { products(first: $first) { nodes { name price stock options { name price stock } } } }`,
+          { first },
+        ),
+      );
       return app.database.statements.count - before;
     };
     const counts = { 1: await statementsFor(1), 5: await statementsFor(5), 20: await statementsFor(20) };
@@ -92,13 +105,18 @@ describe("products", () => {
       return app.database.statements.count - before;
     };
     expect(await statementsFor(`{ products(first: 10) { nodes { id name price } pageInfo { hasNextPage } } }`)).toBe(1);
-    expect(await statementsFor(`{ products(first: 10) { edges { node { ...Stocked } } } } fragment Stocked on Product { stock }`)).toBe(2);
+    expect(
+      await statementsFor(
+        `{ products(first: 10) { edges { node { ...Stocked } } } } fragment Stocked on Product { stock }`,
+      ),
+    ).toBe(2);
     expect(await statementsFor(`{ products(first: 10) { nodes { ... on Product { options { id } } } } }`)).toBe(2);
     const { products } = expectData(
       await app.gql<{ products: { edges: Array<{ node: { stock: number; options: Array<{ stock: number }> } }> } }>(
         `{ products(first: 10) { edges { node { ...Stocked } } } } fragment Stocked on Product { stock options { stock } }`,
       ),
     );
-    for (const { node } of products.edges) expect(node.stock).toBe(node.options.reduce((sum, option) => sum + option.stock, 0));
+    for (const { node } of products.edges)
+      expect(node.stock).toBe(node.options.reduce((sum, option) => sum + option.stock, 0));
   });
 });

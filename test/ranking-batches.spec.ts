@@ -55,7 +55,8 @@ function history(next: () => number, orders: number, days: number) {
   const expected = (window: number) => {
     const sold = new Map<number, number>();
     for (const line of lines) {
-      if (line.day < window && !cancelled.has(line.itemId)) sold.set(line.productId, (sold.get(line.productId) ?? 0) + line.quantity);
+      if (line.day < window && !cancelled.has(line.itemId))
+        sold.set(line.productId, (sold.get(line.productId) ?? 0) + line.quantity);
     }
     return [...sold]
       .map(([productId, soldQuantity]) => ({ productId, soldQuantity }))
@@ -81,7 +82,9 @@ describe(`${RankingService.name}.applyEvents`, () => {
     // Cancellations land before or after their payments, in the same batch or another one; a
     // tenth of the events come twice; then every batch is retried.
     const delivered = shuffled([...events, ...events.filter(() => next() < 0.1)], next);
-    const batches = Array.from({ length: Math.ceil(delivered.length / 37) }, (_, index) => delivered.slice(index * 37, (index + 1) * 37));
+    const batches = Array.from({ length: Math.ceil(delivered.length / 37) }, (_, index) =>
+      delivered.slice(index * 37, (index + 1) * 37),
+    );
     const applied = await Promise.all(batches.map((batch) => app.services.ranking.applyEvents(batch)));
     for (const batch of batches) expect(await app.services.ranking.applyEvents(batch)).toBe(0);
 
@@ -92,10 +95,20 @@ describe(`${RankingService.name}.applyEvents`, () => {
   });
 
   it("counts the rest of a batch before failing on an event it cannot apply, and counts nothing twice on the retry", async () => {
-    const order: OrderSnapshot = { id: 9_001, memberId: 1, totalAmount: 0, createdAt: clock.now(), items: [{ id: 90_010, productId: 99, optionId: 1, quantity: 5, unitPrice: 100, status: "PAID" }] };
+    const order: OrderSnapshot = {
+      id: 9_001,
+      memberId: 1,
+      totalAmount: 0,
+      createdAt: clock.now(),
+      items: [{ id: 90_010, productId: 99, optionId: 1, quantity: 5, unitPrice: 100, status: "PAID" }],
+    };
     const paid = orderEvent("ORDER_PAID", "paid-9001", clock.now(), order);
-    const broken = { ...orderEvent("ORDER_ITEM_CANCELLED", "cancel-none", clock.now(), order, 90_010), orderItemId: "123456" };
-    const soldOf99 = async () => (await app.services.ranking.popular(1, 20)).find((entry) => entry.productId === 99)?.soldQuantity;
+    const broken = {
+      ...orderEvent("ORDER_ITEM_CANCELLED", "cancel-none", clock.now(), order, 90_010),
+      orderItemId: "123456",
+    };
+    const soldOf99 = async () =>
+      (await app.services.ranking.popular(1, 20)).find((entry) => entry.productId === 99)?.soldQuantity;
 
     await expect(app.services.ranking.applyEvents([broken, paid])).rejects.toThrow("which its order does not hold");
     expect(await soldOf99()).toBe(5);

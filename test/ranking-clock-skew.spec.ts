@@ -6,7 +6,14 @@ import type { Running } from "../src/run-api.js";
 import { createServices } from "../src/services.js";
 import { waitUntilDrained } from "./helpers/drain.js";
 import { startFakePlatform, startWorker, type FakePlatform } from "./helpers/event-pipeline.js";
-import { adminToken, chargePoints, createProduct, signUpMember, type CreatedProduct, type SignedIn } from "./helpers/factories.js";
+import {
+  adminToken,
+  chargePoints,
+  createProduct,
+  signUpMember,
+  type CreatedProduct,
+  type SignedIn,
+} from "./helpers/factories.js";
 import { TestClock } from "./helpers/test-clock.js";
 import { TEST_ZONE, TODAY } from "./helpers/test-day.js";
 import { startTestApp, type TestApp } from "./helpers/test-app.js";
@@ -33,12 +40,20 @@ beforeAll(async () => {
   platform = fake.platform;
   app = await startTestApp(
     "ranking_skew",
-    { DATA_PLATFORM_URL: fake.url, RANKING_TIMEZONE: TEST_ZONE, EVENT_RETRY_BASE_MS: "50", OUTBOX_SWEEP_MS: "200", RANKING_CHECK_MS: "200" },
+    {
+      DATA_PLATFORM_URL: fake.url,
+      RANKING_TIMEZONE: TEST_ZONE,
+      EVENT_RETRY_BASE_MS: "50",
+      OUTBOX_SWEEP_MS: "200",
+      RANKING_CHECK_MS: "200",
+    },
     { clock: apiClock },
   );
   worker = await startWorker(app, workerClock);
   const admin = await adminToken(app);
-  products = await Promise.all(Array.from({ length: 3 }, (_, i) => createProduct(app, admin, { name: `Skewed ${i}`, price: 100, stock: 1_000 })));
+  products = await Promise.all(
+    Array.from({ length: 3 }, (_, i) => createProduct(app, admin, { name: `Skewed ${i}`, price: 100, stock: 1_000 })),
+  );
   buyer = await signUpMember(app);
   await chargePoints(app, buyer, 1_000_000);
   rankingQueue = app.queues.find((queue) => queue.name === QueueName.RANKING)!;
@@ -53,12 +68,20 @@ afterAll(async () => {
 /** The ranking as a process whose clock reads `at` sees it, next to the SQL answer for the same day. */
 async function rankingAt(at: Date, days: number) {
   apiClock.set(at);
-  return { redis: await app.services.ranking.popular(days, 20), sql: await app.services.ranking.popularFromDatabase(days, 20) };
+  return {
+    redis: await app.services.ranking.popular(days, 20),
+    sql: await app.services.ranking.popularFromDatabase(days, 20),
+  };
 }
 
 async function pay(product: CreatedProduct, quantity: number): Promise<string> {
-  const { order } = await app.services.orders.placeOrder(Number(buyer.memberId), { items: [{ productId: Number(product.id), optionId: Number(product.options[0]!.id), quantity }] });
-  const [rows] = await app.database.pool.query("SELECT event_id FROM outbox WHERE aggregate_id = ? AND type = 'ORDER_PAID'", [order.id]);
+  const { order } = await app.services.orders.placeOrder(Number(buyer.memberId), {
+    items: [{ productId: Number(product.id), optionId: Number(product.options[0]!.id), quantity }],
+  });
+  const [rows] = await app.database.pool.query(
+    "SELECT event_id FROM outbox WHERE aggregate_id = ? AND type = 'ORDER_PAID'",
+    [order.id],
+  );
   return (rows as Array<{ event_id: string }>)[0]!.event_id;
 }
 
@@ -77,7 +100,14 @@ describe("events dated after the worker's today", () => {
     expect(onWorkersDay.redis.map((entry) => entry.productId)).not.toContain(Number(products[0]!.id));
 
     // A forced rebuild on the worker's clock keeps it too (it is in the database, dated tomorrow).
-    const workerServices = createServices({ db: app.database.db, pool: app.database.pool, redis: app.redis, config: app.config, log: app.log, clock: workerClock });
+    const workerServices = createServices({
+      db: app.database.db,
+      pool: app.database.pool,
+      redis: app.redis,
+      config: app.config,
+      log: app.log,
+      clock: workerClock,
+    });
     expect(await workerServices.ranking.rebuild({ force: true })).not.toBeNull();
     for (const days of [1, 3]) {
       const after = await rankingAt(paidAt, days);

@@ -33,9 +33,20 @@ const next = seededRandom(4242);
 
 beforeAll(async () => {
   app = await startTestApp("ranking_race", { RANKING_TIMEZONE: TEST_ZONE }, { clock });
-  worker = createServices({ db: app.database.db, pool: app.database.pool, redis: app.redis, config: app.config, log: app.log, clock });
+  worker = createServices({
+    db: app.database.db,
+    pool: app.database.pool,
+    redis: app.redis,
+    config: app.config,
+    log: app.log,
+    clock,
+  });
   const admin = await adminToken(app);
-  products = await Promise.all(Array.from({ length: PRODUCTS }, (_, i) => createProduct(app, admin, { name: `Raced ${i}`, price: 10, stock: 1_000_000 })));
+  products = await Promise.all(
+    Array.from({ length: PRODUCTS }, (_, i) =>
+      createProduct(app, admin, { name: `Raced ${i}`, price: 10, stock: 1_000_000 }),
+    ),
+  );
   buyers = await fundedMembers(app, 10, 100_000_000);
 }, 120_000);
 
@@ -46,19 +57,30 @@ async function placeRandomOrder(): Promise<{ memberId: number; itemIds: number[]
   const buyer = buyers[Math.floor(next() * buyers.length)]!;
   const items = Array.from({ length: 1 + Math.floor(next() * 3) }, () => {
     const product = products[Math.floor(next() ** 2 * products.length)]!;
-    return { productId: Number(product.id), optionId: Number(product.options[0]!.id), quantity: 1 + Math.floor(next() * 4) };
+    return {
+      productId: Number(product.id),
+      optionId: Number(product.options[0]!.id),
+      quantity: 1 + Math.floor(next() * 4),
+    };
   });
   const { order } = await app.services.orders.placeOrder(Number(buyer.memberId), { items });
-  const [rows] = await app.database.pool.query("SELECT payload FROM outbox WHERE aggregate_id = ? AND type = 'ORDER_PAID'", [order.id]);
+  const [rows] = await app.database.pool.query(
+    "SELECT payload FROM outbox WHERE aggregate_id = ? AND type = 'ORDER_PAID'",
+    [order.id],
+  );
   const event = payloadOf((rows as Array<{ payload: unknown }>)[0]!.payload);
   return { memberId: Number(buyer.memberId), itemIds: event.order.items.map((item) => Number(item.id)), event };
 }
 
-const payloadOf = (payload: unknown): OrderEvent => (typeof payload === "string" ? JSON.parse(payload) : payload) as OrderEvent;
+const payloadOf = (payload: unknown): OrderEvent =>
+  (typeof payload === "string" ? JSON.parse(payload) : payload) as OrderEvent;
 
 async function cancelLine(memberId: number, itemId: number): Promise<OrderEvent> {
   await app.services.orders.cancelOrderItem(memberId, itemId);
-  const [rows] = await app.database.pool.query("SELECT payload FROM outbox WHERE type = 'ORDER_ITEM_CANCELLED' AND JSON_VALUE(payload, '$.orderItemId') = ?", [String(itemId)]);
+  const [rows] = await app.database.pool.query(
+    "SELECT payload FROM outbox WHERE type = 'ORDER_ITEM_CANCELLED' AND JSON_VALUE(payload, '$.orderItemId') = ?",
+    [String(itemId)],
+  );
   return payloadOf((rows as Array<{ payload: unknown }>)[0]!.payload);
 }
 

@@ -55,7 +55,8 @@ function makeOrders(next: () => number, count: number): OrderSnapshot[] {
 }
 
 const paid = (order: OrderSnapshot) => orderEvent("ORDER_PAID", `paid-${order.id}`, order.createdAt, order);
-const cancelled = (order: OrderSnapshot, itemId: number) => orderEvent("ORDER_ITEM_CANCELLED", `cancel-${itemId}`, order.createdAt, order, itemId);
+const cancelled = (order: OrderSnapshot, itemId: number) =>
+  orderEvent("ORDER_ITEM_CANCELLED", `cancel-${itemId}`, order.createdAt, order, itemId);
 
 type Step = (store: RankingStore) => Promise<unknown>;
 
@@ -65,7 +66,8 @@ function liveSteps(next: () => number, orders: OrderSnapshot[]): Step[] {
   for (const order of orders) {
     if (next() < 0.5) steps.push((store) => store.applyPaid(paid(order), TODAY));
     for (const item of order.items) {
-      if (item.status === "CANCELLED" && next() < 0.5) steps.push((store) => store.applyCancel(cancelled(order, item.id), TODAY));
+      if (item.status === "CANCELLED" && next() < 0.5)
+        steps.push((store) => store.applyCancel(cancelled(order, item.id), TODAY));
     }
   }
   for (let i = steps.length - 1; i > 0; i -= 1) {
@@ -84,7 +86,10 @@ async function readable(keys: RankingKeys): Promise<Record<string, string[]>> {
   const state: Record<string, string[]> = {};
   for (const name of names) state[name.slice(name.indexOf("}"))] = await redis.zrange(name, 0, "-1", "WITHSCORES");
   const markers: string[] = [];
-  for await (const batch of redis.scanStream({ match: `${keys.pattern().slice(0, -1)}seen:*`, count: 1000 }) as AsyncIterable<string[]>) {
+  for await (const batch of redis.scanStream({
+    match: `${keys.pattern().slice(0, -1)}seen:*`,
+    count: 1000,
+  }) as AsyncIterable<string[]>) {
     markers.push(...batch.map((key) => key.slice(key.indexOf("}"))));
   }
   state.markers = markers.sort();
@@ -99,19 +104,48 @@ describe("batched ranking counts", () => {
   it.each([1, 2, 3, 4, 5])("equal one script per event (seed %i)", async (seed) => {
     const next = random(seed);
     const orders = makeOrders(next, 300);
-    const before = liveSteps(next, orders.filter(() => next() < 0.3));
-    const during = liveSteps(next, orders.filter(() => next() < 0.2));
-    const after = liveSteps(next, orders.filter(() => next() < 0.2));
+    const before = liveSteps(
+      next,
+      orders.filter(() => next() < 0.3),
+    );
+    const during = liveSteps(
+      next,
+      orders.filter(() => next() < 0.2),
+    );
+    const after = liveSteps(
+      next,
+      orders.filter(() => next() < 0.2),
+    );
     const batchSize = 1 + Math.floor(next() * 60);
-    const batches = Array.from({ length: Math.ceil(orders.length / batchSize) }, (_, i) => orders.slice(i * batchSize, (i + 1) * batchSize));
+    const batches = Array.from({ length: Math.ceil(orders.length / batchSize) }, (_, i) =>
+      orders.slice(i * batchSize, (i + 1) * batchSize),
+    );
     const cancels = (batch: OrderSnapshot[]): Step[] =>
-      batch.flatMap((order) => order.items.filter((item) => item.status === "CANCELLED").map((item): Step => (store) => store.applyCancel(cancelled(order, item.id), TODAY)));
+      batch.flatMap((order) =>
+        order.items
+          .filter((item) => item.status === "CANCELLED")
+          .map(
+            (item): Step =>
+              (store) =>
+                store.applyCancel(cancelled(order, item.id), TODAY),
+          ),
+      );
 
     // The reference: every order's payment, then its cancelled lines, one script each.
     const one = new RankingStore(redis, new RankingKeys(`one${seed}`), ZONE, clock);
     await run(before, one);
     for (const [index, batch] of batches.entries()) {
-      await run([...batch.map((order): Step => (store) => store.applyPaid(paid(order), TODAY)), ...cancels(batch)], one);
+      await run(
+        [
+          ...batch.map(
+            (order): Step =>
+              (store) =>
+                store.applyPaid(paid(order), TODAY),
+          ),
+          ...cancels(batch),
+        ],
+        one,
+      );
       if (index === 1) await run(during, one);
     }
     await run(after, one);
@@ -145,7 +179,9 @@ describe("batched ranking counts", () => {
   it("counts an order once however often its batch is sent, and reports how many it applied", async () => {
     const orders = makeOrders(random(9), 40);
     const store = new RankingStore(redis, new RankingKeys("again"), ZONE, clock);
-    const tracked = orders.filter((order) => order.createdAt >= startOfDay(addDays(TODAY, -(MAX_DAYS - 1)), ZONE)).length;
+    const tracked = orders.filter(
+      (order) => order.createdAt >= startOfDay(addDays(TODAY, -(MAX_DAYS - 1)), ZONE),
+    ).length;
     expect(tracked).toBeLessThan(orders.length);
     expect(await store.applyPaidBatchToDays(orders, TODAY)).toBe(tracked);
     const once = await readable(new RankingKeys("again"));
@@ -155,7 +191,9 @@ describe("batched ranking counts", () => {
   });
 
   it("sends nothing for orders too old to count", async () => {
-    const old = makeOrders(random(3), 50).filter((order) => order.createdAt < startOfDay(addDays(TODAY, -(MAX_DAYS - 1)), ZONE));
+    const old = makeOrders(random(3), 50).filter(
+      (order) => order.createdAt < startOfDay(addDays(TODAY, -(MAX_DAYS - 1)), ZONE),
+    );
     expect(old.length).toBeGreaterThan(0);
     const store = new RankingStore(redis, new RankingKeys("old"), ZONE, clock);
     expect(await store.applyPaidBatch(old, TODAY)).toEqual({ applied: 0, ahead: 0 });

@@ -24,15 +24,33 @@ beforeAll(async () => {
   platform = fake.platform;
   app = await startTestApp(
     "ranking",
-    { DATA_PLATFORM_URL: fake.url, RANKING_TIMEZONE: ZONE, EVENT_RETRY_BASE_MS: "50", OUTBOX_SWEEP_MS: "200", RANKING_CHECK_MS: "200" },
+    {
+      DATA_PLATFORM_URL: fake.url,
+      RANKING_TIMEZONE: ZONE,
+      EVENT_RETRY_BASE_MS: "50",
+      OUTBOX_SWEEP_MS: "200",
+      RANKING_CHECK_MS: "200",
+    },
     { clock },
   );
   worker = await startWorker(app, clock);
   const admin = await adminToken(app);
   products = [];
   for (let i = 0; i < 25; i += 1) {
-    const options = i % 4 === 0 ? [{ name: "A", additionalPrice: 0, stock: 100_000 }, { name: "B", additionalPrice: 10, stock: 100_000 }] : undefined;
-    products.push(await createProduct(app, admin, { name: `Product ${i}`, price: 100 + i, ...(options ? { options } : { stock: 100_000 }) }));
+    const options =
+      i % 4 === 0
+        ? [
+            { name: "A", additionalPrice: 0, stock: 100_000 },
+            { name: "B", additionalPrice: 10, stock: 100_000 },
+          ]
+        : undefined;
+    products.push(
+      await createProduct(app, admin, {
+        name: `Product ${i}`,
+        price: 100 + i,
+        ...(options ? { options } : { stock: 100_000 }),
+      }),
+    );
   }
   buyers = await fundedMembers(app, 20, 100_000_000);
 });
@@ -61,13 +79,21 @@ describe("popular products ranking", () => {
           return { productId: Number(product.id), optionId: Number(option.id), quantity: 1 + Math.floor(next() * 4) };
         });
         // Today's orders fall in its first half: the clock stands at noon afterwards.
-        return { buyer: buyers[Math.floor(next() * buyers.length)]!, lines, at: instantIn(addDays(TODAY, -daysAgo), next() * (daysAgo === 0 ? 0.5 : 1)).getTime() };
+        return {
+          buyer: buyers[Math.floor(next() * buyers.length)]!,
+          lines,
+          at: instantIn(addDays(TODAY, -daysAgo), next() * (daysAgo === 0 ? 0.5 : 1)).getTime(),
+        };
       });
       await inBatches(orders, 10, async (order) => {
         clock.set(new Date(order.at));
         const result = await app.services.orders.placeOrder(Number(order.buyer.memberId), { items: order.lines });
         const items = await app.database.pool.query("SELECT id FROM order_item WHERE order_id = ?", [result.order.id]);
-        placed.push({ orderId: result.order.id, memberId: Number(order.buyer.memberId), itemIds: (items[0] as Array<{ id: number }>).map((row) => row.id) });
+        placed.push({
+          orderId: result.order.id,
+          memberId: Number(order.buyer.memberId),
+          itemIds: (items[0] as Array<{ id: number }>).map((row) => row.id),
+        });
       });
     }
     expect(placed).toHaveLength(1_000);
@@ -78,7 +104,9 @@ describe("popular products ranking", () => {
       const order = placed[Math.floor(next() * placed.length)]!;
       cancellations.set(order.itemIds[Math.floor(next() * order.itemIds.length)]!, order.memberId);
     }
-    await inBatches([...cancellations], 10, ([itemId, memberId]) => app.services.orders.cancelOrderItem(memberId, itemId));
+    await inBatches([...cancellations], 10, ([itemId, memberId]) =>
+      app.services.orders.cancelOrderItem(memberId, itemId),
+    );
 
     await waitUntilDrained(app.database.db, app.queues);
     expect(await checkInvariants(app.database.pool)).toEqual([]);
@@ -114,7 +142,8 @@ describe("popular products ranking", () => {
       const event = typeof row.payload === "string" ? JSON.parse(row.payload) : row.payload;
       const outcome = await app.services.ranking.applyEvent(event);
       expect(event.type === "ORDER_PAID" ? ["duplicate"] : ["duplicate", "outside-window"]).toContain(outcome);
-      for (const queue of app.queues) await queue.add(event.type, { outboxId: row.id, event }, { jobId: event.eventId });
+      for (const queue of app.queues)
+        await queue.add(event.type, { outboxId: row.id, event }, { jobId: event.eventId });
     }
     await waitUntilDrained(app.database.db, app.queues);
     expect(await app.services.ranking.popular(7, 20)).toEqual(before);
@@ -125,7 +154,9 @@ describe("popular products ranking", () => {
     const report = await app.services.ranking.rebuild({ force: true });
     expect(report?.orders).toBeGreaterThan(0);
     for (const days of [1, 3, 5, 7]) {
-      expect(await app.services.ranking.popular(days, 20)).toEqual(await app.services.ranking.popularFromDatabase(days, 20));
+      expect(await app.services.ranking.popular(days, 20)).toEqual(
+        await app.services.ranking.popularFromDatabase(days, 20),
+      );
     }
   });
 });

@@ -45,7 +45,11 @@ describe.skipIf(!available)("on a 3-master Redis Cluster", () => {
 
   it("ranks, queues and delivers orders, and popularProducts answers from the cluster", async () => {
     const admin = await adminToken(app);
-    const products = await Promise.all(Array.from({ length: 4 }, (_, i) => createProduct(app, admin, { name: `Clustered ${i}`, price: 100, stock: 1_000 })));
+    const products = await Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        createProduct(app, admin, { name: `Clustered ${i}`, price: 100, stock: 1_000 }),
+      ),
+    );
     const buyer = await signUpMember(app);
     await chargePoints(app, buyer, 1_000_000);
     for (let i = 0; i < 20; i += 1) {
@@ -58,9 +62,15 @@ describe.skipIf(!available)("on a 3-master Redis Cluster", () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     for (const days of [1, 3, 7]) {
-      expect(await app.services.ranking.popular(days, 5)).toEqual(await app.services.ranking.popularFromDatabase(days, 5));
+      expect(await app.services.ranking.popular(days, 5)).toEqual(
+        await app.services.ranking.popularFromDatabase(days, 5),
+      );
     }
-    const answer = expectData(await app.gql<{ popularProducts: Array<{ rank: number; product: { id: string } }> }>(`{ popularProducts { rank product { id } } }`));
+    const answer = expectData(
+      await app.gql<{ popularProducts: Array<{ rank: number; product: { id: string } }> }>(
+        `{ popularProducts { rank product { id } } }`,
+      ),
+    );
     expect(answer.popularProducts).toHaveLength(4);
     expect(platform.events()).toHaveLength(20);
 
@@ -68,7 +78,11 @@ describe.skipIf(!available)("on a 3-master Redis Cluster", () => {
     // scripts and ZUNIONSTORE stay legal on a cluster.
     expect(app.redis).toBeInstanceOf(Cluster);
     const slot = (key: string) => app.redis.call("CLUSTER", "KEYSLOT", key) as Promise<number>;
-    const rankingSlots = new Set(await Promise.all([`${app.config.redisPrefix}:{ranking}:built`, `${app.config.redisPrefix}:{ranking}:daily:2026-11-24`].map(slot)));
+    const rankingSlots = new Set(
+      await Promise.all(
+        [`${app.config.redisPrefix}:{ranking}:built`, `${app.config.redisPrefix}:{ranking}:daily:2026-11-24`].map(slot),
+      ),
+    );
     expect(rankingSlots.size).toBe(1);
   });
 });

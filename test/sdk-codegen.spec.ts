@@ -21,9 +21,10 @@ describe("client SDK codegen", () => {
     expect([...generated.keys()].length).toBeGreaterThan(0);
 
     const committed = (await readdir(join(root, outputDir))).map((name) => join(outputDir, name)).sort();
-    expect(committed, "files in sdk/generated/ that codegen no longer writes, or has not written yet: run `npm run codegen`").toEqual(
-      [...generated.keys()].sort(),
-    );
+    expect(
+      committed,
+      "files in sdk/generated/ that codegen no longer writes, or has not written yet: run `npm run codegen`",
+    ).toEqual([...generated.keys()].sort());
     for (const [path, content] of generated) {
       expect(await readFile(join(root, path), "utf8"), `${path} is stale: run \`npm run codegen\``).toBe(content);
     }

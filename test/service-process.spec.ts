@@ -3,7 +3,12 @@ import mysql from "mysql2/promise";
 import { afterAll, describe, expect, it } from "vitest";
 import { postGraphQL, expectData } from "./helpers/graphql.js";
 import net from "node:net";
-import { runUntilExit, spawnServiceProcess, startServiceProcess, type ServiceProcess } from "./helpers/service-process.js";
+import {
+  runUntilExit,
+  spawnServiceProcess,
+  startServiceProcess,
+  type ServiceProcess,
+} from "./helpers/service-process.js";
 import { dropDatabase, uniqueDatabaseUrl } from "./helpers/test-database.js";
 import { DEMO_ADMIN, DEMO_MEMBER, DEMO_MEMBER_POINTS, DEMO_PRODUCTS } from "../src/db/seed/demo-data.js";
 
@@ -26,7 +31,10 @@ async function databaseExists(url: string): Promise<boolean> {
 }
 
 /** Sends a GraphQL POST in two halves, so the request is still in flight when the test says so. */
-function slowRequest(url: string, body: string): { finish(): void; response: Promise<{ status: number; body: string }> } {
+function slowRequest(
+  url: string,
+  body: string,
+): { finish(): void; response: Promise<{ status: number; body: string }> } {
   const request = http.request(`${url}/graphql`, {
     method: "POST",
     headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
@@ -48,22 +56,44 @@ describe("npm start (the service as a process)", () => {
   it("creates the database, migrates, loads demo data, serves, and stops cleanly on SIGTERM", async () => {
     expect(await databaseExists(databaseUrl)).toBe(false);
     // The operator's ADMIN is created first: it must not make the shop look used.
-    const service = await startServiceProcess({ DATABASE_URL: databaseUrl, ADMIN_LOGIN_ID: "ops-admin", ADMIN_PASSWORD: "ops-admin-password" });
+    const service = await startServiceProcess({
+      DATABASE_URL: databaseUrl,
+      ADMIN_LOGIN_ID: "ops-admin",
+      ADMIN_PASSWORD: "ops-admin-password",
+    });
     running.push(service);
     expect(await databaseExists(databaseUrl)).toBe(true);
 
     expect((await fetch(`${service.url}/readyz`)).status).toBe(200);
-    const page = expectData(await postGraphQL<{ products: { totalCount: number } }>(service.url, `{ products { totalCount } }`));
+    const page = expectData(
+      await postGraphQL<{ products: { totalCount: number } }>(service.url, `{ products { totalCount } }`),
+    );
     expect(page.products.totalCount).toBe(DEMO_PRODUCTS.length);
     for (const login of [DEMO_MEMBER, DEMO_ADMIN, { loginId: "ops-admin", password: "ops-admin-password" }]) {
-      const signedIn = await postGraphQL(service.url, `mutation ($l: String!, $p: String!) { login(loginId: $l, password: $p) { token } }`, {
-        l: login.loginId,
-        p: login.password,
-      });
+      const signedIn = await postGraphQL(
+        service.url,
+        `mutation ($l: String!, $p: String!) { login(loginId: $l, password: $p) { token } }`,
+        {
+          l: login.loginId,
+          p: login.password,
+        },
+      );
       expect(signedIn.errors).toBeUndefined();
     }
-    const demo = expectData(await postGraphQL<{ login: { token: string } }>(service.url, `mutation { login(loginId: "${DEMO_MEMBER.loginId}", password: "${DEMO_MEMBER.password}") { token } }`));
-    const points = expectData(await postGraphQL<{ point: { balance: number } }>(service.url, `{ point { balance } }`, {}, { token: demo.login.token }));
+    const demo = expectData(
+      await postGraphQL<{ login: { token: string } }>(
+        service.url,
+        `mutation { login(loginId: "${DEMO_MEMBER.loginId}", password: "${DEMO_MEMBER.password}") { token } }`,
+      ),
+    );
+    const points = expectData(
+      await postGraphQL<{ point: { balance: number } }>(
+        service.url,
+        `{ point { balance } }`,
+        {},
+        { token: demo.login.token },
+      ),
+    );
     expect(points.point.balance).toBe(DEMO_MEMBER_POINTS);
     const [orders] = await mysql.createConnection({ uri: databaseUrl }).then(async (connection) => {
       try {
@@ -93,20 +123,29 @@ describe("npm start (the service as a process)", () => {
   it("starts again on the same database without loading the demo data twice", async () => {
     const service = await startServiceProcess({ DATABASE_URL: databaseUrl });
     running.push(service);
-    const page = expectData(await postGraphQL<{ products: { totalCount: number } }>(service.url, `{ products { totalCount } }`));
+    const page = expectData(
+      await postGraphQL<{ products: { totalCount: number } }>(service.url, `{ products { totalCount } }`),
+    );
     expect(page.products.totalCount).toBe(DEMO_PRODUCTS.length);
     service.child.kill("SIGTERM");
     expect(await service.exited).toBe(0);
   });
 
   it("refuses to start, in one log line and exit code 1, when ADMIN_LOGIN_ID names a member who is not an ADMIN", async () => {
-    const service = await spawnServiceProcess({ DATABASE_URL: databaseUrl, ADMIN_LOGIN_ID: DEMO_MEMBER.loginId.toUpperCase(), ADMIN_PASSWORD: "operator-password-1" });
+    const service = await spawnServiceProcess({
+      DATABASE_URL: databaseUrl,
+      ADMIN_LOGIN_ID: DEMO_MEMBER.loginId.toUpperCase(),
+      ADMIN_PASSWORD: "operator-password-1",
+    });
     running.push(service);
     expect(await service.exited).toBe(1);
     const lines = service.output().trim().split("\n");
     const refusals = lines.filter((line) => line.includes("ADMIN_LOGIN_ID"));
     expect(refusals).toHaveLength(1);
-    expect(JSON.parse(refusals[0]!)).toMatchObject({ level: 60, msg: expect.stringMatching(/^ADMIN_LOGIN_ID="DEMO" is refused: .*never promoted/) });
+    expect(JSON.parse(refusals[0]!)).toMatchObject({
+      level: 60,
+      msg: expect.stringMatching(/^ADMIN_LOGIN_ID="DEMO" is refused: .*never promoted/),
+    });
     expect(lines.at(-1)).toBe(refusals[0]); // nothing after it: no stack trace
     expect(service.output()).not.toContain("operator-password-1");
     expect(service.output()).not.toMatch(/^\s+at /m);
@@ -126,11 +165,18 @@ describe("npm start (the service as a process)", () => {
     expect(await service.exited).toBe(1);
     const lines = service.output().trim().split("\n");
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 60, msg: expect.stringMatching(/^TRUST_PROXY="true" is refused: .* Accepted: false, a number of proxy hops/) });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      level: 60,
+      msg: expect.stringMatching(/^TRUST_PROXY="true" is refused: .* Accepted: false, a number of proxy hops/),
+    });
   });
 
   it("is live but not ready while Redis is unreachable", async () => {
-    const service = await startServiceProcess({ DATABASE_URL: databaseUrl, REDIS_URL: "redis://127.0.0.1:1", SHUTDOWN_GRACE_MS: "1000" });
+    const service = await startServiceProcess({
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: "redis://127.0.0.1:1",
+      SHUTDOWN_GRACE_MS: "1000",
+    });
     running.push(service);
     const ready = await fetch(`${service.url}/readyz`);
     expect(ready.status).toBe(503);

@@ -13,7 +13,9 @@ async function productCount(app: TestApp): Promise<number> {
 }
 
 async function roleOf(app: TestApp, login: { loginId: string; password: string }): Promise<string> {
-  return expectData(await app.gql<{ login: { member: { role: string } } }>(LOGIN, { l: login.loginId, p: login.password })).login.member.role;
+  return expectData(
+    await app.gql<{ login: { member: { role: string } } }>(LOGIN, { l: login.loginId, p: login.password }),
+  ).login.member.role;
 }
 
 describe("demo data at start-up", () => {
@@ -49,7 +51,13 @@ describe("demo data in a shop with a member besides the operator's ADMIN", () =>
 
 describe("demo data when ADMIN_LOGIN_ID is the demo member's loginId", () => {
   let app: TestApp;
-  beforeAll(async () => (app = await startTestApp("startup_data_demo_admin", { SEED_DEMO_DATA: "true", ADMIN_LOGIN_ID: DEMO_MEMBER.loginId })));
+  beforeAll(
+    async () =>
+      (app = await startTestApp("startup_data_demo_admin", {
+        SEED_DEMO_DATA: "true",
+        ADMIN_LOGIN_ID: DEMO_MEMBER.loginId,
+      })),
+  );
   afterAll(() => app.close());
 
   it("loads, and the operator's ADMIN keeps that loginId", async () => {

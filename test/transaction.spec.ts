@@ -45,7 +45,10 @@ describe(runInTransaction.name, () => {
     expect(retries).toEqual([1213]); // one deadlock, one retry
     const [rows] = await app.database.pool.query("SELECT id, n FROM lock_bait ORDER BY id");
     // Both units of work took effect exactly once: the victim's first attempt was rolled back.
-    expect(rows).toEqual([{ id: 1, n: 2 }, { id: 2, n: 2 }]);
+    expect(rows).toEqual([
+      { id: 1, n: 2 },
+      { id: 2, n: 2 },
+    ]);
   });
 
   it("gives up after the last attempt with a clear, retryable CONFLICT instead of a driver error", async () => {

@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitUntilDrained } from "./helpers/drain.js";
 import { startFakePlatform, type FakePlatform } from "./helpers/event-pipeline.js";
-import { adminToken, createProduct, fundedMembers, placeOrder, type CreatedProduct, type SignedIn } from "./helpers/factories.js";
+import {
+  adminToken,
+  createProduct,
+  fundedMembers,
+  placeOrder,
+  type CreatedProduct,
+  type SignedIn,
+} from "./helpers/factories.js";
 import { expectData } from "./helpers/graphql.js";
 import { startWorkerProcess, type ServiceProcess } from "./helpers/service-process.js";
 import { checkInvariants } from "./helpers/invariants.js";
@@ -18,11 +25,24 @@ const workers: Array<Omit<ServiceProcess, "url">> = [];
 beforeAll(async () => {
   const fake = await startFakePlatform({ delayMs: 100 }); // slow deliveries: jobs are in flight when the worker dies
   platform = fake.platform;
-  const shared = { DATA_PLATFORM_URL: fake.url, EVENT_RETRY_BASE_MS: "50", OUTBOX_SWEEP_MS: "200", RANKING_CHECK_MS: "200", WORKER_LOCK_MS: "1000" };
+  const shared = {
+    DATA_PLATFORM_URL: fake.url,
+    EVENT_RETRY_BASE_MS: "50",
+    OUTBOX_SWEEP_MS: "200",
+    RANKING_CHECK_MS: "200",
+    WORKER_LOCK_MS: "1000",
+  };
   app = await startTestApp("worker_crash", shared);
-  env = { ...shared, DATABASE_URL: app.config.databaseUrl, REDIS_URL: app.config.redisUrl, REDIS_PREFIX: app.config.redisPrefix };
+  env = {
+    ...shared,
+    DATABASE_URL: app.config.databaseUrl,
+    REDIS_URL: app.config.redisUrl,
+    REDIS_PREFIX: app.config.redisPrefix,
+  };
   const admin = await adminToken(app);
-  products = await Promise.all(Array.from({ length: 5 }, (_, i) => createProduct(app, admin, { name: `Crash ${i}`, price: 10, stock: 100_000 })));
+  products = await Promise.all(
+    Array.from({ length: 5 }, (_, i) => createProduct(app, admin, { name: `Crash ${i}`, price: 10, stock: 100_000 })),
+  );
   buyers = await fundedMembers(app, 5, 1_000_000);
 });
 
@@ -41,13 +61,16 @@ describe("a worker killed mid-batch", () => {
       for (let i = 0; i < 150; i += 15) {
         await Promise.all(
           Array.from({ length: 15 }, (_, j) =>
-            placeOrder(app, buyers[(i + j) % buyers.length]!, { items: [{ productId: products[(i + j) % products.length]!.id, quantity: 1 + (j % 3) }] }).then(expectData),
+            placeOrder(app, buyers[(i + j) % buyers.length]!, {
+              items: [{ productId: products[(i + j) % products.length]!.id, quantity: 1 + (j % 3) }],
+            }).then(expectData),
           ),
         );
       }
     })();
     const deadline = Date.now() + 30_000;
-    while (platform.events().length < 20 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (platform.events().length < 20 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     first.child.kill("SIGKILL");
     await first.exited;
     const deliveredBeforeCrash = platform.events().length;
@@ -64,12 +87,21 @@ describe("a worker killed mid-batch", () => {
     expect(metrics).toMatch(/^queue_jobs\{queue="data-platform",state="waiting"\} 0$/m);
 
     const [rows] = await app.database.pool.query("SELECT event_id FROM outbox");
-    expect(platform.events().map((event) => event.eventId).sort()).toEqual((rows as Array<{ event_id: string }>).map((row) => row.event_id).sort());
+    expect(
+      platform
+        .events()
+        .map((event) => event.eventId)
+        .sort(),
+    ).toEqual((rows as Array<{ event_id: string }>).map((row) => row.event_id).sort());
     for (const days of [1, 3]) {
-      expect(await app.services.ranking.popular(days, 20)).toEqual(await app.services.ranking.popularFromDatabase(days, 20));
+      expect(await app.services.ranking.popular(days, 20)).toEqual(
+        await app.services.ranking.popularFromDatabase(days, 20),
+      );
     }
     const violations = await checkInvariants(app.database.pool);
-    console.info(`worker SIGKILL: 150 orders, 1 worker killed after ${deliveredBeforeCrash} deliveries, ${platform.events().length} events delivered once each, ${violations.length} invariant violations`);
+    console.info(
+      `worker SIGKILL: 150 orders, 1 worker killed after ${deliveredBeforeCrash} deliveries, ${platform.events().length} events delivered once each, ${violations.length} invariant violations`,
+    );
     expect(violations).toEqual([]);
   });
 });

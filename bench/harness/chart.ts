@@ -42,7 +42,10 @@ const STYLE = `
 `;
 
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!);
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!,
+  );
 }
 
 const r1 = (n: number) => Math.round(n * 10) / 10;
@@ -65,7 +68,12 @@ export function niceTicks(max: number, target = 5): number[] {
 export function formatTick(value: number, step: number, top: number): string {
   const [unit, suffix] = top >= 1e6 ? [1e6, "M"] : top >= 1e4 ? [1e3, "k"] : [1, ""];
   const scaledStep = step / unit;
-  const decimals = scaledStep >= 1 ? (Number.isInteger(scaledStep) ? 0 : 1) : Math.min(4, Math.ceil(-Math.log10(scaledStep)) + (/5$/.test(String(scaledStep)) ? 1 : 0));
+  const decimals =
+    scaledStep >= 1
+      ? Number.isInteger(scaledStep)
+        ? 0
+        : 1
+      : Math.min(4, Math.ceil(-Math.log10(scaledStep)) + (/5$/.test(String(scaledStep)) ? 1 : 0));
   const text = (value / unit).toFixed(decimals);
   const trimmed = decimals > 0 ? text.replace(/\.?0+$/, "") : text;
   return `${trimmed === "-0" ? "0" : trimmed}${value === 0 ? "" : suffix}`;
@@ -108,7 +116,13 @@ function colourMap(results: readonly ScenarioResult[]): Map<string, string> {
 // ---------------------------------------------------------------------------------------------
 // Pieces.
 
-function lineChart(x0: number, y0: number, metric: Metric, measurements: readonly Measurement[], colours: Map<string, string>): string {
+function lineChart(
+  x0: number,
+  y0: number,
+  metric: Metric,
+  measurements: readonly Measurement[],
+  colours: Map<string, string>,
+): string {
   const out: string[] = [];
   const plotLeft = x0 + PLOT.left;
   const plotRight = x0 + CHART_WIDTH - PLOT.right;
@@ -119,7 +133,8 @@ function lineChart(x0: number, y0: number, metric: Metric, measurements: readonl
   const concurrencies = [...new Set(measurements.map((m) => m.concurrency))].sort((a, b) => a - b);
   const lo = Math.log2(concurrencies[0] ?? 1);
   const hi = Math.log2(concurrencies.at(-1) ?? 2);
-  const x = (c: number) => r1(plotLeft + inset + ((Math.log2(c) - lo) / (hi - lo || 1)) * (plotRight - plotLeft - 2 * inset));
+  const x = (c: number) =>
+    r1(plotLeft + inset + ((Math.log2(c) - lo) / (hi - lo || 1)) * (plotRight - plotLeft - 2 * inset));
 
   const ticks = niceTicks(Math.max(0, ...measurements.map(metric.pick)));
   const top = ticks.at(-1)!;
@@ -129,8 +144,12 @@ function lineChart(x0: number, y0: number, metric: Metric, measurements: readonl
   out.push(`<text class="h3" x="${plotLeft}" y="${y0 + 16}">${escapeXml(metric.title)}</text>`);
   for (const tick of ticks) {
     const ty = y(tick);
-    out.push(`<line class="${tick === 0 ? "axis" : "grid"}" x1="${plotLeft}" x2="${plotRight}" y1="${ty}" y2="${ty}"/>`);
-    out.push(`<text class="tick" x="${plotLeft - 6}" y="${r1(ty + 3.5)}" text-anchor="end">${formatTick(tick, step, top)}</text>`);
+    out.push(
+      `<line class="${tick === 0 ? "axis" : "grid"}" x1="${plotLeft}" x2="${plotRight}" y1="${ty}" y2="${ty}"/>`,
+    );
+    out.push(
+      `<text class="tick" x="${plotLeft - 6}" y="${r1(ty + 3.5)}" text-anchor="end">${formatTick(tick, step, top)}</text>`,
+    );
   }
   for (const c of concurrencies) {
     const tx = x(c);
@@ -173,7 +192,13 @@ function barChartHeight(seriesCount: number): number {
   return PLOT.top + seriesCount * BAR_ROW + 36;
 }
 
-function barChart(x0: number, y0: number, metric: Metric, measurements: readonly Measurement[], colours: Map<string, string>): string {
+function barChart(
+  x0: number,
+  y0: number,
+  metric: Metric,
+  measurements: readonly Measurement[],
+  colours: Map<string, string>,
+): string {
   const out: string[] = [];
   const names = seriesOf(measurements);
   const labelWidth = Math.min(150, 12 + 7 * Math.max(...names.map((n) => n.length)));
@@ -189,8 +214,12 @@ function barChart(x0: number, y0: number, metric: Metric, measurements: readonly
 
   out.push(`<text class="h3" x="${x0 + 8}" y="${y0 + 16}">${escapeXml(metric.title)}</text>`);
   for (const tick of ticks) {
-    out.push(`<line class="${tick === 0 ? "axis" : "grid"}" x1="${x(tick)}" x2="${x(tick)}" y1="${plotTop}" y2="${plotBottom}"/>`);
-    out.push(`<text class="tick" x="${x(tick)}" y="${plotBottom + 15}" text-anchor="middle">${formatTick(tick, step, top)}</text>`);
+    out.push(
+      `<line class="${tick === 0 ? "axis" : "grid"}" x1="${x(tick)}" x2="${x(tick)}" y1="${plotTop}" y2="${plotBottom}"/>`,
+    );
+    out.push(
+      `<text class="tick" x="${x(tick)}" y="${plotBottom + 15}" text-anchor="middle">${formatTick(tick, step, top)}</text>`,
+    );
   }
   names.forEach((name, row) => {
     const m = measurements.find((candidate) => candidate.series === name)!;
@@ -211,7 +240,13 @@ function barChart(x0: number, y0: number, metric: Metric, measurements: readonly
   return out.join("\n");
 }
 
-function legend(x0: number, y0: number, names: readonly string[], colours: Map<string, string>, maxWidth: number): { svg: string; height: number } {
+function legend(
+  x0: number,
+  y0: number,
+  names: readonly string[],
+  colours: Map<string, string>,
+  maxWidth: number,
+): { svg: string; height: number } {
   const out: string[] = [];
   let x = x0;
   let y = y0;
@@ -233,12 +268,18 @@ function legend(x0: number, y0: number, names: readonly string[], colours: Map<s
   return { svg: out.join("\n"), height: y - y0 + 20 };
 }
 
-function scenarioPanel(result: ScenarioResult, y0: number, colours: Map<string, string>): { svg: string; height: number } {
+function scenarioPanel(
+  result: ScenarioResult,
+  y0: number,
+  colours: Map<string, string>,
+): { svg: string; height: number } {
   const out: string[] = [];
   const inner = PAD + 16;
   let y = y0 + 26;
 
-  out.push(`<text class="h2" x="${inner}" y="${y}">${escapeXml(result.title)} <tspan class="name">(${escapeXml(result.name)})</tspan></text>`);
+  out.push(
+    `<text class="h2" x="${inner}" y="${y}">${escapeXml(result.title)} <tspan class="name">(${escapeXml(result.name)})</tspan></text>`,
+  );
   out.push(
     result.violations.length === 0
       ? `<text class="ratio met" x="${WIDTH - inner}" y="${y}" text-anchor="end">invariants ok ✓</text>`
@@ -273,7 +314,10 @@ function scenarioPanel(result: ScenarioResult, y0: number, colours: Map<string, 
     y += barChartHeight(names.length);
   }
   const height = y - y0 + 8;
-  out.unshift(`<g data-scenario="${escapeXml(result.name)}">`, `<rect class="panel" x="${PAD}" y="${y0}" width="${WIDTH - 2 * PAD}" height="${height}" rx="8"/>`);
+  out.unshift(
+    `<g data-scenario="${escapeXml(result.name)}">`,
+    `<rect class="panel" x="${PAD}" y="${y0}" width="${WIDTH - 2 * PAD}" height="${height}" rx="8"/>`,
+  );
   out.push(`</g>`);
   return { svg: out.join("\n"), height };
 }
@@ -284,11 +328,17 @@ function scenarioPanel(result: ScenarioResult, y0: number, colours: Map<string, 
  * The benchmark as one self-contained SVG: a panel per scenario that measured load (line charts over
  * concurrency when it swept several, bars when it ran at one), titled with the machine's summary line.
  */
-export function renderChart(results: readonly ScenarioResult[], machine: MachineInfo, settings?: BenchSettings): string {
+export function renderChart(
+  results: readonly ScenarioResult[],
+  machine: MachineInfo,
+  settings?: BenchSettings,
+): string {
   const colours = colourMap(results);
   const body: string[] = [];
   let y = 40;
-  body.push(`<text class="h1" x="${PAD}" y="${y}">Order service benchmark${settings?.quick ? " (quick run)" : ""}</text>`);
+  body.push(
+    `<text class="h1" x="${PAD}" y="${y}">Order service benchmark${settings?.quick ? " (quick run)" : ""}</text>`,
+  );
   y += 22;
   // The summary line split in two, so it fits the width whatever the CPU's name.
   const hardware = `${machine.cpuModel} · ${machine.cores} ${machine.cores === 1 ? "core" : "cores"} · ${machine.memoryGiB} GiB RAM · ${machine.os} · ${machine.kernel} ${machine.arch}`;
@@ -319,7 +369,9 @@ export function renderChart(results: readonly ScenarioResult[], machine: Machine
   }
   const skipped = results.filter((r) => r.measurements.length === 0).map((r) => r.name);
   if (skipped.length > 0) {
-    body.push(`<text class="sub" x="${PAD}" y="${y + 4}">${escapeXml(`Not charted (no load measured): ${skipped.join(", ")}`)}</text>`);
+    body.push(
+      `<text class="sub" x="${PAD}" y="${y + 4}">${escapeXml(`Not charted (no load measured): ${skipped.join(", ")}`)}</text>`,
+    );
     y += 24;
   }
   const height = Math.ceil(y + 4);

@@ -18,7 +18,11 @@ export class GraphqlHttp {
     this.agent = new http.Agent({ keepAlive: true, maxSockets });
   }
 
-  request<TData>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<GraphqlAnswer<TData>> {
+  request<TData>(
+    query: string,
+    variables: Record<string, unknown> = {},
+    token?: string,
+  ): Promise<GraphqlAnswer<TData>> {
     const body = JSON.stringify({ query, variables });
     const headers: http.OutgoingHttpHeaders = {
       "content-type": "application/json",
@@ -27,7 +31,14 @@ export class GraphqlHttp {
     if (token) headers.authorization = `Bearer ${token}`;
     return new Promise((resolve, reject) => {
       const req = http.request(
-        { host: this.endpoint.hostname, port: this.endpoint.port, path: this.endpoint.pathname, method: "POST", agent: this.agent, headers },
+        {
+          host: this.endpoint.hostname,
+          port: this.endpoint.port,
+          path: this.endpoint.pathname,
+          method: "POST",
+          agent: this.agent,
+          headers,
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -35,7 +46,9 @@ export class GraphqlHttp {
             try {
               resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")) as GraphqlAnswer<TData>);
             } catch {
-              resolve({ errors: [{ message: `HTTP ${res.statusCode}`, extensions: { code: `HTTP_${res.statusCode}` } }] });
+              resolve({
+                errors: [{ message: `HTTP ${res.statusCode}`, extensions: { code: `HTTP_${res.statusCode}` } }],
+              });
             }
           });
           res.on("error", reject);

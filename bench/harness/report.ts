@@ -54,7 +54,12 @@ export function formatMs(value: number): string {
 
 export function formatRatio(value: number): string {
   const abs = Math.abs(value);
-  const digits = abs >= 100 || (abs >= 10 && Number.isInteger(value)) ? groupThousands(value, 0) : abs >= 10 ? value.toFixed(1) : value.toFixed(2);
+  const digits =
+    abs >= 100 || (abs >= 10 && Number.isInteger(value))
+      ? groupThousands(value, 0)
+      : abs >= 10
+        ? value.toFixed(1)
+        : value.toFixed(2);
   return `${digits}×`;
 }
 
@@ -92,7 +97,9 @@ export function describeSettings(settings: BenchSettings): string {
 type Align = "left" | "right";
 
 function renderColumns(header: string[], rows: string[][], align: Align[]): string[] {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)));
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)),
+  );
   const line = (cells: string[]) =>
     cells
       .map((cell, column) => {
@@ -141,11 +148,16 @@ export function formatTable(results: readonly ScenarioResult[], settings: BenchS
     if (result.measurements.length === 0) rows.push([result.name, "(no load measured)", "", "", "", "", "", ""]);
   }
   out.push(
-    ...renderColumns(
-      ["scenario", "series", "conc", "ops", "ops/s", "p50 ms", "p99 ms", "errors"],
-      rows,
-      ["left", "left", "right", "right", "right", "right", "right", "left"],
-    ),
+    ...renderColumns(["scenario", "series", "conc", "ops", "ops/s", "p50 ms", "p99 ms", "errors"], rows, [
+      "left",
+      "left",
+      "right",
+      "right",
+      "right",
+      "right",
+      "right",
+      "left",
+    ]),
   );
 
   for (const result of results) {
@@ -158,7 +170,13 @@ export function formatTable(results: readonly ScenarioResult[], settings: BenchS
         r.target === null ? "no target" : `target ${formatRatio(r.target)}`,
         r.target === null ? "" : r.met ? "✓" : "✗",
       ]);
-      for (const line of renderColumns(["ratio", "at", "value", "target", "met"], ratioRows, ["left", "right", "right", "left", "left"]).slice(2)) {
+      for (const line of renderColumns(["ratio", "at", "value", "target", "met"], ratioRows, [
+        "left",
+        "right",
+        "right",
+        "left",
+        "left",
+      ]).slice(2)) {
         out.push(`  ${line}`);
       }
     }
@@ -198,7 +216,10 @@ const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 /** The service's measurement at the highest concurrency it was measured at. */
 function headline(result: ScenarioResult): Measurement | undefined {
   const service = result.measurements.filter((m) => m.series === "service");
-  return service.reduce<Measurement | undefined>((best, m) => (best && best.concurrency >= m.concurrency ? best : m), undefined);
+  return service.reduce<Measurement | undefined>(
+    (best, m) => (best && best.concurrency >= m.concurrency ? best : m),
+    undefined,
+  );
 }
 
 function keyFigures(result: ScenarioResult): string {
@@ -236,7 +257,8 @@ export function renderMarkdownSummary(
   const notes = [`_${describeSettings(settings)}_`];
   if (machine) notes.push(`_${machineSummary(machine)}_`);
   const rss = Object.entries(extra?.peakRssMiB ?? {});
-  if (rss.length > 0) notes.push(`_Peak RSS: ${rss.map(([name, mib]) => `${name} ${Math.round(mib)} MiB`).join(", ")}_`);
+  if (rss.length > 0)
+    notes.push(`_Peak RSS: ${rss.map(([name, mib]) => `${name} ${Math.round(mib)} MiB`).join(", ")}_`);
   return `${lines.join("\n")}\n\n${notes.join("  \n")}\n`;
 }
 

@@ -27,7 +27,12 @@ class NodeProcess {
     this.exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
   }
 
-  static spawn(name: string, entry: string, env: Record<string, string>, nodeArgs: readonly string[] = []): NodeProcess {
+  static spawn(
+    name: string,
+    entry: string,
+    env: Record<string, string>,
+    nodeArgs: readonly string[] = [],
+  ): NodeProcess {
     const child = spawn(process.execPath, ["--enable-source-maps", ...nodeArgs, path.join(repositoryRoot(), entry)], {
       cwd: repositoryRoot(),
       env: { ...process.env, ...env },
@@ -138,9 +143,19 @@ export class BenchService {
     const url = `http://127.0.0.1:${port}`;
     // BENCH_API_CPU_PROF=<dir>: the API writes a V8 CPU profile there when it stops (see README).
     const profileDir = process.env.BENCH_API_CPU_PROF;
-    const api = NodeProcess.spawn("api", "dist/src/api.js", { ...env, PORT: String(port) }, profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []);
+    const api = NodeProcess.spawn(
+      "api",
+      "dist/src/api.js",
+      { ...env, PORT: String(port) },
+      profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
+    );
     await api.waitUntil(async () => (await fetch(`${url}/readyz`)).ok);
-    const pool = mysql.createPool({ uri: databaseUrl, connectionLimit: dbPoolSize, timezone: "Z", supportBigNumbers: true });
+    const pool = mysql.createPool({
+      uri: databaseUrl,
+      connectionLimit: dbPoolSize,
+      timezone: "Z",
+      supportBigNumbers: true,
+    });
     return new BenchService(url, databaseUrl, redis, pool, api, dbPoolSize, env, new AuthTokens(JWT_SECRET, 24 * 3600));
   }
 
@@ -148,7 +163,10 @@ export class BenchService {
   async startWorker(): Promise<string> {
     if (!this.platform) {
       const port = await freePort();
-      this.platform = NodeProcess.spawn("data-platform", "dist/src/data-platform/main.js", { PORT: String(port), LOG_LEVEL: "warn" });
+      this.platform = NodeProcess.spawn("data-platform", "dist/src/data-platform/main.js", {
+        PORT: String(port),
+        LOG_LEVEL: "warn",
+      });
       await this.platform.waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok);
       this.platformUrl = `http://127.0.0.1:${port}`;
     }

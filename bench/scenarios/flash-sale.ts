@@ -22,7 +22,12 @@ export async function openCeilingDatabase(service: BenchService, suffix: string)
   await cloneSchema(service.databaseUrl, target);
   const url = new URL(service.databaseUrl);
   url.pathname = `/${target}`;
-  return mysql.createPool({ uri: url.toString(), connectionLimit: service.dbPoolSize, timezone: "Z", supportBigNumbers: true });
+  return mysql.createPool({
+    uri: url.toString(),
+    connectionLimit: service.dbPoolSize,
+    timezone: "Z",
+    supportBigNumbers: true,
+  });
 }
 
 /**
@@ -39,7 +44,12 @@ export async function runFlashSale(service: BenchService, settings: BenchSetting
   const baseline = await stockBaseline(service.pool);
   const client = new GraphqlHttp(service.url);
   const line = { productId: product!.productId, optionId: product!.optionIds[0]!, quantity: 1 };
-  const ceilingLine = { productId: ceilingProduct!.productId, optionId: ceilingProduct!.optionIds[0]!, quantity: 1, unitPrice: 1_000 };
+  const ceilingLine = {
+    productId: ceilingProduct!.productId,
+    optionId: ceilingProduct!.optionIds[0]!,
+    quantity: 1,
+    unitPrice: 1_000,
+  };
   const holds = new LockHoldSamples();
   const measurements: Measurement[] = [];
   const run = { concurrency: 0, durationMs: settings.durationMs, warmupMs: settings.warmupMs };
@@ -50,13 +60,28 @@ export async function runFlashSale(service: BenchService, settings: BenchSetting
       run.concurrency = concurrency;
       measurements.push({
         series: "service",
-        ...(await closedLoop({ ...run, op: (id) => client.outcome(PLACE_ORDER, { input: { items: [line] } }, tokens[id % BUYERS]) })),
+        ...(await closedLoop({
+          ...run,
+          op: (id) => client.outcome(PLACE_ORDER, { input: { items: [line] } }, tokens[id % BUYERS]),
+        })),
       });
       measurements.push({
         series: "naive-tx",
-        ...(await closedLoop({ ...run, op: (id) => naiveOrder(ceilingPool, ceilingBuyers[id % BUYERS]!, [ceilingLine], concurrency === settings.concurrencies.at(-1) ? holds : undefined) })),
+        ...(await closedLoop({
+          ...run,
+          op: (id) =>
+            naiveOrder(
+              ceilingPool,
+              ceilingBuyers[id % BUYERS]!,
+              [ceilingLine],
+              concurrency === settings.concurrencies.at(-1) ? holds : undefined,
+            ),
+        })),
       });
-      measurements.push({ series: "bare-update", ...(await closedLoop({ ...run, op: () => bareStockUpdate(ceilingPool, ceilingLine.optionId) })) });
+      measurements.push({
+        series: "bare-update",
+        ...(await closedLoop({ ...run, op: () => bareStockUpdate(ceilingPool, ceilingLine.optionId) })),
+      });
     }
     const metricsAfter = await metricSnapshot(service.url);
     const sellOut = await sellOutRace(service, client, tokens, settings.quick ? 500 : 3_000);
@@ -73,7 +98,8 @@ export async function runFlashSale(service: BenchService, settings: BenchSetting
         ratio("placeOrder / bare autocommit UPDATE", top, at("service").opsPerSec / at("bare-update").opsPerSec, null),
       ],
       figures: {
-        "stock row lock held, service p50 ms (timed by the server)": metricsAfter.histogramP50("db_commit_batch_lock_held_seconds", metricsBefore) * 1000,
+        "stock row lock held, service p50 ms (timed by the server)":
+          metricsAfter.histogramP50("db_commit_batch_lock_held_seconds", metricsBefore) * 1000,
         "stock row lock held, naive p50 ms (lock read to COMMIT, timed by the client)": holds.p50(),
         "sell-out: stock": sellOut.stock,
         "sell-out: orders placed": sellOut.placed,
@@ -112,7 +138,9 @@ async function sellOutRace(service: BenchService, client: GraphqlHttp, tokens: s
       }
     }),
   );
-  const [[row]] = (await service.pool.query<mysql.RowDataPacket[]>("SELECT quantity FROM stock WHERE option_id = ?", [line.optionId])) as [mysql.RowDataPacket[], unknown];
+  const [[row]] = (await service.pool.query<mysql.RowDataPacket[]>("SELECT quantity FROM stock WHERE option_id = ?", [
+    line.optionId,
+  ])) as [mysql.RowDataPacket[], unknown];
   const violations: string[] = [];
   if (placed !== stock) violations.push(`sell-out: ${placed} orders placed for ${stock} units`);
   if (Number(row!.quantity) !== 0) violations.push(`sell-out: ${row!.quantity} units left after the race`);

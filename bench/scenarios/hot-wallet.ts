@@ -12,7 +12,9 @@ const CHARGE = `mutation Charge($amount: SafeInt!) { chargePoint(amount: $amount
 const AMOUNT = 7;
 
 async function balanceOf(pool: BenchService["pool"], memberId: number): Promise<number> {
-  const [[row]] = (await pool.query<RowDataPacket[]>("SELECT balance FROM point_wallet WHERE member_id = ?", [memberId])) as [RowDataPacket[], unknown];
+  const [[row]] = (await pool.query<RowDataPacket[]>("SELECT balance FROM point_wallet WHERE member_id = ?", [
+    memberId,
+  ])) as [RowDataPacket[], unknown];
   return Number(row!.balance);
 }
 
@@ -42,11 +44,17 @@ export async function runHotWallet(service: BenchService, settings: BenchSetting
           },
         })),
       });
-      measurements.push({ series: "naive-tx", ...(await closedLoop({ ...run, op: () => naiveCharge(ceilingPool, ceilingMember!, AMOUNT) })) });
+      measurements.push({
+        series: "naive-tx",
+        ...(await closedLoop({ ...run, op: () => naiveCharge(ceilingPool, ceilingMember!, AMOUNT) })),
+      });
     }
     const balance = await balanceOf(service.pool, member!);
     const violations = await checkInvariants(service.pool);
-    if (balance !== acknowledged * AMOUNT) violations.push(`hot wallet: ${acknowledged} charges acknowledged, balance ${balance} = ${balance / AMOUNT} charges`);
+    if (balance !== acknowledged * AMOUNT)
+      violations.push(
+        `hot wallet: ${acknowledged} charges acknowledged, balance ${balance} = ${balance / AMOUNT} charges`,
+      );
     const top = settings.concurrencies.at(-1)!;
     const at = (series: string) => measurements.find((m) => m.series === series && m.concurrency === top)!;
     return {
@@ -54,7 +62,11 @@ export async function runHotWallet(service: BenchService, settings: BenchSetting
       title: "Hot wallet: one member, concurrent chargePoint",
       measurements,
       ratios: [ratio("chargePoint / naive transaction", top, at("service").opsPerSec / at("naive-tx").opsPerSec, null)],
-      figures: { "charges acknowledged": acknowledged, "charges in the balance": balance / AMOUNT, "lost charges": acknowledged - balance / AMOUNT },
+      figures: {
+        "charges acknowledged": acknowledged,
+        "charges in the balance": balance / AMOUNT,
+        "lost charges": acknowledged - balance / AMOUNT,
+      },
       violations,
     };
   } finally {

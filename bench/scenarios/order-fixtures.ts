@@ -21,11 +21,21 @@ async function insertChunked(pool: Pool, sqlHead: string, rows: unknown[][]): Pr
 export async function createBuyers(pool: Pool, count: number, balance: number, tag: string): Promise<number[]> {
   const members = Array.from({ length: count }, (_, i) => [`${tag}-${i}`, "not-a-login", `${tag} ${i}`]);
   await insertChunked(pool, "INSERT INTO member (login_id, password_hash, nickname)", members);
-  const [rows] = await pool.query<RowDataPacket[]>("SELECT id FROM member WHERE login_id LIKE ? ORDER BY id", [`${tag}-%`]);
+  const [rows] = await pool.query<RowDataPacket[]>("SELECT id FROM member WHERE login_id LIKE ? ORDER BY id", [
+    `${tag}-%`,
+  ]);
   const ids = rows.map((row) => Number(row.id));
-  await insertChunked(pool, "INSERT INTO point_wallet (member_id, balance)", ids.map((id) => [id, balance]));
+  await insertChunked(
+    pool,
+    "INSERT INTO point_wallet (member_id, balance)",
+    ids.map((id) => [id, balance]),
+  );
   if (balance > 0) {
-    await insertChunked(pool, "INSERT INTO point_ledger (member_id, type, amount, balance_after)", ids.map((id) => [id, "CHARGE", balance, balance]));
+    await insertChunked(
+      pool,
+      "INSERT INTO point_ledger (member_id, type, amount, balance_after)",
+      ids.map((id) => [id, "CHARGE", balance, balance]),
+    );
   }
   return ids;
 }
@@ -36,20 +46,38 @@ export interface BenchProduct {
 }
 
 /** `count` products, each with `optionsPerProduct` options holding `stock` units; price 1,000 + option index. */
-export async function createProducts(pool: Pool, count: number, optionsPerProduct: number, stock: number, tag: string): Promise<BenchProduct[]> {
-  await insertChunked(pool, "INSERT INTO product (name, price)", Array.from({ length: count }, (_, i) => [`${tag} ${i}`, 1_000]));
-  const [products] = await pool.query<RowDataPacket[]>("SELECT id FROM product WHERE name LIKE ? ORDER BY id", [`${tag} %`]);
+export async function createProducts(
+  pool: Pool,
+  count: number,
+  optionsPerProduct: number,
+  stock: number,
+  tag: string,
+): Promise<BenchProduct[]> {
+  await insertChunked(
+    pool,
+    "INSERT INTO product (name, price)",
+    Array.from({ length: count }, (_, i) => [`${tag} ${i}`, 1_000]),
+  );
+  const [products] = await pool.query<RowDataPacket[]>("SELECT id FROM product WHERE name LIKE ? ORDER BY id", [
+    `${tag} %`,
+  ]);
   const productIds = products.map((row) => Number(row.id));
   await insertChunked(
     pool,
     "INSERT INTO product_option (product_id, name, additional_price)",
-    productIds.flatMap((productId) => Array.from({ length: optionsPerProduct }, (_, j) => [productId, `option ${j}`, j])),
+    productIds.flatMap((productId) =>
+      Array.from({ length: optionsPerProduct }, (_, j) => [productId, `option ${j}`, j]),
+    ),
   );
   const [options] = await pool.query<RowDataPacket[]>(
     `SELECT id, product_id FROM product_option WHERE product_id BETWEEN ? AND ? ORDER BY id`,
     [productIds[0], productIds.at(-1)],
   );
-  await insertChunked(pool, "INSERT INTO stock (option_id, quantity)", options.map((row) => [Number(row.id), stock]));
+  await insertChunked(
+    pool,
+    "INSERT INTO stock (option_id, quantity)",
+    options.map((row) => [Number(row.id), stock]),
+  );
   const byProduct = new Map<number, number[]>(productIds.map((id) => [id, []]));
   for (const row of options) byProduct.get(Number(row.product_id))!.push(Number(row.id));
   return productIds.map((productId) => ({ productId, optionIds: byProduct.get(productId)! }));
@@ -69,9 +97,14 @@ export async function cloneSchema(databaseUrl: string, target: string): Promise<
     await connection.query(`CREATE DATABASE \`${target}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
     await connection.query(`USE \`${target}\``);
     await connection.query("SET foreign_key_checks = 0");
-    const [tables] = await connection.query<RowDataPacket[]>("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = ?", [source]);
+    const [tables] = await connection.query<RowDataPacket[]>(
+      "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = ?",
+      [source],
+    );
     for (const { name } of tables) {
-      const [[created]] = (await connection.query<RowDataPacket[]>(`SHOW CREATE TABLE \`${source}\`.\`${name as string}\``)) as [RowDataPacket[], unknown];
+      const [[created]] = (await connection.query<RowDataPacket[]>(
+        `SHOW CREATE TABLE \`${source}\`.\`${name as string}\``,
+      )) as [RowDataPacket[], unknown];
       await connection.query(String(created!["Create Table"]));
     }
   } finally {

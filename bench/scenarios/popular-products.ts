@@ -181,14 +181,17 @@ function generate(size: Size, bases: Bases, windowStart: number, now: number): F
   };
 
   const lineCounts: number[] = [];
-  for (let lines = 0; lines < size.lines; ) {
+  for (let lines = 0; lines < size.lines;) {
     const count = Math.min(1 + Math.floor(random() * MAX_LINES_PER_ORDER), size.lines - lines);
     lineCounts.push(count);
     lines += count;
   }
   const orderCount = lineCounts.length;
   // Ids follow time, as they do when orders are placed one after another.
-  const orderTime = Float64Array.from({ length: orderCount }, () => windowStart + random() * (now - windowStart)).sort();
+  const orderTime = Float64Array.from(
+    { length: orderCount },
+    () => windowStart + random() * (now - windowStart),
+  ).sort();
   const orderMember = Int32Array.from({ length: orderCount }, () => Math.floor(random() * size.members));
   const firstLine = new Int32Array(orderCount + 1);
   const lineProduct = new Int32Array(size.lines);
@@ -244,7 +247,10 @@ function generate(size: Size, bases: Bases, windowStart: number, now: number): F
     expected: [],
     tied: [0, 0],
   };
-  fixture.expected = topOf(sold, TOP).map((index) => ({ productId: productId(fixture, index), soldQuantity: sold[index]! }));
+  fixture.expected = topOf(sold, TOP).map((index) => ({
+    productId: productId(fixture, index),
+    soldQuantity: sold[index]!,
+  }));
   fixture.tied = [productId(fixture, atCut), productId(fixture, next)];
   return fixture;
 }
@@ -280,9 +286,21 @@ function* range<T>(count: number, row: (index: number) => T): Generator<T> {
  */
 async function load(pool: Pool, f: Fixture): Promise<void> {
   const { size } = f;
-  await insertAll(pool, "INSERT INTO product (id, name, price)", range(size.products, (i) => `(${productId(f, i)},'${nameOf(i)}',${priceOf(i)})`));
-  await insertAll(pool, "INSERT INTO product_option (id, product_id, name, additional_price)", range(size.products, (i) => `(${optionId(f, i)},${productId(f, i)},'Default',0)`));
-  await insertAll(pool, "INSERT INTO stock (option_id, quantity)", range(size.products, (i) => `(${optionId(f, i)},${STOCK})`));
+  await insertAll(
+    pool,
+    "INSERT INTO product (id, name, price)",
+    range(size.products, (i) => `(${productId(f, i)},'${nameOf(i)}',${priceOf(i)})`),
+  );
+  await insertAll(
+    pool,
+    "INSERT INTO product_option (id, product_id, name, additional_price)",
+    range(size.products, (i) => `(${optionId(f, i)},${productId(f, i)},'Default',0)`),
+  );
+  await insertAll(
+    pool,
+    "INSERT INTO stock (option_id, quantity)",
+    range(size.products, (i) => `(${optionId(f, i)},${STOCK})`),
+  );
   await insertAll(
     pool,
     "INSERT INTO member (id, login_id, password_hash, nickname)",
@@ -305,7 +323,11 @@ async function load(pool: Pool, f: Fixture): Promise<void> {
   }
   const statusOf = (o: number): string => {
     const cancelled = orderCancelledLines[o]!;
-    return cancelled === 0 ? "PAID" : cancelled === f.firstLine[o + 1]! - f.firstLine[o]! ? "CANCELLED" : "PARTIALLY_CANCELLED";
+    return cancelled === 0
+      ? "PAID"
+      : cancelled === f.firstLine[o + 1]! - f.firstLine[o]!
+        ? "CANCELLED"
+        : "PARTIALLY_CANCELLED";
   };
   await insertAll(
     pool,
@@ -318,7 +340,11 @@ async function load(pool: Pool, f: Fixture): Promise<void> {
   await insertAll(
     pool,
     "INSERT INTO payment (id, order_id, member_id, method, amount, refunded_amount, created_at)",
-    range(f.orderCount, (o) => `(${f.bases.payment + o + 1},${orderId(f, o)},${memberId(f, f.orderMember[o]!)},'POINT',${orderTotal[o]},${orderRefunded[o]},${sqlTime(f.orderTime[o]!)})`),
+    range(
+      f.orderCount,
+      (o) =>
+        `(${f.bases.payment + o + 1},${orderId(f, o)},${memberId(f, f.orderMember[o]!)},'POINT',${orderTotal[o]},${orderRefunded[o]},${sqlTime(f.orderTime[o]!)})`,
+    ),
   );
   const lineOrder = new Int32Array(size.lines);
   for (let o = 0; o < f.orderCount; o += 1) lineOrder.fill(o, f.firstLine[o]!, f.firstLine[o + 1]!);
@@ -359,24 +385,49 @@ async function load(pool: Pool, f: Fixture): Promise<void> {
     }
   }
   // The running balances are computed as rows are generated, which insertAll does in order.
-  await insertAll(pool, "INSERT INTO point_ledger (id, member_id, type, amount, balance_after, order_id, order_item_id, created_at)", ledger());
-  await insertAll(pool, "INSERT INTO point_wallet (member_id, balance)", range(size.members, (m) => `(${memberId(f, m)},${balance[m]})`));
+  await insertAll(
+    pool,
+    "INSERT INTO point_ledger (id, member_id, type, amount, balance_after, order_id, order_item_id, created_at)",
+    ledger(),
+  );
+  await insertAll(
+    pool,
+    "INSERT INTO point_wallet (member_id, balance)",
+    range(size.members, (m) => `(${memberId(f, m)},${balance[m]})`),
+  );
 }
 
 /** The last `days` calendar days in the ranking's zone (from the first one's start to tomorrow's), as the service computes them. */
 function windowStartOf(days: number, now = new Date()): { today: string; from: Date; to: Date } {
   const today = dayOf(now, TIME_ZONE);
-  return { today, from: startOfDay(windowDays(today, days)[0]!, TIME_ZONE), to: startOfDay(addDays(today, 1), TIME_ZONE) };
+  return {
+    today,
+    from: startOfDay(windowDays(today, days)[0]!, TIME_ZONE),
+    to: startOfDay(addDays(today, 1), TIME_ZONE),
+  };
 }
 
 async function groupBy(pool: Pool, window: { from: Date; to: Date }, limit: number): Promise<Ranked[]> {
-  const [rows] = await pool.query<RowDataPacket[]>({ sql: GROUP_BY_SQL, rowsAsArray: true }, [window.from, window.to, "PAID", limit]);
-  return (rows as unknown as Array<[number | string, number | string]>).map(([id, sold]) => ({ productId: Number(id), soldQuantity: Number(sold) }));
+  const [rows] = await pool.query<RowDataPacket[]>({ sql: GROUP_BY_SQL, rowsAsArray: true }, [
+    window.from,
+    window.to,
+    "PAID",
+    limit,
+  ]);
+  return (rows as unknown as Array<[number | string, number | string]>).map(([id, sold]) => ({
+    productId: Number(id),
+    soldQuantity: Number(sold),
+  }));
 }
 
-async function popular(client: GraphqlHttp, days: number, limit: number): Promise<Array<Ranked & { rank: number; name: string }>> {
+async function popular(
+  client: GraphqlHttp,
+  days: number,
+  limit: number,
+): Promise<Array<Ranked & { rank: number; name: string }>> {
   const answer = await client.request<PopularAnswer>(QUERY, { days, limit });
-  if (answer.errors?.length || !answer.data) throw new Error(`popularProducts(days: ${days}, limit: ${limit}) failed: ${JSON.stringify(answer.errors)}`);
+  if (answer.errors?.length || !answer.data)
+    throw new Error(`popularProducts(days: ${days}, limit: ${limit}) failed: ${JSON.stringify(answer.errors)}`);
   return answer.data.popularProducts.map((entry) => ({
     rank: entry.rank,
     productId: Number(entry.product.id),
@@ -385,27 +436,39 @@ async function popular(client: GraphqlHttp, days: number, limit: number): Promis
   }));
 }
 
-const show = (list: readonly Ranked[]): string => list.map((entry) => `${entry.productId}:${entry.soldQuantity}`).join(" ");
+const show = (list: readonly Ranked[]): string =>
+  list.map((entry) => `${entry.productId}:${entry.soldQuantity}`).join(" ");
 
 /**
  * The GraphQL answer for `days` against the SQL ground truth (and, for the default window, the
  * generator's own count), with ranks 1..n and product names. A check that straddles midnight in the
  * ranking's zone compares two different windows, so it is taken again.
  */
-async function checkAnswer(client: GraphqlHttp, pool: Pool, f: Fixture, days: number, limit: number, label: string): Promise<string[]> {
+async function checkAnswer(
+  client: GraphqlHttp,
+  pool: Pool,
+  f: Fixture,
+  days: number,
+  limit: number,
+  label: string,
+): Promise<string[]> {
   for (let attempt = 0; ; attempt += 1) {
     const window = windowStartOf(days);
     const [answer, truth] = await Promise.all([popular(client, days, limit), groupBy(pool, window, limit)]);
     if (windowStartOf(days).today !== window.today && attempt < 2) continue;
     const violations: string[] = [];
     const got = answer.map(({ productId: id, soldQuantity }) => ({ productId: id, soldQuantity }));
-    if (show(got) !== show(truth)) violations.push(`${label} popularProducts(days: ${days}, limit: ${limit}) = ${show(got)}, SQL says ${show(truth)}`);
+    if (show(got) !== show(truth))
+      violations.push(
+        `${label} popularProducts(days: ${days}, limit: ${limit}) = ${show(got)}, SQL says ${show(truth)}`,
+      );
     if (days === WINDOW_DAYS && limit === TOP && show(truth) !== show(f.expected)) {
       violations.push(`${label} SQL top ${TOP} = ${show(truth)}, the generator wrote ${show(f.expected)}`);
     }
     answer.forEach((entry, index) => {
       if (entry.rank !== index + 1) violations.push(`${label} entry ${index} has rank ${entry.rank}`);
-      if (entry.name !== nameOf(entry.productId - f.bases.product - 1)) violations.push(`${label} product ${entry.productId} is named ${entry.name}`);
+      if (entry.name !== nameOf(entry.productId - f.bases.product - 1))
+        violations.push(`${label} product ${entry.productId} is named ${entry.name}`);
     });
     return violations;
   }
@@ -449,7 +512,15 @@ async function measureGroupBy(pool: Pool, count: number): Promise<LoadResult> {
   }
   const durationMs = performance.now() - started;
   latencies.sort((a, b) => a - b);
-  return { concurrency: 1, ops: count, durationMs, opsPerSec: (count / durationMs) * 1000, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99), errors: {} };
+  return {
+    concurrency: 1,
+    ops: count,
+    durationMs,
+    opsPerSec: (count / durationMs) * 1000,
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+    errors: {},
+  };
 }
 
 export async function runPopularProducts(service: BenchService, settings: BenchSettings): Promise<ScenarioResult> {
@@ -492,7 +563,9 @@ export async function runPopularProducts(service: BenchService, settings: BenchS
       .then((current) => admin.del(keys.inGeneration(Number(current ?? 0)).built()))
       .finally(() => admin.disconnect());
     // Until the worker has built the ranking, the API answers from SQL (soldBetween): it must agree too.
-    violations.push(...(await checkAnswer(client, service.pool, fixture, WINDOW_DAYS, TOP, "before the rebuild (SQL fallback):")));
+    violations.push(
+      ...(await checkAnswer(client, service.pool, fixture, WINDOW_DAYS, TOP, "before the rebuild (SQL fallback):")),
+    );
 
     const watching = watchRebuild(service.redis.url, 15 * 60_000);
     const workerStarted = Date.now();
@@ -514,25 +587,39 @@ export async function runPopularProducts(service: BenchService, settings: BenchS
 
     violations.push(...(await checkAnswer(client, service.pool, fixture, WINDOW_DAYS, TOP, "from Redis:")));
     // A union window (7 days) and today alone, at the largest limit, against SQL as well.
-    for (const days of [1, 7]) violations.push(...(await checkAnswer(client, service.pool, fixture, days, 20, "from Redis:")));
+    for (const days of [1, 7])
+      violations.push(...(await checkAnswer(client, service.pool, fixture, days, 20, "from Redis:")));
 
     const variables = { days: WINDOW_DAYS, limit: TOP };
     for (const concurrency of SERVICE_CONCURRENCIES) {
-      const result = await closedLoop({ concurrency, durationMs: settings.durationMs, warmupMs: settings.warmupMs, op: () => client.outcome(QUERY, variables) });
+      const result = await closedLoop({
+        concurrency,
+        durationMs: settings.durationMs,
+        warmupMs: settings.warmupMs,
+        op: () => client.outcome(QUERY, variables),
+      });
       measurements.push({ ...result, series: "service" });
-      if (Object.keys(result.errors).length > 0) violations.push(`service at concurrency ${concurrency} failed: ${JSON.stringify(result.errors)}`);
+      if (Object.keys(result.errors).length > 0)
+        violations.push(`service at concurrency ${concurrency} failed: ${JSON.stringify(result.errors)}`);
     }
-    measurements.push({ ...(await measureGroupBy(service.pool, settings.quick ? SQL_SAMPLES.quick : SQL_SAMPLES.full)), series: "sql-group-by" });
+    measurements.push({
+      ...(await measureGroupBy(service.pool, settings.quick ? SQL_SAMPLES.quick : SQL_SAMPLES.full)),
+      series: "sql-group-by",
+    });
 
     const [plan] = await service.pool.query<RowDataPacket[]>(`EXPLAIN ${GROUP_BY_SQL}`, [from, to, "PAID", TOP]);
-    figures["sql plan"] = plan.map((row) => `key=${String(row.key)} rows=${String(row.rows)} ${String(row.Extra)}`).join("; ");
+    figures["sql plan"] = plan
+      .map((row) => `key=${String(row.key)} rows=${String(row.rows)} ${String(row.Extra)}`)
+      .join("; ");
   } finally {
     client.close();
   }
 
   const serviceAt1 = measurements.find((m) => m.series === "service" && m.concurrency === 1);
   const sql = measurements.find((m) => m.series === "sql-group-by");
-  const ratios = serviceAt1 && sql ? [ratio("SQL GROUP BY p50 / popularProducts p50", 1, sql.p50Ms / serviceAt1.p50Ms, 100)] : [];
-  for (const m of measurements.filter((m) => m.series === "service")) figures[`service p99 at concurrency ${m.concurrency} (ms)`] = round(m.p99Ms, 2);
+  const ratios =
+    serviceAt1 && sql ? [ratio("SQL GROUP BY p50 / popularProducts p50", 1, sql.p50Ms / serviceAt1.p50Ms, 100)] : [];
+  for (const m of measurements.filter((m) => m.series === "service"))
+    figures[`service p99 at concurrency ${m.concurrency} (ms)`] = round(m.p99Ms, 2);
   return { name: "popular-products", title: "Popular products", measurements, ratios, figures, violations };
 }

@@ -33,7 +33,15 @@ const OPTIONS_SQL =
   "where `product_option`.`product_id` in (?) order by `product_option`.`product_id` asc, `product_option`.`id` asc";
 
 type PageRow = [id: number, name: string, price: number, deletedAt: string | null];
-type OptionRow = [id: number, productId: number, productName: string, name: string, additionalPrice: number, productPrice: number, stock: number];
+type OptionRow = [
+  id: number,
+  productId: number,
+  productName: string,
+  name: string,
+  additionalPrice: number,
+  productPrice: number,
+  stock: number,
+];
 
 interface OptionJson {
   name: string;
@@ -74,19 +82,28 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
 }
 
 async function serve({ databaseUrl, poolSize }: CeilingOptions): Promise<void> {
-  const pool = mysql.createPool({ uri: databaseUrl, connectionLimit: poolSize, timezone: "Z", supportBigNumbers: true });
+  const pool = mysql.createPool({
+    uri: databaseUrl,
+    connectionLimit: poolSize,
+    timezone: "Z",
+    supportBigNumbers: true,
+  });
   const server = http.createServer((req, res) => {
     // It parses the body as a GraphQL server must, but answers one page whatever the document says.
     readBody(req)
       .then(async (body) => {
         const first = (JSON.parse(body) as { variables?: { first?: unknown } }).variables?.first ?? 20;
         if (typeof first !== "number" || !Number.isInteger(first) || first < 1 || first > 100) {
-          send(res, 200, { errors: [{ message: "first must be between 1 and 100", extensions: { code: "BAD_USER_INPUT" } }] });
+          send(res, 200, {
+            errors: [{ message: "first must be between 1 and 100", extensions: { code: "BAD_USER_INPUT" } }],
+          });
           return;
         }
         send(res, 200, await productsPage(pool, first));
       })
-      .catch((error: Error) => send(res, 500, { errors: [{ message: error.message, extensions: { code: "INTERNAL_SERVER_ERROR" } }] }));
+      .catch((error: Error) =>
+        send(res, 500, { errors: [{ message: error.message, extensions: { code: "INTERNAL_SERVER_ERROR" } }] }),
+      );
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

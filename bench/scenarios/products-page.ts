@@ -35,16 +35,26 @@ async function loadCatalog(pool: mysql.Pool): Promise<void> {
   const chunk = 500;
   for (let start = 0; start < PRODUCTS; start += chunk) {
     const count = Math.min(chunk, PRODUCTS - start);
-    const products = Array.from({ length: count }, (_, i) => [`Bench product ${start + i + 1} 티셔츠`, 1_000 + ((start + i) * 37) % 50_000]);
-    const [inserted] = await pool.query<mysql.ResultSetHeader>("INSERT INTO product (name, price) VALUES ?", [products]);
+    const products = Array.from({ length: count }, (_, i) => [
+      `Bench product ${start + i + 1} 티셔츠`,
+      1_000 + (((start + i) * 37) % 50_000),
+    ]);
+    const [inserted] = await pool.query<mysql.ResultSetHeader>("INSERT INTO product (name, price) VALUES ?", [
+      products,
+    ]);
     // One multi-row INSERT takes consecutive auto-increment ids (drizzle's $returningId relies on it too).
     const productIds = Array.from({ length: inserted.affectedRows }, (_, i) => inserted.insertId + i);
-    const options = productIds.flatMap((productId) => OPTIONS.map((option) => [productId, option.name, option.additionalPrice]));
+    const options = productIds.flatMap((productId) =>
+      OPTIONS.map((option) => [productId, option.name, option.additionalPrice]),
+    );
     const [optionsInserted] = await pool.query<mysql.ResultSetHeader>(
       "INSERT INTO product_option (product_id, name, additional_price) VALUES ?",
       [options],
     );
-    const stock = Array.from({ length: optionsInserted.affectedRows }, (_, i) => [optionsInserted.insertId + i, (i * 7) % 200]);
+    const stock = Array.from({ length: optionsInserted.affectedRows }, (_, i) => [
+      optionsInserted.insertId + i,
+      (i * 7) % 200,
+    ]);
     await pool.query("INSERT INTO stock (option_id, quantity) VALUES ?", [stock]);
   }
 }
@@ -77,7 +87,8 @@ async function statementCount(baseUrl: string): Promise<number> {
  * lower of two samples is the one no sweep fell into.
  */
 async function statementsPerRequest(service: BenchService, client: GraphqlHttp, first: number): Promise<number> {
-  const scrapePair = async (): Promise<number> => -(await statementCount(service.url)) + (await statementCount(service.url));
+  const scrapePair = async (): Promise<number> =>
+    -(await statementCount(service.url)) + (await statementCount(service.url));
   const scrape = Math.min(await scrapePair(), await scrapePair(), await scrapePair());
   const sample = async (): Promise<number> => {
     const before = await statementCount(service.url);
@@ -111,8 +122,12 @@ export async function runProductsPage(service: BenchService, settings: BenchSett
   try {
     // A ceiling that answered less (or other) data would flatter it: both must say the same.
     for (const first of [PAGE_SIZE, 100]) {
-      const [fromService, fromCeiling] = await Promise.all([pageData(serviceClient, first), pageData(ceilingClient, first)]);
-      if (fromService !== fromCeiling) violations.push(`first: ${first}: the service and the ceiling answered different data`);
+      const [fromService, fromCeiling] = await Promise.all([
+        pageData(serviceClient, first),
+        pageData(ceilingClient, first),
+      ]);
+      if (fromService !== fromCeiling)
+        violations.push(`first: ${first}: the service and the ceiling answered different data`);
     }
 
     const perRequest: number[] = [];
@@ -121,7 +136,8 @@ export async function runProductsPage(service: BenchService, settings: BenchSett
       figures[`SQL statements per request (first: ${first})`] = statements;
       perRequest.push(statements);
     }
-    if (new Set(perRequest).size !== 1) violations.push(`statements per request grow with the page size: ${perRequest.join(", ")}`);
+    if (new Set(perRequest).size !== 1)
+      violations.push(`statements per request grow with the page size: ${perRequest.join(", ")}`);
 
     const variables = { first: PAGE_SIZE };
     const series = [
@@ -138,7 +154,8 @@ export async function runProductsPage(service: BenchService, settings: BenchSett
         });
         measurements.push({ ...result, series: name });
         const failed = Object.entries(result.errors);
-        if (failed.length > 0) violations.push(`${name} at concurrency ${concurrency} failed: ${JSON.stringify(result.errors)}`);
+        if (failed.length > 0)
+          violations.push(`${name} at concurrency ${concurrency} failed: ${JSON.stringify(result.errors)}`);
       }
     }
   } finally {
@@ -152,6 +169,8 @@ export async function runProductsPage(service: BenchService, settings: BenchSett
   const serviceTop = at("service");
   const ceilingTop = at("bare-http-mysql2");
   const ratios =
-    serviceTop && ceilingTop ? [ratio("products page / bare http + mysql2", top, serviceTop.opsPerSec / ceilingTop.opsPerSec, 0.5)] : [];
+    serviceTop && ceilingTop
+      ? [ratio("products page / bare http + mysql2", top, serviceTop.opsPerSec / ceilingTop.opsPerSec, 0.5)]
+      : [];
   return { name: "products-page", title: "Products page", measurements, ratios, figures, violations };
 }

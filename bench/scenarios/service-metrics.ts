@@ -26,7 +26,11 @@ export class MetricSnapshot {
     const buckets: Array<{ le: number; count: number }> = [];
     for (const [key, value] of this.samples) {
       const match = new RegExp(`^${name}_bucket\\{.*le="([^"]+)"`).exec(key);
-      if (match) buckets.push({ le: match[1] === "+Inf" ? Infinity : Number(match[1]), count: value - (before.samples.get(key) ?? 0) });
+      if (match)
+        buckets.push({
+          le: match[1] === "+Inf" ? Infinity : Number(match[1]),
+          count: value - (before.samples.get(key) ?? 0),
+        });
     }
     buckets.sort((a, b) => a.le - b.le);
     const total = buckets.at(-1)?.count ?? 0;

@@ -42,7 +42,11 @@ export async function runSpreadOrders(service: BenchService, settings: BenchSett
         ...(await closedLoop({
           ...run,
           op: (id) => {
-            const items = pickLines(products).map((product) => ({ productId: product.productId, optionId: product.optionIds[0]!, quantity: 1 }));
+            const items = pickLines(products).map((product) => ({
+              productId: product.productId,
+              optionId: product.optionIds[0]!,
+              quantity: 1,
+            }));
             return client.outcome(PLACE_ORDER, { input: { items } }, tokens[id % BUYERS]);
           },
         })),
@@ -52,7 +56,12 @@ export async function runSpreadOrders(service: BenchService, settings: BenchSett
         ...(await closedLoop({
           ...run,
           op: (id) => {
-            const lines = pickLines(ceilingProducts).map((product) => ({ productId: product.productId, optionId: product.optionIds[0]!, quantity: 1, unitPrice: 1_000 }));
+            const lines = pickLines(ceilingProducts).map((product) => ({
+              productId: product.productId,
+              optionId: product.optionIds[0]!,
+              quantity: 1,
+              unitPrice: 1_000,
+            }));
             return naiveOrder(ceilingPool, ceilingBuyers[id % BUYERS]!, lines);
           },
         })),

@@ -18,7 +18,14 @@ function anEvent(type: OrderEventType = "ORDER_PAID"): OrderEvent {
       paidAt,
       items: [
         { id: "9001", productId: "1", optionId: "10", quantity: 2, unitPrice: 39_000, status: "PAID" },
-        { id: "9002", productId: "2", optionId: "20", quantity: 1, unitPrice: 41_000, status: type === "ORDER_PAID" ? "PAID" : "CANCELLED" },
+        {
+          id: "9002",
+          productId: "2",
+          optionId: "20",
+          quantity: 1,
+          unitPrice: 41_000,
+          status: type === "ORDER_PAID" ? "PAID" : "CANCELLED",
+        },
       ],
     },
     ...(type === "ORDER_ITEM_CANCELLED" ? { orderItemId: "9002" } : {}),
@@ -42,13 +49,22 @@ describe(createFakeDataPlatform.name, () => {
   }
 
   function control(body: unknown): Promise<Response> {
-    return fetch(`${base}/control`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    return fetch(`${base}/control`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
   }
 
-  async function listed(query = ""): Promise<{ count: number; events: Array<{ eventId: string; type: string; deliveries: number }> }> {
+  async function listed(
+    query = "",
+  ): Promise<{ count: number; events: Array<{ eventId: string; type: string; deliveries: number }> }> {
     const response = await fetch(`${base}/events${query}`);
     expect(response.status).toBe(200);
-    return (await response.json()) as { count: number; events: Array<{ eventId: string; type: string; deliveries: number }> };
+    return (await response.json()) as {
+      count: number;
+      events: Array<{ eventId: string; type: string; deliveries: number }>;
+    };
   }
 
   beforeEach(async () => {
@@ -100,7 +116,11 @@ describe(createFakeDataPlatform.name, () => {
   });
 
   it("refuses with 400 a body that is not JSON or not an order event", async () => {
-    const notJson = await fetch(`${base}/events`, { method: "POST", headers: { "Idempotency-Key": "k" }, body: "{not json" });
+    const notJson = await fetch(`${base}/events`, {
+      method: "POST",
+      headers: { "Idempotency-Key": "k" },
+      body: "{not json",
+    });
     expect(notJson.status).toBe(400);
     const unknownType = await post({ ...anEvent(), type: "ORDER_SHIPPED" as OrderEventType });
     expect(unknownType.status).toBe(400);
@@ -146,14 +166,21 @@ describe(createFakeDataPlatform.name, () => {
     expect((await post(event)).status).toBe(201);
   });
 
-  it.each([{ failRate: 1.5 }, { failRate: -0.1 }, { failRate: "0.5" }, { delayMs: -1 }, { delayMs: 60_001 }, { delayMs: 10.5 }, { failrate: 1 }, [1], null])(
-    "refuses the control body %j with 400 and keeps its behaviour",
-    async (body) => {
-      const response = await control(body);
-      expect(response.status).toBe(400);
-      expect((await post(anEvent())).status).toBe(201);
-    },
-  );
+  it.each([
+    { failRate: 1.5 },
+    { failRate: -0.1 },
+    { failRate: "0.5" },
+    { delayMs: -1 },
+    { delayMs: 60_001 },
+    { delayMs: 10.5 },
+    { failrate: 1 },
+    [1],
+    null,
+  ])("refuses the control body %j with 400 and keeps its behaviour", async (body) => {
+    const response = await control(body);
+    expect(response.status).toBe(400);
+    expect((await post(anEvent())).status).toBe(201);
+  });
 
   it("refuses an out-of-range behaviour in code as well", () => {
     expect(() => platform.setBehaviour({ failRate: 2 })).toThrow(RangeError);
@@ -185,7 +212,10 @@ describe(createFakeDataPlatform.name, () => {
     await post(paid);
     await post(cancelled);
 
-    expect(await listed("?type=ORDER_ITEM_CANCELLED")).toMatchObject({ count: 1, events: [{ eventId: cancelled.eventId, type: "ORDER_ITEM_CANCELLED" }] });
+    expect(await listed("?type=ORDER_ITEM_CANCELLED")).toMatchObject({
+      count: 1,
+      events: [{ eventId: cancelled.eventId, type: "ORDER_ITEM_CANCELLED" }],
+    });
     expect(await listed("?type=ORDER_PAID")).toMatchObject({ count: 1, events: [{ eventId: paid.eventId }] });
     expect((await listed()).count).toBe(2);
   });

@@ -48,7 +48,9 @@ export interface FakeDataPlatform {
 
 type Handler = (req: http.IncomingMessage, url: URL) => Promise<Answer> | Answer;
 
-export function createFakeDataPlatform(options: { failRate?: number; delayMs?: number; random?: () => number } = {}): FakeDataPlatform {
+export function createFakeDataPlatform(
+  options: { failRate?: number; delayMs?: number; random?: () => number } = {},
+): FakeDataPlatform {
   const random = options.random ?? Math.random;
   const behaviour: Behaviour = { failRate: 0, delayMs: 0 };
   const stored = new Map<string, StoredEvent>();
@@ -132,8 +134,10 @@ export function createFakeDataPlatform(options: { failRate?: number; delayMs?: n
     const unknown = Object.keys(body).filter((name) => name !== "failRate" && name !== "delayMs");
     if (unknown.length > 0) throw new HttpError(400, `unknown field(s): ${unknown.join(", ")}`);
     const { failRate, delayMs } = body;
-    if (failRate !== undefined && typeof failRate !== "number") throw new HttpError(400, "failRate must be a number between 0 and 1");
-    if (delayMs !== undefined && typeof delayMs !== "number") throw new HttpError(400, `delayMs must be an integer between 0 and ${MAX_DELAY_MS}`);
+    if (failRate !== undefined && typeof failRate !== "number")
+      throw new HttpError(400, "failRate must be a number between 0 and 1");
+    if (delayMs !== undefined && typeof delayMs !== "number")
+      throw new HttpError(400, `delayMs must be an integer between 0 and ${MAX_DELAY_MS}`);
     const problem = behaviourProblem({ failRate, delayMs });
     if (problem !== null) throw new HttpError(400, problem);
     setBehaviour({ failRate, delayMs });
@@ -173,7 +177,9 @@ export function createFakeDataPlatform(options: { failRate?: number; delayMs?: n
       .then(() => handler(req, url))
       .catch((error: unknown): Answer => {
         drain(req);
-        return error instanceof HttpError ? { status: error.status, body: { error: error.message } } : { status: 500, body: { error: "internal error" } };
+        return error instanceof HttpError
+          ? { status: error.status, body: { error: error.message } }
+          : { status: 500, body: { error: "internal error" } };
       })
       .then((answer) => {
         // Once closing, say so: otherwise the client keeps the socket alive and close() waits for it.
@@ -221,7 +227,10 @@ function behaviourProblem(next: { failRate?: unknown; delayMs?: unknown }): stri
   if (failRate !== undefined && !(typeof failRate === "number" && failRate >= 0 && failRate <= 1)) {
     return "failRate must be a number between 0 and 1";
   }
-  if (delayMs !== undefined && !(typeof delayMs === "number" && Number.isInteger(delayMs) && delayMs >= 0 && delayMs <= MAX_DELAY_MS)) {
+  if (
+    delayMs !== undefined &&
+    !(typeof delayMs === "number" && Number.isInteger(delayMs) && delayMs >= 0 && delayMs <= MAX_DELAY_MS)
+  ) {
     return `delayMs must be an integer between 0 and ${MAX_DELAY_MS}`;
   }
   return null;

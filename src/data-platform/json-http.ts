@@ -40,7 +40,8 @@ export async function readJsonObject(req: http.IncomingMessage): Promise<Record<
   } catch {
     throw new HttpError(400, "the body is not valid JSON");
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new HttpError(400, "the body must be a JSON object");
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new HttpError(400, "the body must be a JSON object");
   return parsed as Record<string, unknown>;
 }
 
@@ -53,6 +54,9 @@ export function sendJson(res: http.ServerResponse, status: number, body: object)
   // The client may have given up (timeout) while we waited out a delay: nothing left to answer.
   if (res.destroyed || res.headersSent) return;
   const text = JSON.stringify(body);
-  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text) });
+  res.writeHead(status, {
+    "Content-Type": "application/json; charset=utf-8",
+    "Content-Length": Buffer.byteLength(text),
+  });
   res.end(text);
 }

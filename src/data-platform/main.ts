@@ -17,7 +17,9 @@ function numberFromEnv(name: string, fallback: number, min: number, max: number,
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
   if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-    throw new RangeError(`${name} must be ${integer ? "an integer" : "a number"} between ${min} and ${max}, got "${raw}"`);
+    throw new RangeError(
+      `${name} must be ${integer ? "an integer" : "a number"} between ${min} and ${max}, got "${raw}"`,
+    );
   }
   return value;
 }
@@ -31,7 +33,10 @@ try {
 
   const platform = createFakeDataPlatform({ failRate, delayMs });
   const address = await platform.listen(port, "0.0.0.0").catch(portInUse("PORT", port));
-  log.info({ port: address.port, failRate, delayMs }, `fake data platform ready: POST http://localhost:${address.port}/events`);
+  log.info(
+    { port: address.port, failRate, delayMs },
+    `fake data platform ready: POST http://localhost:${address.port}/events`,
+  );
   stopOnSignals(log, [{ stop: () => platform.close() }], 5_000);
 } catch (error) {
   exitOnStartupFailure(log, error);

@@ -3,7 +3,13 @@ import type { Pool, PoolConnection } from "mysql2/promise";
 import { drizzle } from "drizzle-orm/mysql2";
 import { commitBatchLockHeld, dbStatements } from "../observability/metrics.js";
 import type { Db } from "./client.js";
-import { INSERT_COMMIT_TOKEN, isConnectionFailure, isOutcomeUnknown, killSession, resolveCommitOutcome } from "./commit-outcome.js";
+import {
+  INSERT_COMMIT_TOKEN,
+  isConnectionFailure,
+  isOutcomeUnknown,
+  killSession,
+  resolveCommitOutcome,
+} from "./commit-outcome.js";
 import * as schema from "./schema/index.js";
 import { retryOnLockConflict, type IsolationLevel, type TransactionOptions } from "./transaction.js";
 
@@ -60,7 +66,12 @@ export class BatchedTransaction {
 
   /** Sends the statements now, in one round trip; returns one result per statement. */
   async send(statements: readonly Statement[]): Promise<StatementResult[]> {
-    const opening = this.started ? [] : [{ sql: isolationSql[this.isolationLevel], params: [] }, { sql: "START TRANSACTION", params: [] }];
+    const opening = this.started
+      ? []
+      : [
+          { sql: isolationSql[this.isolationLevel], params: [] },
+          { sql: "START TRANSACTION", params: [] },
+        ];
     this.started = true;
     const results = await this.query([...opening, ...statements]);
     return results.slice(opening.length);
@@ -183,7 +194,12 @@ export async function runBatchedTransaction<T>(
  * Ends a transaction that will not commit: a ROLLBACK on a healthy connection; on a failed one the
  * connection is dropped and its server session killed, which rolls it back and frees its locks now.
  */
-async function abandon(pool: Pool, tx: BatchedTransaction, connection: PoolConnection, connectionFailed: boolean): Promise<void> {
+async function abandon(
+  pool: Pool,
+  tx: BatchedTransaction,
+  connection: PoolConnection,
+  connectionFailed: boolean,
+): Promise<void> {
   if (!connectionFailed) {
     try {
       await tx.rollback();

@@ -23,7 +23,10 @@ export async function insertCommitToken(tx: Tx, token: string): Promise<void> {
  * day-old token will never be looked up again.
  */
 export async function deleteStaleCommitTokens(db: Db, limit: number): Promise<number> {
-  const [result] = await db.delete(commitToken).where(lt(commitToken.createdAt, sql`CURRENT_TIMESTAMP(3) - INTERVAL 1 DAY`)).limit(limit);
+  const [result] = await db
+    .delete(commitToken)
+    .where(lt(commitToken.createdAt, sql`CURRENT_TIMESTAMP(3) - INTERVAL 1 DAY`))
+    .limit(limit);
   return result.affectedRows;
 }
 
@@ -64,7 +67,12 @@ const RESOLVE_BACKOFF_MS = 200;
  *
  * Throws a SERVICE_UNAVAILABLE DomainError with `outcomeUnknown` when the database cannot be asked.
  */
-export async function resolveCommitOutcome(pool: Pool, token: string, threadId: number | null, unit: string): Promise<CommitOutcome> {
+export async function resolveCommitOutcome(
+  pool: Pool,
+  token: string,
+  threadId: number | null,
+  unit: string,
+): Promise<CommitOutcome> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       const outcome = await askOnce(pool, token, threadId);

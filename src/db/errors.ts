@@ -35,7 +35,15 @@ export function isCheckViolation(error: unknown, constraint: string): boolean {
 
 // Driver codes and server errors meaning "the database is not there right now", not "the request
 // is wrong": the connection was refused, lost or reset, or the server is shutting down.
-const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "PROTOCOL_CONNECTION_LOST", "ER_SERVER_SHUTDOWN", "ER_CON_COUNT_ERROR"]);
+const UNAVAILABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "PROTOCOL_CONNECTION_LOST",
+  "ER_SERVER_SHUTDOWN",
+  "ER_CON_COUNT_ERROR",
+]);
 const UNAVAILABLE_ERRNOS = new Set([1053, 1040, 1927, 2002, 2003, 2006, 2013]);
 
 // mysql2 raises this one without a code when a statement (often drizzle's ROLLBACK) is sent on a
@@ -46,7 +54,11 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
     const { code, errno } = current as Error & { code?: unknown; errno?: unknown };
-    if ((typeof code === "string" && UNAVAILABLE_CODES.has(code)) || (typeof errno === "number" && UNAVAILABLE_ERRNOS.has(errno))) return true;
+    if (
+      (typeof code === "string" && UNAVAILABLE_CODES.has(code)) ||
+      (typeof errno === "number" && UNAVAILABLE_ERRNOS.has(errno))
+    )
+      return true;
     if (CLOSED_CONNECTION.test(current.message)) return true;
     current = current.cause;
   }

@@ -8,7 +8,13 @@ function controlledGroups() {
   const run = (requests: number[]): Promise<Array<Outcome<string>>> => {
     groups.push(requests);
     return new Promise((resolve) =>
-      finishers.push(() => resolve(requests.map((n) => (n < 0 ? { ok: false, error: new Error(`refused ${n}`) } : { ok: true, value: `done ${n}` })))),
+      finishers.push(() =>
+        resolve(
+          requests.map((n) =>
+            n < 0 ? { ok: false, error: new Error(`refused ${n}`) } : { ok: true, value: `done ${n}` },
+          ),
+        ),
+      ),
     );
   };
   return { groups, finishers, run };

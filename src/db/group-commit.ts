@@ -55,7 +55,10 @@ export class GroupCommit<TRequest, TResult> {
     const group = this.waiting.splice(0, this.maxGroupSize);
     this.runGroup(group.map((entry) => entry.request))
       .then(
-        (outcomes) => group.forEach((entry, index) => entry.settle(outcomes[index] ?? { ok: false, error: new Error("no outcome for a grouped request") })),
+        (outcomes) =>
+          group.forEach((entry, index) =>
+            entry.settle(outcomes[index] ?? { ok: false, error: new Error("no outcome for a grouped request") }),
+          ),
         (error: unknown) => group.forEach((entry) => entry.settle({ ok: false, error })),
       )
       .finally(() => {

@@ -15,7 +15,11 @@ const typeCastOf = (prepared: object): unknown => Reflect.get(Reflect.get(prepar
 describe(withoutTypeCast.name, () => {
   it("drops drizzle's typeCast from a select of plain columns", () => {
     const columns = { id: productOption.id, name: productOption.name, price: product.price };
-    const prepared = db.select(columns).from(productOption).innerJoin(product, eq(product.id, productOption.productId)).prepare();
+    const prepared = db
+      .select(columns)
+      .from(productOption)
+      .innerJoin(product, eq(product.id, productOption.productId))
+      .prepare();
     expect(typeCastOf(prepared)).toBeTypeOf("function");
     expect(typeCastOf(withoutTypeCast(columns, prepared))).toBeUndefined();
   });

@@ -71,7 +71,10 @@ export function runInTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>, option
 }
 
 /** Runs `attempt` (one whole transaction) again on a deadlock or lock-wait timeout, as described above. */
-export async function retryOnLockConflict<T>(attempt: () => Promise<T>, options: Pick<TransactionOptions, "retry" | "onRetry">): Promise<T> {
+export async function retryOnLockConflict<T>(
+  attempt: () => Promise<T>,
+  options: Pick<TransactionOptions, "retry" | "onRetry">,
+): Promise<T> {
   const policy = options.retry ?? DEFAULT_RETRY_POLICY;
   for (let tries = 1; ; tries += 1) {
     try {

@@ -27,7 +27,10 @@ type Classified =
 
 function classify(error: unknown): Classified {
   // A domain error raised by a resolver (unwrapped by Apollo) or by a plugin before execution.
-  const original = error instanceof GraphQLError && error.originalError instanceof DomainError ? error.originalError : unwrapResolverError(error);
+  const original =
+    error instanceof GraphQLError && error.originalError instanceof DomainError
+      ? error.originalError
+      : unwrapResolverError(error);
   if (original instanceof DomainError) return { kind: "domain", error: original };
   // Errors about the request itself carry no path (no resolver ran) and one of the known codes.
   if (error instanceof GraphQLError && error.path === undefined) {

@@ -1,7 +1,14 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
-import { Kind, getEnterLeaveForKind, type GraphQLError, type ParseOptions, type ValidationContext, type ValidationRule } from "graphql";
+import {
+  Kind,
+  getEnterLeaveForKind,
+  type GraphQLError,
+  type ParseOptions,
+  type ValidationContext,
+  type ValidationRule,
+} from "graphql";
 import type { GraphQLContext } from "./context.js";
 import { pageCostPlugin } from "./page-cost.js";
 import { isIntrospectionOnly, limitError, rootFieldsRule } from "./root-fields.js";

@@ -24,7 +24,10 @@ export function metricsPlugin(): ApolloServerPlugin<GraphQLContext> {
           stopTimer({ operation: label });
           const errors = response.body.kind === "single" ? response.body.singleResult.errors : undefined;
           const code = errors?.[0]?.extensions?.code;
-          graphqlRequests.inc({ operation: label, outcome: errors?.length ? (typeof code === "string" ? code : "ERROR") : "ok" });
+          graphqlRequests.inc({
+            operation: label,
+            outcome: errors?.length ? (typeof code === "string" ? code : "ERROR") : "ok",
+          });
         },
       };
     },

@@ -42,7 +42,8 @@ function withDefaults(operation: OperationDefinitionNode, variables: Variables):
   const effective: Record<string, unknown> = { ...variables };
   for (const definition of operation.variableDefinitions ?? []) {
     const name = definition.variable.name.value;
-    if (!Object.hasOwn(variables, name) && definition.defaultValue?.kind === Kind.INT) effective[name] = Number(definition.defaultValue.value);
+    if (!Object.hasOwn(variables, name) && definition.defaultValue?.kind === Kind.INT)
+      effective[name] = Number(definition.defaultValue.value);
   }
   return effective;
 }
@@ -89,7 +90,12 @@ function costOf(
       const multiplier = field.args.some((arg) => isPageArgument(arg.name)) ? pageMultiplier(pageSize) : 1;
       total += 1 + multiplier * child;
     } else {
-      const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : seen.has(selection.name.value) ? undefined : fragments.get(selection.name.value);
+      const fragment =
+        selection.kind === Kind.INLINE_FRAGMENT
+          ? selection
+          : seen.has(selection.name.value)
+            ? undefined
+            : fragments.get(selection.name.value);
       if (!fragment) continue;
       const nextSeen = selection.kind === Kind.FRAGMENT_SPREAD ? new Set(seen).add(selection.name.value) : seen;
       total += costOf(fragment.selectionSet, parent, fragments, variables, nextSeen);
@@ -104,10 +110,12 @@ export function pageCostRule(maxCost: number, variables: Variables): ValidationR
     const fragments = fragmentsOf(context.getDocument());
     return {
       OperationDefinition(node) {
-        const root = node.operation === "mutation" ? context.getSchema().getMutationType() : context.getSchema().getQueryType();
+        const root =
+          node.operation === "mutation" ? context.getSchema().getMutationType() : context.getSchema().getQueryType();
         if (!root || isIntrospectionOnly(node.selectionSet)) return;
         const cost = costOf(node.selectionSet, root, fragments, withDefaults(node, variables), new Set());
-        if (cost > maxCost) context.reportError(limitError(`query is too expensive: estimated cost ${cost}, at most ${maxCost}`));
+        if (cost > maxCost)
+          context.reportError(limitError(`query is too expensive: estimated cost ${cost}, at most ${maxCost}`));
       },
     };
   };
@@ -179,7 +187,10 @@ export function pageCostPlugin(maxCost: number): ApolloServerPlugin<GraphQLConte
             message = refusal(schema, document, variables);
             if (known.byKey.size < MAX_VERDICTS_PER_DOCUMENT) known.byKey.set(key, message);
           }
-          if (message !== null) throw new GraphQLError(message, { extensions: { code: "GRAPHQL_VALIDATION_FAILED", http: { status: 400 } } });
+          if (message !== null)
+            throw new GraphQLError(message, {
+              extensions: { code: "GRAPHQL_VALIDATION_FAILED", http: { status: 400 } },
+            });
         },
       };
     },

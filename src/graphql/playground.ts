@@ -12,7 +12,8 @@ export function createPlayground(endpoint: string) {
     renderGraphiQL({
       endpoint,
       title: "Shop GraphQL playground",
-      defaultQuery: "query Products {\n  products(first: 5) {\n    totalCount\n    nodes { id name price stock options { id name price stock } }\n  }\n}\n",
+      defaultQuery:
+        "query Products {\n  products(first: 5) {\n    totalCount\n    nodes { id name price stock options { id name price stock } }\n  }\n}\n",
     }),
   );
   const gzipped = gzipSync(html, { level: 9 });

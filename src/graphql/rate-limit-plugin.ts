@@ -26,8 +26,14 @@ export function mutationRateLimitPlugin(limiter: RateLimiter): ApolloServerPlugi
             const retryAfter = String(error.details.retryAfter ?? 1);
             // Apollo reads `http.headers` as a Map at run time; another package's typings declare that
             // extension as a plain record, hence the cast.
-            const extensions = { code: error.code, http: { status: 429, headers: new Map([["retry-after", retryAfter]]) } };
-            throw new GraphQLError(error.message, { originalError: error, extensions: extensions as unknown as GraphQLErrorExtensions });
+            const extensions = {
+              code: error.code,
+              http: { status: 429, headers: new Map([["retry-after", retryAfter]]) },
+            };
+            throw new GraphQLError(error.message, {
+              originalError: error,
+              extensions: extensions as unknown as GraphQLErrorExtensions,
+            });
           }
         },
       };

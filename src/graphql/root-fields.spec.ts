@@ -5,7 +5,9 @@ import { fragmentsOf, isIntrospectionOnly, mutationCountOf, rootFieldsOf } from 
 /** The operations of a document, and its fragments, as the rules see them. */
 function parsed(source: string): { operations: OperationDefinitionNode[]; fragments: ReturnType<typeof fragmentsOf> } {
   const document = parse(source);
-  const operations = document.definitions.filter((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION);
+  const operations = document.definitions.filter(
+    (definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION,
+  );
   return { operations, fragments: fragmentsOf(document) };
 }
 
@@ -25,14 +27,18 @@ describe(rootFieldsOf.name, () => {
   });
 
   it("stops at a fragment cycle and at an unknown fragment (graphql-js reports both)", () => {
-    const { operations, fragments } = parsed(`{ ...A ...Missing } fragment A on Query { a: me { id } ...B } fragment B on Query { b: me { id } ...A }`);
+    const { operations, fragments } = parsed(
+      `{ ...A ...Missing } fragment A on Query { a: me { id } ...B } fragment B on Query { b: me { id } ...A }`,
+    );
     expect([...rootFieldsOf(operations[0]!, fragments).keys()]).toEqual(["a", "b"]);
   });
 });
 
 describe(mutationCountOf.name, () => {
   it("counts the mutations of a mutation, not its __typename", () => {
-    const { operations, fragments } = parsed(`mutation { __typename ...F } fragment F on Mutation { a: clearCart { totalQuantity } b: clearCart { totalQuantity } }`);
+    const { operations, fragments } = parsed(
+      `mutation { __typename ...F } fragment F on Mutation { a: clearCart { totalQuantity } b: clearCart { totalQuantity } }`,
+    );
     expect(mutationCountOf(operations[0]!, fragments)).toBe(2);
   });
 

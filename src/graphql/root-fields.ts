@@ -11,7 +11,8 @@ import {
 } from "graphql";
 
 /** A refused document: the code clients have always seen for a limit (Apollo answers it with HTTP 400). */
-export const limitError = (message: string): GraphQLError => new GraphQLError(message, { extensions: { code: "GRAPHQL_VALIDATION_FAILED" } });
+export const limitError = (message: string): GraphQLError =>
+  new GraphQLError(message, { extensions: { code: "GRAPHQL_VALIDATION_FAILED" } });
 
 /** Fragment definitions by name; they are followed where they are spread. */
 export function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
@@ -27,7 +28,9 @@ export function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinit
  * 15 levels deep by nature. It is exempt from depth and cost; NODE_ENV=production turns it off.
  */
 export function isIntrospectionOnly(selectionSet: SelectionSetNode): boolean {
-  return selectionSet.selections.every((selection) => selection.kind === Kind.FIELD && selection.name.value.startsWith("__"));
+  return selectionSet.selections.every(
+    (selection) => selection.kind === Kind.FIELD && selection.name.value.startsWith("__"),
+  );
 }
 
 /**
@@ -35,7 +38,10 @@ export function isIntrospectionOnly(selectionSet: SelectionSetNode): boolean {
  * response key → field name. graphql-js merges fields sharing a response key and runs them once, so
  * this is what executes (an upper bound: `@skip` / `@include` are not evaluated).
  */
-export function rootFieldsOf(operation: OperationDefinitionNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>): Map<string, string> {
+export function rootFieldsOf(
+  operation: OperationDefinitionNode,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+): Map<string, string> {
   const fields = new Map<string, string>();
   const collect = (selectionSet: SelectionSetNode, spread: ReadonlySet<string>): void => {
     for (const selection of selectionSet.selections) {
@@ -55,7 +61,10 @@ export function rootFieldsOf(operation: OperationDefinitionNode, fragments: Read
 }
 
 /** The mutations among an operation's root fields (`__typename` runs nothing). */
-export function mutationCountOf(operation: OperationDefinitionNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>): number {
+export function mutationCountOf(
+  operation: OperationDefinitionNode,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+): number {
   if (operation.operation !== "mutation") return 0;
   return [...rootFieldsOf(operation, fragments).values()].filter((name) => name !== "__typename").length;
 }
@@ -78,7 +87,8 @@ export function rootFieldsRule({ maxRootFields, maxMutationFields }: RootFieldLi
       OperationDefinition(node) {
         // graphql-js accepts a subscription against a schema without a Subscription type and fails
         // only when executing it; this API has none, so say so before anything runs.
-        if (node.operation === "subscription") context.reportError(limitError("subscriptions are not supported by this API"));
+        if (node.operation === "subscription")
+          context.reportError(limitError("subscriptions are not supported by this API"));
         if (rootFieldsOf(node, fragments).size > maxRootFields) {
           context.reportError(limitError(`too many root fields: at most ${maxRootFields} per operation`));
         }

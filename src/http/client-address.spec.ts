@@ -4,7 +4,10 @@ import { clientAddressOf } from "./client-address.js";
 
 /** A request as node:http hands it over: the socket's peer, and what the hops before it wrote. */
 const request = (peer: string | undefined, forwardedFor?: string) =>
-  ({ socket: { remoteAddress: peer }, headers: forwardedFor === undefined ? {} : { "x-forwarded-for": forwardedFor } }) as unknown as IncomingMessage;
+  ({
+    socket: { remoteAddress: peer },
+    headers: forwardedFor === undefined ? {} : { "x-forwarded-for": forwardedFor },
+  }) as unknown as IncomingMessage;
 
 describe(clientAddressOf.name, () => {
   it("takes the socket's peer and ignores X-Forwarded-For when no proxy is trusted", () => {

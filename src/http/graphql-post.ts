@@ -71,7 +71,13 @@ export function createGraphqlPostHandler(deps: GraphqlPostDeps): (req: IncomingM
   };
 }
 
-async function answer(deps: GraphqlPostDeps, req: IncomingMessage, res: ServerResponse, facts: RequestFacts, raw: Buffer): Promise<void> {
+async function answer(
+  deps: GraphqlPostDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  facts: RequestFacts,
+  raw: Buffer,
+): Promise<void> {
   let body: unknown;
   try {
     body = parseJsonBody(raw);

@@ -32,7 +32,10 @@ export function healthRoutes(database: Database, redis: RedisClient): Router {
     res.json({ status: "ok" });
   });
   router.get("/readyz", async (_req, res) => {
-    const [mysql, redisState] = await Promise.all([check(() => database.pool.query("SELECT 1")), check(() => redis.ping())]);
+    const [mysql, redisState] = await Promise.all([
+      check(() => database.pool.query("SELECT 1")),
+      check(() => redis.ping()),
+    ]);
     const ready = mysql === "ok" && redisState === "ok";
     res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready", checks: { mysql, redis: redisState } });
   });

@@ -51,6 +51,9 @@ export function queueDashboard(queues: ReadonlyArray<Queue<OrderEventJob>>): Rou
 }
 
 export const dashboardCsp: RequestHandler = (_req, res, next) => {
-  res.setHeader("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:");
+  res.setHeader(
+    "Content-Security-Policy",
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:",
+  );
   next();
 };

@@ -12,11 +12,23 @@ export interface RequestErrorAnswer {
 export function answerRequestError(error: { status?: number }): RequestErrorAnswer {
   const status = typeof error.status === "number" && error.status >= 400 && error.status < 500 ? error.status : 500;
   const message =
-    status === 413 ? "the request body is too large (at most 1 MB)" : status === 500 ? "Internal server error" : "the request body is not valid JSON";
-  return { status, body: { errors: [{ message, extensions: { code: status === 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST" } }] } };
+    status === 413
+      ? "the request body is too large (at most 1 MB)"
+      : status === 500
+        ? "Internal server error"
+        : "the request body is not valid JSON";
+  return {
+    status,
+    body: { errors: [{ message, extensions: { code: status === 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST" } }] },
+  };
 }
 
-export const requestErrorHandler: ErrorRequestHandler = (error: Error & { status?: number; type?: string }, _req, res, _next) => {
+export const requestErrorHandler: ErrorRequestHandler = (
+  error: Error & { status?: number; type?: string },
+  _req,
+  res,
+  _next,
+) => {
   const { status, body } = answerRequestError(error);
   if (status === 500) res.locals.log?.error({ err: error }, "request failed before GraphQL");
   res.status(status).json(body);

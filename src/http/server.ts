@@ -2,7 +2,10 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import type { Queue } from "bullmq";
 import express from "express";
@@ -49,7 +52,14 @@ export interface ApiServer {
   metricsPort(): number | null;
 }
 
-export async function createApiServer({ config, log, database, redis, services, queues }: ApiServerDeps): Promise<ApiServer> {
+export async function createApiServer({
+  config,
+  log,
+  database,
+  redis,
+  services,
+  queues,
+}: ApiServerDeps): Promise<ApiServer> {
   const app = express();
   app.disable("x-powered-by");
   const clientIpOf = clientAddressOf(config.trustProxy);
@@ -94,7 +104,8 @@ export async function createApiServer({ config, log, database, redis, services, 
   app.use(healthRoutes(database, redis));
   app.use(QUEUE_DASHBOARD_PATH, adminBasicAuth(services.members, clientIpOf), dashboardCsp, queueDashboard(queues));
   if (metricsOnApiPort(config)) app.get("/metrics", metricsHandler(config.metricsToken));
-  else if (config.metricsPort === null) log.info("/metrics is not served: set METRICS_PORT (a private port) or METRICS_TOKEN");
+  else if (config.metricsPort === null)
+    log.info("/metrics is not served: set METRICS_PORT (a private port) or METRICS_TOKEN");
   if (config.graphqlPlayground) {
     const playground = createPlayground("/graphql");
     app.get("/graphql", (req, res, next) => (playground.wants(req) ? playground.send(req, res) : next()));
@@ -136,7 +147,10 @@ export async function createApiServer({ config, log, database, redis, services, 
         httpServer.once("error", reject);
         httpServer.listen(port, host, () => resolve(httpServer.address() as AddressInfo));
       });
-      if (config.metricsPort !== null) metricsServer = await startMetricsServer(config.metricsPort, { host, token: config.metricsToken }).catch(portInUse("METRICS_PORT", config.metricsPort));
+      if (config.metricsPort !== null)
+        metricsServer = await startMetricsServer(config.metricsPort, { host, token: config.metricsToken }).catch(
+          portInUse("METRICS_PORT", config.metricsPort),
+        );
       return address;
     },
     async stop() {

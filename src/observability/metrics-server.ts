@@ -38,7 +38,10 @@ export interface MetricsServerOptions {
  * /metrics and /healthz on a port of their own: for a process that serves no other HTTP (the worker
  * run on its own), and for the API under METRICS_PORT, which keeps its metrics off the public port.
  */
-export async function startMetricsServer(port: number, { host = "0.0.0.0", token = null }: MetricsServerOptions = {}): Promise<{ port: number; close(): Promise<void> }> {
+export async function startMetricsServer(
+  port: number,
+  { host = "0.0.0.0", token = null }: MetricsServerOptions = {},
+): Promise<{ port: number; close(): Promise<void> }> {
   const metrics = metricsHandler(token);
   const server = http.createServer((req, res) => {
     if (req.url === "/metrics") {

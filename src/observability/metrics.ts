@@ -78,7 +78,12 @@ export const rankingRebuilds = new Counter({
 });
 
 /** A gauge whose value is read when Prometheus scrapes (backlogs, queue sizes). */
-export function scrapeGauge(name: string, help: string, labelNames: readonly string[], read: (gauge: Gauge) => Promise<void>): Gauge {
+export function scrapeGauge(
+  name: string,
+  help: string,
+  labelNames: readonly string[],
+  read: (gauge: Gauge) => Promise<void>,
+): Gauge {
   return new Gauge({
     name,
     help,

@@ -33,11 +33,24 @@ export interface OrderSnapshot {
   memberId: number;
   totalAmount: number;
   createdAt: Date;
-  items: ReadonlyArray<{ id: number; productId: number; optionId: number; quantity: number; unitPrice: number; status: OrderItemStatus }>;
+  items: ReadonlyArray<{
+    id: number;
+    productId: number;
+    optionId: number;
+    quantity: number;
+    unitPrice: number;
+    status: OrderItemStatus;
+  }>;
 }
 
 /** Builds an event body from the order as it stands when the event happens. */
-export function orderEvent(type: OrderEventType, eventId: string, occurredAt: Date, order: OrderSnapshot, orderItemId?: number): OrderEvent {
+export function orderEvent(
+  type: OrderEventType,
+  eventId: string,
+  occurredAt: Date,
+  order: OrderSnapshot,
+  orderItemId?: number,
+): OrderEvent {
   return {
     eventId,
     type,

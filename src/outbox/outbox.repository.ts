@@ -30,7 +30,10 @@ const DELIVERED_FIELD = {
   ranking: "rankingDeliveredAt",
   "data-platform": "dataPlatformDeliveredAt",
 } as const satisfies Record<Consumer, keyof typeof outbox.$inferSelect>;
-const DELIVERED_AT = { ranking: outbox.rankingDeliveredAt, "data-platform": outbox.dataPlatformDeliveredAt } satisfies Record<Consumer, unknown>;
+const DELIVERED_AT = {
+  ranking: outbox.rankingDeliveredAt,
+  "data-platform": outbox.dataPlatformDeliveredAt,
+} satisfies Record<Consumer, unknown>;
 
 /** True (in SQL) when every consumer but `except` has confirmed the row. */
 const othersDelivered = (except: Consumer | null): SQL =>
@@ -52,7 +55,8 @@ export interface UndeliveredEvent extends UnpublishedEvent {
 }
 
 // MariaDB stores JSON as text: the driver may hand back a string.
-const eventOf = (payload: unknown): OrderEvent => (typeof payload === "string" ? JSON.parse(payload) : payload) as OrderEvent;
+const eventOf = (payload: unknown): OrderEvent =>
+  (typeof payload === "string" ? JSON.parse(payload) : payload) as OrderEvent;
 
 /** The oldest events not yet handed to the queue (outbox_unpublished_idx). */
 export async function listUnpublished(executor: Executor, limit: number): Promise<UnpublishedEvent[]> {
@@ -69,7 +73,12 @@ export async function listUnpublished(executor: Executor, limit: number): Promis
  * First publication: handed to the queues at `at`, due to be published again at `retryAt` unless
  * every consumer confirms it before (a fast worker may have confirmed it already).
  */
-export async function markPublished(executor: Executor, ids: readonly number[], at: Date, retryAt: Date): Promise<void> {
+export async function markPublished(
+  executor: Executor,
+  ids: readonly number[],
+  at: Date,
+  retryAt: Date,
+): Promise<void> {
   if (ids.length === 0) return;
   await executor
     .update(outbox)
@@ -119,15 +128,27 @@ export async function scheduleRepublish(tx: Tx, ids: readonly number[], retryAt:
  * is done with (no more retry) once every consumer has. The first confirmation stands; a redelivery
  * confirms nothing new.
  */
-export async function markDelivered(executor: Executor, consumer: Consumer, ids: readonly number[], at: Date): Promise<void> {
+export async function markDelivered(
+  executor: Executor,
+  consumer: Consumer,
+  ids: readonly number[],
+  at: Date,
+): Promise<void> {
   if (ids.length === 0) return;
-  const set: MySqlUpdateSetSource<typeof outbox> = { retryAt: sql`IF(${othersDelivered(consumer)}, NULL, ${outbox.retryAt})` };
+  const set: MySqlUpdateSetSource<typeof outbox> = {
+    retryAt: sql`IF(${othersDelivered(consumer)}, NULL, ${outbox.retryAt})`,
+  };
   set[DELIVERED_FIELD[consumer]] = sql`COALESCE(${DELIVERED_AT[consumer]}, ${at})`;
-  await executor.update(outbox).set(set).where(inArray(outbox.id, [...ids]));
+  await executor
+    .update(outbox)
+    .set(set)
+    .where(inArray(outbox.id, [...ids]));
 }
 
 /** Per consumer: how many events it has not confirmed, and the age in seconds of the oldest (0 when none). */
-export async function deliveryBacklog(executor: Executor): Promise<Record<Consumer, { events: number; oldestSeconds: number }>> {
+export async function deliveryBacklog(
+  executor: Executor,
+): Promise<Record<Consumer, { events: number; oldestSeconds: number }>> {
   const backlog = {} as Record<Consumer, { events: number; oldestSeconds: number }>;
   for (const consumer of CONSUMERS) {
     const undelivered = isNull(DELIVERED_AT[consumer]);
@@ -151,7 +172,13 @@ export async function deliveryBacklog(executor: Executor): Promise<Record<Consum
 export async function deleteDeliveredBefore(executor: Executor, before: Date, limit: number): Promise<number> {
   const [result] = await executor
     .delete(outbox)
-    .where(and(isNotNull(outbox.publishedAt), lt(outbox.publishedAt, before), ...CONSUMERS.map((consumer) => lt(DELIVERED_AT[consumer], before))))
+    .where(
+      and(
+        isNotNull(outbox.publishedAt),
+        lt(outbox.publishedAt, before),
+        ...CONSUMERS.map((consumer) => lt(DELIVERED_AT[consumer], before)),
+      ),
+    )
     .limit(limit);
   return result.affectedRows;
 }

@@ -3,7 +3,9 @@ import { cappedBackoffMs, isWorthAWarning, republishAction } from "./outbox.rule
 
 describe(cappedBackoffMs.name, () => {
   it("doubles from the base delay with each try", () => {
-    expect([1, 2, 3, 4, 5].map((tries) => cappedBackoffMs(tries, 1_000, 300_000))).toEqual([1_000, 2_000, 4_000, 8_000, 16_000]);
+    expect([1, 2, 3, 4, 5].map((tries) => cappedBackoffMs(tries, 1_000, 300_000))).toEqual([
+      1_000, 2_000, 4_000, 8_000, 16_000,
+    ]);
   });
 
   it("stays at the cap once the doubling reaches it, for ever", () => {
@@ -26,9 +28,12 @@ describe(cappedBackoffMs.name, () => {
 });
 
 describe(republishAction.name, () => {
-  it.each(["waiting", "active", "delayed", "prioritized", "waiting-children"])("leaves a %s job to deliver the event", (state) => {
-    expect(republishAction(state)).toBe("leave");
-  });
+  it.each(["waiting", "active", "delayed", "prioritized", "waiting-children"])(
+    "leaves a %s job to deliver the event",
+    (state) => {
+      expect(republishAction(state)).toBe("leave");
+    },
+  );
 
   it("adds a job BullMQ does not know (lost with Redis, or removed)", () => {
     expect(republishAction("unknown")).toBe("add");

@@ -19,7 +19,13 @@ export function cappedBackoffMs(tries: number, baseMs: number, maxMs: number): n
 /** What the sweep does with the job it would publish again, given the state BullMQ reports for that job id. */
 export type RepublishAction = "leave" | "add" | "replace";
 
-const PENDING_STATES: ReadonlySet<string> = new Set(["waiting", "active", "delayed", "prioritized", "waiting-children"]);
+const PENDING_STATES: ReadonlySet<string> = new Set([
+  "waiting",
+  "active",
+  "delayed",
+  "prioritized",
+  "waiting-children",
+]);
 
 /**
  * A job still waiting or retrying is left alone: it will deliver the event, and adding it again

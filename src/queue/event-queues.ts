@@ -3,7 +3,12 @@ import type { Logger } from "../logger.js";
 import { QueueName, eventJobOptions, queuePrefix, type OrderEventJob, type QueueConnections } from "./queues.js";
 
 /** Producers for every event queue, as the outbox relay needs them. */
-export function openEventQueues(connections: QueueConnections, redisPrefix: string, retryBaseMs: number, log: Logger): Array<Queue<OrderEventJob>> {
+export function openEventQueues(
+  connections: QueueConnections,
+  redisPrefix: string,
+  retryBaseMs: number,
+  log: Logger,
+): Array<Queue<OrderEventJob>> {
   return Object.values(QueueName).map((name) => {
     const queue = new Queue<OrderEventJob>(name, {
       connection: connections.producer(),

@@ -7,7 +7,15 @@ import type { QueuedEvent } from "./queues.js";
 
 const queued = (outboxId: number): QueuedEvent => {
   const order = { id: outboxId, memberId: 1, totalAmount: 100, createdAt: new Date("2026-11-24T03:00:00Z"), items: [] };
-  return { outboxId, event: orderEvent("ORDER_PAID", `00000000-0000-4000-8000-${String(outboxId).padStart(12, "0")}`, order.createdAt, order) };
+  return {
+    outboxId,
+    event: orderEvent(
+      "ORDER_PAID",
+      `00000000-0000-4000-8000-${String(outboxId).padStart(12, "0")}`,
+      order.createdAt,
+      order,
+    ),
+  };
 };
 
 /** A platform answering per event id: delivered, or the error given. */
@@ -29,7 +37,11 @@ const malformed = () => new DataPlatformError("the data platform answered 400", 
 async function run(answers: Record<number, Error | "ok">, ids: number[]) {
   const confirmed: number[][] = [];
   const target = platform(answers);
-  const outcome = await deliverAll(target, ids.map(queued), async (outboxIds) => void confirmed.push([...outboxIds])).then(
+  const outcome = await deliverAll(
+    target,
+    ids.map(queued),
+    async (outboxIds) => void confirmed.push([...outboxIds]),
+  ).then(
     () => null,
     (error: unknown) => error,
   );

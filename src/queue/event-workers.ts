@@ -9,7 +9,16 @@ import { DataPlatformError, type DataPlatformClient } from "../modules/data-plat
 import type { RankingService } from "../modules/ranking/ranking.service.js";
 import { markDelivered } from "../outbox/outbox.repository.js";
 import { isWorthAWarning } from "../outbox/outbox.rules.js";
-import { QueueName, eventBackoff, eventsOf, queuePrefix, queuedOf, type OrderEventJob, type QueueConnections, type QueuedEvent } from "./queues.js";
+import {
+  QueueName,
+  eventBackoff,
+  eventsOf,
+  queuePrefix,
+  queuedOf,
+  type OrderEventJob,
+  type QueueConnections,
+  type QueuedEvent,
+} from "./queues.js";
 
 export interface EventWorkerDeps {
   connections: QueueConnections;
@@ -71,16 +80,22 @@ function handlers({ db, ranking, dataPlatform, clock }: EventWorkerDeps): Record
  * misconfiguration) ends the job at once as unrecoverable, in the failed set where an operator sees
  * it; the outbox still owes the event, so the worker's sweep publishes it again, later.
  */
-export async function deliverAll(dataPlatform: Pick<DataPlatformClient, "send">, queued: readonly QueuedEvent[], confirm: Confirm): Promise<void> {
+export async function deliverAll(
+  dataPlatform: Pick<DataPlatformClient, "send">,
+  queued: readonly QueuedEvent[],
+  confirm: Confirm,
+): Promise<void> {
   const outcomes = await Promise.allSettled(queued.map((entry) => dataPlatform.send(entry.event)));
   await confirm(queued.filter((_, index) => outcomes[index]!.status === "fulfilled").map((entry) => entry.outboxId));
   const failures = outcomes.filter(isRejected).map((outcome) => outcome.reason as unknown);
   if (failures.length === 0) return;
-  if (failures.every((reason) => reason instanceof DataPlatformError && !reason.retryable)) throw new UnrecoverableError((failures[0] as Error).message);
+  if (failures.every((reason) => reason instanceof DataPlatformError && !reason.retryable))
+    throw new UnrecoverableError((failures[0] as Error).message);
   throw failures[0];
 }
 
-const isRejected = (outcome: PromiseSettledResult<unknown>): outcome is PromiseRejectedResult => outcome.status === "rejected";
+const isRejected = (outcome: PromiseSettledResult<unknown>): outcome is PromiseRejectedResult =>
+  outcome.status === "rejected";
 
 const CONCURRENCY: Record<QueueName, number> = {
   // A ranking job is a batch of events counted in one pipelined round trip: a few in flight keep
@@ -116,7 +131,8 @@ export function startEventWorkers(deps: EventWorkerDeps): EventWorkers {
       const attempt = job?.attemptsMade ?? 1;
       const entry = { queue: name, jobId: job?.id, attempt, err: { message: error.message } };
       // Jobs retry for as long as it takes: warn on the first attempts and then as their count doubles.
-      if (error instanceof UnrecoverableError) deps.log.warn(entry, "job failed for good: the outbox sweep will publish its events again");
+      if (error instanceof UnrecoverableError)
+        deps.log.warn(entry, "job failed for good: the outbox sweep will publish its events again");
       else if (isWorthAWarning(attempt)) deps.log.warn(entry, "job failed, will retry");
       else deps.log.debug(entry, "job failed, will retry");
     });

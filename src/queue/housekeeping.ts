@@ -16,15 +16,25 @@ export const OUTBOX_RETENTION_MS = 14 * 24 * 3600 * 1000;
  * Periodic clean-up the worker runs: expired idempotency keys and outbox rows every consumer
  * confirmed over OUTBOX_RETENTION_MS ago, in small batches so no statement holds locks for long.
  */
-export async function runHousekeeping(db: Db, clock: Clock, log: Logger): Promise<{ keys: number; events: number; commitTokens: number }> {
+export async function runHousekeeping(
+  db: Db,
+  clock: Clock,
+  log: Logger,
+): Promise<{ keys: number; events: number; commitTokens: number }> {
   const now = clock.now();
   let keys = 0;
   let events = 0;
   for (let removed = BATCH; removed === BATCH; keys += removed) removed = await deleteExpiredKeys(db, now, BATCH);
   const before = new Date(now.getTime() - OUTBOX_RETENTION_MS);
-  for (let removed = BATCH; removed === BATCH; events += removed) removed = await deleteDeliveredBefore(db, before, BATCH);
+  for (let removed = BATCH; removed === BATCH; events += removed)
+    removed = await deleteDeliveredBefore(db, before, BATCH);
   let commitTokens = 0;
-  for (let removed = BATCH; removed === BATCH; commitTokens += removed) removed = await deleteStaleCommitTokens(db, BATCH);
-  if (keys + events + commitTokens > 0) log.info({ keys, events, commitTokens }, "housekeeping: removed expired idempotency keys, old delivered outbox rows and commit tokens");
+  for (let removed = BATCH; removed === BATCH; commitTokens += removed)
+    removed = await deleteStaleCommitTokens(db, BATCH);
+  if (keys + events + commitTokens > 0)
+    log.info(
+      { keys, events, commitTokens },
+      "housekeeping: removed expired idempotency keys, old delivered outbox rows and commit tokens",
+    );
   return { keys, events, commitTokens };
 }

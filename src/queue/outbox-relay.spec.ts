@@ -7,8 +7,22 @@ import { EVENTS_PER_JOB, QueueName, eventsOf } from "./queues.js";
 function rows(count: number, firstId = 1): UnpublishedEvent[] {
   return Array.from({ length: count }, (_, index) => {
     const id = firstId + index;
-    const order = { id, memberId: 7, totalAmount: 100, createdAt: new Date("2026-11-24T03:00:00Z"), items: [{ id, productId: 3, optionId: 4, quantity: 1, unitPrice: 100, status: "PAID" as const }] };
-    return { id, payload: orderEvent("ORDER_PAID", `00000000-0000-4000-8000-${String(id).padStart(12, "0")}`, order.createdAt, order) };
+    const order = {
+      id,
+      memberId: 7,
+      totalAmount: 100,
+      createdAt: new Date("2026-11-24T03:00:00Z"),
+      items: [{ id, productId: 3, optionId: 4, quantity: 1, unitPrice: 100, status: "PAID" as const }],
+    };
+    return {
+      id,
+      payload: orderEvent(
+        "ORDER_PAID",
+        `00000000-0000-4000-8000-${String(id).padStart(12, "0")}`,
+        order.createdAt,
+        order,
+      ),
+    };
   });
 }
 
@@ -16,7 +30,13 @@ describe(jobsFor.name, () => {
   it("makes one job per event on the data-platform queue, named by its type, with the event id as job id", () => {
     const unpublished = rows(3);
     const jobs = jobsFor(QueueName.DATA_PLATFORM, unpublished);
-    expect(jobs).toEqual(unpublished.map((row) => ({ name: "ORDER_PAID", data: { outboxId: row.id, event: row.payload }, opts: { jobId: row.payload.eventId } })));
+    expect(jobs).toEqual(
+      unpublished.map((row) => ({
+        name: "ORDER_PAID",
+        data: { outboxId: row.id, event: row.payload },
+        opts: { jobId: row.payload.eventId },
+      })),
+    );
   });
 
   it("makes one job per event on a queue it does not know", () => {
@@ -36,7 +56,9 @@ describe(jobsFor.name, () => {
   it("makes a lone event a plain single-event ranking job, as before batching", () => {
     const [row] = rows(EVENTS_PER_JOB[QueueName.RANKING] + 1).slice(-1);
     const jobs = jobsFor(QueueName.RANKING, [row!]);
-    expect(jobs).toEqual([{ name: "ORDER_PAID", data: { outboxId: row!.id, event: row!.payload }, opts: { jobId: row!.payload.eventId } }]);
+    expect(jobs).toEqual([
+      { name: "ORDER_PAID", data: { outboxId: row!.id, event: row!.payload }, opts: { jobId: row!.payload.eventId } },
+    ]);
   });
 
   it("names a batch by exactly its events: the same events give the same id, one more or one less another", () => {

@@ -5,7 +5,14 @@ import type { Db } from "../db/client.js";
 import { runInTransaction } from "../db/transaction.js";
 import type { Logger } from "../logger.js";
 import { systemClock, type Clock } from "../shared/clock.js";
-import { listUnpublished, lockDueForRepublish, markPublished, scheduleRepublish, type UndeliveredEvent, type UnpublishedEvent } from "../outbox/outbox.repository.js";
+import {
+  listUnpublished,
+  lockDueForRepublish,
+  markPublished,
+  scheduleRepublish,
+  type UndeliveredEvent,
+  type UnpublishedEvent,
+} from "../outbox/outbox.repository.js";
 import { cappedBackoffMs, republishAction } from "../outbox/outbox.rules.js";
 import { EVENTS_PER_JOB, type OrderEventJob, type QueueName } from "./queues.js";
 
@@ -115,12 +122,20 @@ export class OutboxRelay {
         if (rows.length === 0) break;
         for (const queue of this.queues) await queue.addBulk(jobsFor(queue.name, rows));
         const now = this.clock.now().getTime();
-        await markPublished(this.db, rows.map((row) => row.id), new Date(now), new Date(now + this.republish.firstMs));
+        await markPublished(
+          this.db,
+          rows.map((row) => row.id),
+          new Date(now),
+          new Date(now + this.republish.firstMs),
+        );
         if (rows.length < this.batchSize) break;
       }
       if (republishDue) await this.republishAllDue();
     } catch (error) {
-      this.log.warn({ err: { message: (error as Error).message } }, "outbox relay: publishing failed, the sweep will retry");
+      this.log.warn(
+        { err: { message: (error as Error).message } },
+        "outbox relay: publishing failed, the sweep will retry",
+      );
     }
   }
 
@@ -142,7 +157,11 @@ export class OutboxRelay {
           const jobsAdded = await republishTo(queue, owed);
           const seen = owedTo.get(queue.name) ?? { events: 0, jobsAdded: 0, oldest: owed[0]! };
           for (const row of owed) if (row.createdAt < seen.oldest.createdAt) seen.oldest = row;
-          owedTo.set(queue.name, { events: seen.events + owed.length, jobsAdded: seen.jobsAdded + jobsAdded, oldest: seen.oldest });
+          owedTo.set(queue.name, {
+            events: seen.events + owed.length,
+            jobsAdded: seen.jobsAdded + jobsAdded,
+            oldest: seen.oldest,
+          });
         }
         if (rows.length < this.batchSize) break;
       }
@@ -172,7 +191,11 @@ export class OutboxRelay {
         const now = this.clock.now().getTime();
         const due = await lockDueForRepublish(tx, new Date(now), this.batchSize);
         for (const [attempts, ids] of groupBy(due, (row) => row.attempts)) {
-          await scheduleRepublish(tx, ids, new Date(now + cappedBackoffMs(attempts + 1, this.republish.firstMs, this.republish.maxMs)));
+          await scheduleRepublish(
+            tx,
+            ids,
+            new Date(now + cappedBackoffMs(attempts + 1, this.republish.firstMs, this.republish.maxMs)),
+          );
         }
         return due;
       },
@@ -215,17 +238,26 @@ async function republishTo(queue: Queue<OrderEventJob>, rows: readonly Unpublish
  * a digest of exactly the events it holds: two relays that read different sets of rows must not
  * make jobs of the same id, or BullMQ would keep the first and drop the events only the second holds.
  */
-export function jobsFor(queueName: string, rows: readonly UnpublishedEvent[]): Array<{ name: string; data: OrderEventJob; opts: { jobId: string } }> {
+export function jobsFor(
+  queueName: string,
+  rows: readonly UnpublishedEvent[],
+): Array<{ name: string; data: OrderEventJob; opts: { jobId: string } }> {
   const size = EVENTS_PER_JOB[queueName as QueueName] ?? 1;
   const jobs: Array<{ name: string; data: OrderEventJob; opts: { jobId: string } }> = [];
   for (let start = 0; start < rows.length; start += size) {
     const chunk = rows.slice(start, start + size);
     if (chunk.length === 1) {
       const [row] = chunk as [UnpublishedEvent];
-      jobs.push({ name: row.payload.type, data: { outboxId: row.id, event: row.payload }, opts: { jobId: row.payload.eventId } });
+      jobs.push({
+        name: row.payload.type,
+        data: { outboxId: row.id, event: row.payload },
+        opts: { jobId: row.payload.eventId },
+      });
       continue;
     }
-    const digest = createHash("sha1").update(chunk.map((row) => row.payload.eventId).join(",")).digest("hex");
+    const digest = createHash("sha1")
+      .update(chunk.map((row) => row.payload.eventId).join(","))
+      .digest("hex");
     jobs.push({
       name: "ORDER_EVENT_BATCH",
       data: { events: chunk.map((row) => ({ outboxId: row.id, event: row.payload })) },

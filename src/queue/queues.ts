@@ -102,9 +102,16 @@ export class QueueConnections {
     return this.make({ maxRetriesPerRequest: null });
   }
 
-  private make(options: Pick<RedisOptions, "maxRetriesPerRequest" | "enableOfflineQueue" | "connectTimeout">): ConnectionOptions {
+  private make(
+    options: Pick<RedisOptions, "maxRetriesPerRequest" | "enableOfflineQueue" | "connectTimeout">,
+  ): ConnectionOptions {
     if (!this.target.cluster) {
-      return { url: this.target.url, maxRetriesPerRequest: options.maxRetriesPerRequest, enableOfflineQueue: options.enableOfflineQueue, connectTimeout: options.connectTimeout };
+      return {
+        url: this.target.url,
+        maxRetriesPerRequest: options.maxRetriesPerRequest,
+        enableOfflineQueue: options.enableOfflineQueue,
+        connectTimeout: options.connectTimeout,
+      };
     }
     const cluster = connectRedis(this.target, options);
     this.owned.push(cluster);

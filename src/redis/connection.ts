@@ -14,7 +14,10 @@ export interface RedisTarget {
 export function connectRedis(target: RedisTarget, options: RedisOptions = {}): RedisClient {
   if (!target.cluster) return new Redis(target.url, options);
   const seed = new URL(target.url);
-  const auth = { username: decodeURIComponent(seed.username) || undefined, password: decodeURIComponent(seed.password) || undefined };
+  const auth = {
+    username: decodeURIComponent(seed.username) || undefined,
+    password: decodeURIComponent(seed.password) || undefined,
+  };
   return new Cluster([{ host: seed.hostname, port: Number(seed.port || 6379) }], {
     redisOptions: { ...auth, ...options },
     enableOfflineQueue: options.enableOfflineQueue ?? true,

@@ -1,13 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "./errors.js";
-import {
-  DEFAULT_PAGE_SIZE,
-  MAX_PAGE_SIZE,
-  decodeCursor,
-  encodeCursor,
-  toPage,
-  toPageRequest,
-} from "./pagination.js";
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodeCursor, encodeCursor, toPage, toPageRequest } from "./pagination.js";
 import { thrown } from "../../test/helpers/thrown.js";
 
 /** A cursor wrapping arbitrary text, the way a client could forge one. */
@@ -45,9 +38,12 @@ describe("cursors", () => {
 });
 
 describe(toPageRequest.name, () => {
-  it.each([undefined, null])(`asks for ${DEFAULT_PAGE_SIZE} rows from the newest when first and after are %s`, (value) => {
-    expect(toPageRequest(value, value)).toEqual({ first: DEFAULT_PAGE_SIZE, beforeId: null });
-  });
+  it.each([undefined, null])(
+    `asks for ${DEFAULT_PAGE_SIZE} rows from the newest when first and after are %s`,
+    (value) => {
+      expect(toPageRequest(value, value)).toEqual({ first: DEFAULT_PAGE_SIZE, beforeId: null });
+    },
+  );
 
   it.each([1, MAX_PAGE_SIZE])("accepts first = %d", (first) => {
     expect(toPageRequest(first, null).first).toBe(first);

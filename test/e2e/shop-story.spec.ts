@@ -77,7 +77,10 @@ const lineOf = (cart: CartFieldsFragment, optionId: string) => cart.items.find((
  * The first complete result of a watched query that passes `until`. Ask before calling fetchMore: its
  * promise resolves with the new page alone, and the watched query emits the merged list a moment later.
  */
-function completeResult<TData>(query: ObservableQuery<TData>, until: (data: TData) => boolean = () => true): Promise<TData> {
+function completeResult<TData>(
+  query: ObservableQuery<TData>,
+  until: (data: TData) => boolean = () => true,
+): Promise<TData> {
   return firstValueFrom(
     query.pipe(
       filter((result): result is ObservableQuery.Result<TData, "complete"> => result.dataState === "complete"),
@@ -104,7 +107,10 @@ beforeAll(async () => {
     const { data } = await admin.mutate({ mutation: CreateProductDocument, variables: { input } });
     catalog.set(data.createProduct.name, data.createProduct);
   }
-  const { data: restocked } = await admin.mutate({ mutation: RestockDocument, variables: { optionId: option("Hoodie", "M").id, quantity: 5 } });
+  const { data: restocked } = await admin.mutate({
+    mutation: RestockDocument,
+    variables: { optionId: option("Hoodie", "M").id, quantity: 5 },
+  });
   expect(restocked.restock.stock).toBe(10);
   baseline = await stockBaseline(app.database.pool);
 
@@ -136,7 +142,13 @@ describe("a shopper's story, through the client SDK", () => {
     await shopper.setToken(data.signUp.token);
 
     const { data: me } = await shopper.query({ query: MeDocument });
-    expect(me.me).toEqual({ __typename: "Member", id: memberId, loginId: "story-shopper", nickname: "Min", role: "MEMBER" });
+    expect(me.me).toEqual({
+      __typename: "Member",
+      id: memberId,
+      loginId: "story-shopper",
+      nickname: "Min",
+      role: "MEMBER",
+    });
   });
 
   it("charges points once per idempotency key, and the cached Point follows the mutation", async () => {
@@ -182,7 +194,9 @@ describe("a shopper's story, through the client SDK", () => {
       // One cache entry for the list whatever `first`/`after` were, read back without the network.
       const cached = shopper.readQuery({ query: ProductsDocument, variables: { first: 2 } });
       expect(cached?.products.nodes.map((node) => node.name)).toEqual(everything);
-      expect(Object.keys(shopper.cache.extract().ROOT_QUERY ?? {}).filter((key) => key.startsWith("products"))).toEqual(["products"]);
+      expect(Object.keys(shopper.cache.extract().ROOT_QUERY ?? {}).filter((key) => key.startsWith("products"))).toEqual(
+        ["products"],
+      );
       // Each option has its own price and live stock (the owner's restock included).
       const hoodie = cached?.products.nodes.find((node) => node.name === "Hoodie");
       expect(hoodie?.options.map(({ name, price, stock }) => ({ name, price, stock }))).toEqual([
@@ -201,7 +215,10 @@ describe("a shopper's story, through the client SDK", () => {
 
     const hoodieM = option("Hoodie", "M");
     const add = (productName: string, quantity: number, optionId?: string) =>
-      shopper.mutate({ mutation: AddCartItemDocument, variables: { input: { productId: product(productName).id, optionId, quantity } } });
+      shopper.mutate({
+        mutation: AddCartItemDocument,
+        variables: { input: { productId: product(productName).id, optionId, quantity } },
+      });
 
     await add("Hoodie", 1, hoodieM.id);
     const { data: twice } = await add("Hoodie", 2, hoodieM.id);
@@ -215,10 +232,16 @@ describe("a shopper's story, through the client SDK", () => {
     const kimchiLine = lineOf(withKimchi.addCartItem, option("Kimchi", "Kimchi").id);
     if (!hoodieLine || !kimchiLine) throw new Error("both lines should be in the cart");
 
-    const { data: updated } = await shopper.mutate({ mutation: UpdateCartItemDocument, variables: { cartItemId: hoodieLine.id, quantity: 2 } });
+    const { data: updated } = await shopper.mutate({
+      mutation: UpdateCartItemDocument,
+      variables: { cartItemId: hoodieLine.id, quantity: 2 },
+    });
     expect(lineOf(updated.updateCartItem, hoodieM.id)?.quantity).toBe(2);
 
-    const { data: removed } = await shopper.mutate({ mutation: RemoveCartItemDocument, variables: { cartItemId: kimchiLine.id } });
+    const { data: removed } = await shopper.mutate({
+      mutation: RemoveCartItemDocument,
+      variables: { cartItemId: kimchiLine.id },
+    });
     expect(removed.removeCartItem.items.map((item) => item.product.name)).toEqual(["Hoodie"]);
 
     const { data: final } = await add("Green tea", 2);
@@ -233,7 +256,15 @@ describe("a shopper's story, through the client SDK", () => {
     order = data.placeOrder;
     expect(order.status).toBe("PAID");
     expect(order.totalAmount).toBe(87_000);
-    expect(order.items.map(({ productName, optionName, unitPrice, quantity, status }) => ({ productName, optionName, unitPrice, quantity, status }))).toEqual(
+    expect(
+      order.items.map(({ productName, optionName, unitPrice, quantity, status }) => ({
+        productName,
+        optionName,
+        unitPrice,
+        quantity,
+        status,
+      })),
+    ).toEqual(
       expect.arrayContaining([
         { productName: "Hoodie", optionName: "M", unitPrice: 39_000, quantity: 2, status: "PAID" },
         { productName: "Green tea", optionName: "Green tea", unitPrice: 4_500, quantity: 2, status: "PAID" },
@@ -250,7 +281,10 @@ describe("a shopper's story, through the client SDK", () => {
   it("cancels one line: the order is partially cancelled and the refund is in the point history", async () => {
     const teaLine = order.items.find((item) => item.productName === "Green tea");
     if (!teaLine) throw new Error("the order should have a tea line");
-    const { data } = await shopper.mutate({ mutation: CancelOrderItemDocument, variables: { orderItemId: teaLine.id } });
+    const { data } = await shopper.mutate({
+      mutation: CancelOrderItemDocument,
+      variables: { orderItemId: teaLine.id },
+    });
     const cancelled = data.cancelOrderItem;
     expect(cancelled).toMatchObject({ id: order.id, status: "PARTIALLY_CANCELLED", refundedAmount: 9_000 });
     expect(cancelled.items.map((item) => [item.productName, item.status])).toEqual(
@@ -273,13 +307,23 @@ describe("a shopper's story, through the client SDK", () => {
     const subscription = history.subscribe(() => undefined);
     try {
       const first = await completeResult(history);
-      const wholeHistory = completeResult(history, (data) => data.point.history.nodes.length === first.point.history.totalCount);
+      const wholeHistory = completeResult(
+        history,
+        (data) => data.point.history.nodes.length === first.point.history.totalCount,
+      );
       expect(first.point.history.totalCount).toBe(3);
       expect(first.point.history.pageInfo.hasNextPage).toBe(true);
       await history.fetchMore({ variables: { after: first.point.history.pageInfo.endCursor } });
       const merged = (await wholeHistory).point;
       expect(merged.balance).toBe(22_000);
-      expect(merged.history.nodes.map(({ type, amount, balanceAfter, orderId }) => ({ type, amount, balanceAfter, orderId }))).toEqual([
+      expect(
+        merged.history.nodes.map(({ type, amount, balanceAfter, orderId }) => ({
+          type,
+          amount,
+          balanceAfter,
+          orderId,
+        })),
+      ).toEqual([
         { type: "REFUND", amount: 9_000, balanceAfter: 22_000, orderId: order.id },
         { type: "USE", amount: 87_000, balanceAfter: 13_000, orderId: order.id },
         { type: "CHARGE", amount: 100_000, balanceAfter: 100_000, orderId: null },
@@ -293,15 +337,18 @@ describe("a shopper's story, through the client SDK", () => {
     // No worker runs in this file, so Redis holds no ranking (no build marker) and the answer comes
     // from SQL over the order lines; with a worker it would come from Redis, with the same numbers.
     const { data } = await shopper.query({ query: PopularProductsDocument, variables: { days: 3, limit: 5 } });
-    expect(data.popularProducts.map(({ rank, soldQuantity, product: { name } }) => ({ rank, soldQuantity, name }))).toEqual([
-      { rank: 1, soldQuantity: 2, name: "Hoodie" },
-    ]);
+    expect(
+      data.popularProducts.map(({ rank, soldQuantity, product: { name } }) => ({ rank, soldQuantity, name })),
+    ).toEqual([{ rank: 1, soldQuantity: 2, name: "Hoodie" }]);
   });
 
   it("is refused an order beyond the balance: INSUFFICIENT_BALANCE through Apollo, nothing changed", async () => {
     const mug = product("Mug");
     const refusal = await rejectionOf(
-      shopper.mutate({ mutation: PlaceOrderDocument, variables: { input: { items: [{ productId: mug.id, quantity: 2 }] } } }),
+      shopper.mutate({
+        mutation: PlaceOrderDocument,
+        variables: { input: { items: [{ productId: mug.id, quantity: 2 }] } },
+      }),
     );
     // Apollo Client 4 throws a CombinedGraphQLErrors (ApolloError is gone) carrying the server's errors.
     expect(CombinedGraphQLErrors.is(refusal)).toBe(true);
@@ -326,7 +373,11 @@ describe("a shopper's story, through the client SDK", () => {
 
     const { data: point } = await shopper.query({ query: PointDocument, fetchPolicy: "network-only" });
     expect(point.point.balance).toBe(22_000 - 9_000);
-    const { data: orders } = await shopper.query({ query: OrdersDocument, variables: { first: 10 }, fetchPolicy: "network-only" });
+    const { data: orders } = await shopper.query({
+      query: OrdersDocument,
+      variables: { first: 10 },
+      fetchPolicy: "network-only",
+    });
     expect(orders.orders.nodes.map((node) => node.id)).toEqual([first.placeOrder.id, order.id]);
   });
 });

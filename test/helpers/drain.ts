@@ -5,13 +5,20 @@ import { outbox } from "../../src/db/schema/index.js";
 import type { OrderEventJob } from "../../src/queue/queues.js";
 
 /** Waits until every outbox row is published and no event job is waiting, running or scheduled. */
-export async function waitUntilDrained(db: Db, queues: ReadonlyArray<Queue<OrderEventJob>>, timeoutMs = 60_000): Promise<void> {
+export async function waitUntilDrained(
+  db: Db,
+  queues: ReadonlyArray<Queue<OrderEventJob>>,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = "";
   while (Date.now() < deadline) {
     try {
-      const unpublished = (await db.select({ id: outbox.id }).from(outbox).where(isNull(outbox.publishedAt)).limit(1)).length;
-      const counts = await Promise.all(queues.map((queue) => queue.getJobCounts("waiting", "active", "delayed", "prioritized")));
+      const unpublished = (await db.select({ id: outbox.id }).from(outbox).where(isNull(outbox.publishedAt)).limit(1))
+        .length;
+      const counts = await Promise.all(
+        queues.map((queue) => queue.getJobCounts("waiting", "active", "delayed", "prioritized")),
+      );
       const pending = counts.reduce((sum, count) => sum + Object.values(count).reduce((a, b) => a + b, 0), 0);
       last = `unpublished=${unpublished} pending=${pending}`;
       if (unpublished === 0 && pending === 0) return;

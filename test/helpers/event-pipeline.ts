@@ -7,7 +7,9 @@ import type { TestApp } from "./test-app.js";
 export type FakePlatform = ReturnType<typeof createFakeDataPlatform>;
 
 /** A fake data platform on a free loopback port, and the env that points the service at it. */
-export async function startFakePlatform(options: { failRate?: number; delayMs?: number } = {}): Promise<{ platform: FakePlatform; url: string }> {
+export async function startFakePlatform(
+  options: { failRate?: number; delayMs?: number } = {},
+): Promise<{ platform: FakePlatform; url: string }> {
   const platform = createFakeDataPlatform(options);
   const address = await platform.listen(0, "127.0.0.1");
   return { platform, url: `http://127.0.0.1:${address.port}/events` };

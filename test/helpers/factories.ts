@@ -8,7 +8,10 @@ export interface SignedIn {
   loginId: string;
 }
 
-export async function signUpMember(app: TestApp, loginId = `member-${randomBytes(4).toString("hex")}`): Promise<SignedIn> {
+export async function signUpMember(
+  app: TestApp,
+  loginId = `member-${randomBytes(4).toString("hex")}`,
+): Promise<SignedIn> {
   const data = expectData(
     await app.gql<{ signUp: { token: string; member: { id: string } } }>(
       `mutation ($input: SignUpInput!) { signUp(input: $input) { token member { id } } }`,
@@ -36,7 +39,12 @@ export interface CreatedProduct {
 export async function createProduct(
   app: TestApp,
   token: string,
-  input: { name: string; price: number; stock?: number; options?: Array<{ name: string; additionalPrice: number; stock: number }> },
+  input: {
+    name: string;
+    price: number;
+    stock?: number;
+    options?: Array<{ name: string; additionalPrice: number; stock: number }>;
+  },
 ): Promise<CreatedProduct> {
   const data = expectData(
     await app.gql<{ createProduct: CreatedProduct }>(
@@ -49,7 +57,13 @@ export async function createProduct(
 }
 
 export async function chargePoints(app: TestApp, member: SignedIn, amount: number): Promise<void> {
-  expectData(await app.gql(`mutation ($a: SafeInt!) { chargePoint(amount: $a) { balance } }`, { a: amount }, { token: member.token }));
+  expectData(
+    await app.gql(
+      `mutation ($a: SafeInt!) { chargePoint(amount: $a) { balance } }`,
+      { a: amount },
+      { token: member.token },
+    ),
+  );
 }
 
 /** `count` new members, each charged `points`: the buyers of a race or fault test. */
@@ -67,13 +81,28 @@ export interface OrderData {
   status: string;
   totalAmount: number;
   refundedAmount: number;
-  items: Array<{ id: string; productName: string; optionName: string; unitPrice: number; quantity: number; amount: number; status: string; product: { id: string }; option: { id: string; stock: number } }>;
+  items: Array<{
+    id: string;
+    productName: string;
+    optionName: string;
+    unitPrice: number;
+    quantity: number;
+    amount: number;
+    status: string;
+    product: { id: string };
+    option: { id: string; stock: number };
+  }>;
 }
 
 export function placeOrder(app: TestApp, member: SignedIn, input: Record<string, unknown>) {
-  return app.gql<{ placeOrder: OrderData }>(`mutation ($input: PlaceOrderInput!) { placeOrder(input: $input) { ${ORDER_FIELDS} } }`, { input }, { token: member.token });
+  return app.gql<{ placeOrder: OrderData }>(
+    `mutation ($input: PlaceOrderInput!) { placeOrder(input: $input) { ${ORDER_FIELDS} } }`,
+    { input },
+    { token: member.token },
+  );
 }
 
 export async function balanceOf(app: TestApp, member: SignedIn): Promise<number> {
-  return expectData(await app.gql<{ point: { balance: number } }>(`{ point { balance } }`, {}, { token: member.token })).point.balance;
+  return expectData(await app.gql<{ point: { balance: number } }>(`{ point { balance } }`, {}, { token: member.token }))
+    .point.balance;
 }

@@ -116,7 +116,8 @@ export class FaultProxy {
             return;
           }
           this.stats.queries += 1;
-          const action = (await this.rules.onQuery?.(packet.subarray(HEADER + 1).toString("utf8"), connection)) ?? "forward";
+          const action =
+            (await this.rules.onQuery?.(packet.subarray(HEADER + 1).toString("utf8"), connection)) ?? "forward";
           if (action === "cut-before") {
             this.stats.cut += 1;
             cut();

@@ -45,4 +45,5 @@ export function expectData<TData>(response: GraphQLResponse<TData>): TData {
 }
 
 /** The `extensions.code` of the first error, for asserting on failures. */
-export const errorCode = (response: GraphQLResponse<unknown>): string | undefined => response.errors?.[0]?.extensions?.code;
+export const errorCode = (response: GraphQLResponse<unknown>): string | undefined =>
+  response.errors?.[0]?.extensions?.code;

@@ -24,17 +24,33 @@ export async function checkInvariants(pool: Pool, stockBaselineBefore?: Map<numb
     const sign = entry.type === "USE" ? -1 : 1;
     const balance = (running.get(entry.member_id) ?? 0) + sign * Number(entry.amount);
     running.set(entry.member_id, balance);
-    if (balance < 0) violations.push(`member ${entry.member_id}: ledger entry ${entry.id} takes the balance to ${balance}`);
+    if (balance < 0)
+      violations.push(`member ${entry.member_id}: ledger entry ${entry.id} takes the balance to ${balance}`);
     if (Number(entry.balance_after) !== balance) {
-      violations.push(`member ${entry.member_id}: ledger entry ${entry.id} says balanceAfter ${entry.balance_after}, running sum is ${balance}`);
+      violations.push(
+        `member ${entry.member_id}: ledger entry ${entry.id} says balanceAfter ${entry.balance_after}, running sum is ${balance}`,
+      );
     }
   }
   for (const wallet of wallets) {
     const expected = running.get(wallet.member_id) ?? 0;
-    if (Number(wallet.balance) !== expected) violations.push(`member ${wallet.member_id}: wallet ${wallet.balance} != ledger sum ${expected}`);
+    if (Number(wallet.balance) !== expected)
+      violations.push(`member ${wallet.member_id}: wallet ${wallet.balance} != ledger sum ${expected}`);
   }
 
-  const orders = await rows<{ id: number; status: string; total_amount: number; refunded_amount: number; p_amount: number | null; p_refunded: number | null; line_count: number; paid_lines: number; line_total: number; cancelled_total: number; bad_amounts: number }>(`
+  const orders = await rows<{
+    id: number;
+    status: string;
+    total_amount: number;
+    refunded_amount: number;
+    p_amount: number | null;
+    p_refunded: number | null;
+    line_count: number;
+    paid_lines: number;
+    line_total: number;
+    cancelled_total: number;
+    bad_amounts: number;
+  }>(`
     SELECT o.id, o.status, o.total_amount, o.refunded_amount, p.amount AS p_amount, p.refunded_amount AS p_refunded,
            COUNT(i.id) AS line_count, SUM(i.status = 'PAID') AS paid_lines,
            COALESCE(SUM(i.amount), 0) AS line_total,
@@ -46,9 +62,14 @@ export async function checkInvariants(pool: Pool, stockBaselineBefore?: Map<numb
     const where = `order ${order.id}`;
     if (Number(order.line_count) === 0) violations.push(`${where}: has no lines`);
     if (Number(order.bad_amounts) > 0) violations.push(`${where}: a line's amount is not unitPrice x quantity`);
-    if (Number(order.total_amount) !== Number(order.line_total)) violations.push(`${where}: total ${order.total_amount} != lines ${order.line_total}`);
-    if (Number(order.refunded_amount) !== Number(order.cancelled_total)) violations.push(`${where}: refunded ${order.refunded_amount} != cancelled lines ${order.cancelled_total}`);
-    if (Number(order.p_amount) !== Number(order.total_amount) || Number(order.p_refunded) !== Number(order.refunded_amount)) {
+    if (Number(order.total_amount) !== Number(order.line_total))
+      violations.push(`${where}: total ${order.total_amount} != lines ${order.line_total}`);
+    if (Number(order.refunded_amount) !== Number(order.cancelled_total))
+      violations.push(`${where}: refunded ${order.refunded_amount} != cancelled lines ${order.cancelled_total}`);
+    if (
+      Number(order.p_amount) !== Number(order.total_amount) ||
+      Number(order.p_refunded) !== Number(order.refunded_amount)
+    ) {
       violations.push(`${where}: payment (${order.p_amount}, refunded ${order.p_refunded}) does not mirror the order`);
     }
     const paid = Number(order.paid_lines);

@@ -20,14 +20,23 @@ export class PrivateMariaDb {
 
   static available(): boolean {
     // mariadb-install-db has no option that exits 0 without doing work; finding it on PATH is enough.
-    return spawnSync("sh", ["-c", "command -v mariadb-install-db"], { env: serverEnv() }).status === 0 && spawnSync("mariadbd", ["--version"], { env: serverEnv() }).status === 0;
+    return (
+      spawnSync("sh", ["-c", "command -v mariadb-install-db"], { env: serverEnv() }).status === 0 &&
+      spawnSync("mariadbd", ["--version"], { env: serverEnv() }).status === 0
+    );
   }
 
   static async start(): Promise<PrivateMariaDb> {
     const dir = mkdtempSync(path.join(tmpdir(), "private-mariadb-"));
     const installed = spawnSync(
       "mariadb-install-db",
-      ["--no-defaults", `--datadir=${dir}/data`, "--auth-root-authentication-method=normal", "--user=root", "--skip-test-db"],
+      [
+        "--no-defaults",
+        `--datadir=${dir}/data`,
+        "--auth-root-authentication-method=normal",
+        "--user=root",
+        "--skip-test-db",
+      ],
       { encoding: "utf8", env: serverEnv() },
     );
     if (installed.status !== 0) throw new Error(`mariadb-install-db failed: ${installed.stderr}`);

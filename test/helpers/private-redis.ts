@@ -28,10 +28,14 @@ export class PrivateRedis {
 
   /** Starts (again) on the same port, empty, and waits until it answers. */
   async restart(): Promise<void> {
-    this.child = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", this.dir], {
-      stdio: "ignore",
-      env: serverEnv(),
-    });
+    this.child = spawn(
+      "redis-server",
+      ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", this.dir],
+      {
+        stdio: "ignore",
+        env: serverEnv(),
+      },
+    );
     const client = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     client.on("error", () => {}); // refused connections are expected until the server is up
     try {

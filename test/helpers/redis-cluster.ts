@@ -7,7 +7,8 @@ import { freePort, killNow } from "./service-process.js";
 import { serverEnv } from "./server-env.js";
 
 /** Whether this machine can run redis-server at all (the cluster test is skipped, loudly, if not). */
-export const canRunRedisServer = (): boolean => spawnSync("redis-server", ["--version"], { env: serverEnv() }).status === 0;
+export const canRunRedisServer = (): boolean =>
+  spawnSync("redis-server", ["--version"], { env: serverEnv() }).status === 0;
 
 /**
  * A 3-master Redis Cluster on loopback ports, made with the machine's own redis-server and
@@ -25,16 +26,35 @@ export class LocalRedisCluster {
     const servers = ports.map((port) =>
       spawn(
         "redis-server",
-        ["--port", String(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-config-file", `nodes-${port}.conf`, "--save", "", "--appendonly", "no", "--dir", dir],
+        [
+          "--port",
+          String(port),
+          "--bind",
+          "127.0.0.1",
+          "--cluster-enabled",
+          "yes",
+          "--cluster-config-file",
+          `nodes-${port}.conf`,
+          "--save",
+          "",
+          "--appendonly",
+          "no",
+          "--dir",
+          dir,
+        ],
         { stdio: "ignore", env: serverEnv() },
       ),
     );
     const cluster = new LocalRedisCluster(ports, servers);
     for (const port of ports) await waitFor(() => ping(port), `redis-server on ${port}`);
-    const created = spawnSync("redis-cli", ["--cluster", "create", ...ports.map((port) => `127.0.0.1:${port}`), "--cluster-replicas", "0", "--cluster-yes"], {
-      encoding: "utf8",
-      env: serverEnv(),
-    });
+    const created = spawnSync(
+      "redis-cli",
+      ["--cluster", "create", ...ports.map((port) => `127.0.0.1:${port}`), "--cluster-replicas", "0", "--cluster-yes"],
+      {
+        encoding: "utf8",
+        env: serverEnv(),
+      },
+    );
     if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
     for (const port of ports) await waitFor(() => clusterOk(port), `cluster_state:ok on ${port}`);
     return cluster;
@@ -50,7 +70,13 @@ export class LocalRedisCluster {
 }
 
 async function withClient<T>(port: number, work: (client: Redis) => Promise<T>): Promise<T | null> {
-  const client = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new Redis({
+    port,
+    host: "127.0.0.1",
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   client.on("error", () => {});
   try {
     await client.connect();

@@ -26,7 +26,10 @@ export interface ServiceProcess {
  * Runs `src/worker.ts` as its own process and waits until it logs that it is ready (the worker serves
  * no HTTP to poll).
  */
-export async function startWorkerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<Omit<ServiceProcess, "url">> {
+export async function startWorkerProcess(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<Omit<ServiceProcess, "url">> {
   const child = spawn(process.execPath, ["--import", "@swc-node/register/esm-register", "src/worker.ts"], {
     cwd: repositoryRoot(),
     env: { ...process.env, NODE_ENV: "development", LOG_LEVEL: "info", ...env },
@@ -58,7 +61,14 @@ export async function spawnServiceProcess(env: Record<string, string>): Promise<
   const port = await freePort();
   const child = spawn(process.execPath, ["--import", "@swc-node/register/esm-register", "src/main.ts"], {
     cwd: repositoryRoot(),
-    env: { ...process.env, NODE_ENV: "development", LOG_LEVEL: "info", PORT: String(port), FAKE_PLATFORM_PORT: "0", ...env },
+    env: {
+      ...process.env,
+      NODE_ENV: "development",
+      LOG_LEVEL: "info",
+      PORT: String(port),
+      FAKE_PLATFORM_PORT: "0",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -87,7 +97,10 @@ export async function startServiceProcess(env: Record<string, string>, timeoutMs
 }
 
 /** Runs an entry point (`src/main.ts`, `src/api.ts`...) that is expected to stop by itself; its exit code and output. */
-export async function runUntilExit(entry: string, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+export async function runUntilExit(
+  entry: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
   const child = spawn(process.execPath, ["--import", "@swc-node/register/esm-register", entry], {
     cwd: repositoryRoot(),
     env: { ...process.env, NODE_ENV: "development", LOG_LEVEL: "info", ...env },

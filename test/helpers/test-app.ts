@@ -48,7 +48,11 @@ export interface TestAppOptions {
   clock?: Clock;
 }
 
-export async function startTestApp(label: string, env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
+export async function startTestApp(
+  label: string,
+  env: Record<string, string> = {},
+  options: TestAppOptions = {},
+): Promise<TestApp> {
   const config = loadConfig({
     NODE_ENV: "test",
     DATABASE_URL: uniqueDatabaseUrl(label),
@@ -71,7 +75,15 @@ export async function startTestApp(label: string, env: Record<string, string> = 
   const connections = new QueueConnections(redisTarget(config));
   const queues = openEventQueues(connections, config.redisPrefix, config.eventRetryBaseMs, log);
   const relay = new OutboxRelay(database.db, queues, log, relayOptions(config, false, options.clock));
-  const services = createServices({ db: database.db, pool: database.pool, redis, config, log, outbox: relay, clock: options.clock });
+  const services = createServices({
+    db: database.db,
+    pool: database.pool,
+    redis,
+    config,
+    log,
+    outbox: relay,
+    clock: options.clock,
+  });
   await loadStartupData(config, database, services, log);
   const api: ApiServer = await createApiServer({ config, log, database, redis, services, queues });
   relay.start();

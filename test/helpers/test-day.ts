@@ -12,7 +12,8 @@ export const TEST_ZONE = process.env.TEST_RANKING_TIMEZONE ?? "Asia/Seoul";
 export const TODAY = dayOf(new Date(), TEST_ZONE);
 
 /** A clock at noon of TODAY in TEST_ZONE, for the service and the ranking store alike. */
-export const noonClock = (): TestClock => new TestClock(new Date(startOfDay(TODAY, TEST_ZONE).getTime() + 12 * 3600_000));
+export const noonClock = (): TestClock =>
+  new TestClock(new Date(startOfDay(TODAY, TEST_ZONE).getTime() + 12 * 3600_000));
 
 /**
  * The instant `fraction` (0 inclusive to 1 exclusive) of the way through `day` in TEST_ZONE. A day

@@ -9,7 +9,9 @@ export const money = (name: string) => bigint(name, { mode: "number" });
 
 /** Millisecond timestamps; the server and the pool both use UTC. */
 export const createdAt = () =>
-  datetime("created_at", { mode: "date", fsp: 3 }).notNull().default(sql`CURRENT_TIMESTAMP(3)`);
+  datetime("created_at", { mode: "date", fsp: 3 })
+    .notNull()
+    .default(sql`CURRENT_TIMESTAMP(3)`);
 export const updatedAt = () =>
   datetime("updated_at", { mode: "date", fsp: 3 })
     .notNull()

@@ -11,7 +11,12 @@ import { DEMO_ADMIN, DEMO_MEMBER, DEMO_MEMBER_POINTS, DEMO_PRODUCTS } from "./de
  * ADMIN, which start-up creates first), through the same services the API uses, so demo data obeys
  * every rule real data does. Never creates orders.
  */
-export async function seedDemoData(db: Db, services: Services, log: Logger, operatorAdminId?: number): Promise<boolean> {
+export async function seedDemoData(
+  db: Db,
+  services: Services,
+  log: Logger,
+  operatorAdminId?: number,
+): Promise<boolean> {
   const others = operatorAdminId === undefined ? undefined : ne(member.id, operatorAdminId);
   const [members] = await db.select({ n: count() }).from(member).where(others);
   const [products] = await db.select({ n: count() }).from(product);

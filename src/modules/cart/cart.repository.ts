@@ -36,7 +36,10 @@ export function listCartItems(executor: Executor, cartId: number): Promise<CartI
   return executor.select().from(cartItem).where(eq(cartItem.cartId, cartId)).orderBy(asc(cartItem.id));
 }
 
-export async function insertCartItem(tx: Tx, values: { cartId: number; productId: number; optionId: number; quantity: number }): Promise<void> {
+export async function insertCartItem(
+  tx: Tx,
+  values: { cartId: number; productId: number; optionId: number; quantity: number },
+): Promise<void> {
   await tx.insert(cartItem).values(values);
 }
 

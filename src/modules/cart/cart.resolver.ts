@@ -24,7 +24,10 @@ export class CartResolver {
   }
 
   @Mutation(() => CartType)
-  async addCartItem(@Arg("input", () => AddCartItemInputType) input: AddCartItemInputType, @Ctx() { viewer }: GraphQLContext): Promise<CartRoot> {
+  async addCartItem(
+    @Arg("input", () => AddCartItemInputType) input: AddCartItemInputType,
+    @Ctx() { viewer }: GraphQLContext,
+  ): Promise<CartRoot> {
     const memberId = requireMemberId(viewer);
     await this.carts.addItem(memberId, {
       productId: parseId(input.productId, "productId"),
@@ -46,7 +49,10 @@ export class CartResolver {
   }
 
   @Mutation(() => CartType)
-  async removeCartItem(@Arg("cartItemId", () => ID) cartItemId: string, @Ctx() { viewer }: GraphQLContext): Promise<CartRoot> {
+  async removeCartItem(
+    @Arg("cartItemId", () => ID) cartItemId: string,
+    @Ctx() { viewer }: GraphQLContext,
+  ): Promise<CartRoot> {
     const memberId = requireMemberId(viewer);
     await this.carts.removeItem(memberId, parseId(cartItemId, "cartItemId"));
     return this.cartOf(memberId);
@@ -96,6 +102,7 @@ export class CartItemResolver {
 
 /** Cart lines reference options by foreign key, so a missing option is a broken database, not user input. */
 function priceOf(option: OptionView | Error | null | undefined): number {
-  if (!option || option instanceof Error) throw option instanceof Error ? option : new Error("cart line without its option");
+  if (!option || option instanceof Error)
+    throw option instanceof Error ? option : new Error("cart line without its option");
   return option.price;
 }

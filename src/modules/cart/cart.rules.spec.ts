@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../shared/errors.js";
-import { CART_LINES_MAX, LINE_QUANTITY_MAX, cartTotals, ensureRoomForNewLine, lineTotal, mergedLineQuantity, validateLineQuantity } from "./cart.rules.js";
+import {
+  CART_LINES_MAX,
+  LINE_QUANTITY_MAX,
+  cartTotals,
+  ensureRoomForNewLine,
+  lineTotal,
+  mergedLineQuantity,
+  validateLineQuantity,
+} from "./cart.rules.js";
 import { thrown } from "../../../test/helpers/thrown.js";
 
 describe(validateLineQuantity.name, () => {
@@ -22,12 +30,15 @@ describe(validateLineQuantity.name, () => {
     expect(validateLineQuantity(quantity, true)).toBe(quantity);
   });
 
-  it.each([-1, 0.5, LINE_QUANTITY_MAX + 1, NaN, Infinity])("refuses a quantity of %d even when zero removes the line", (quantity) => {
-    const error = thrown(() => validateLineQuantity(quantity, true));
-    expect(error.code).toBe(ErrorCode.BAD_USER_INPUT);
-    expect(error.details).toEqual({ field: "quantity" });
-    expect(error.message).toBe(`quantity must be a whole number from 0 to ${LINE_QUANTITY_MAX}`);
-  });
+  it.each([-1, 0.5, LINE_QUANTITY_MAX + 1, NaN, Infinity])(
+    "refuses a quantity of %d even when zero removes the line",
+    (quantity) => {
+      const error = thrown(() => validateLineQuantity(quantity, true));
+      expect(error.code).toBe(ErrorCode.BAD_USER_INPUT);
+      expect(error.details).toEqual({ field: "quantity" });
+      expect(error.message).toBe(`quantity must be a whole number from 0 to ${LINE_QUANTITY_MAX}`);
+    },
+  );
 
   it("treats an explicit false like the default: zero is refused", () => {
     expect(thrown(() => validateLineQuantity(0, false)).details.field).toBe("quantity");
@@ -62,12 +73,15 @@ describe(mergedLineQuantity.name, () => {
     expect(error.message).toBe(`a cart line holds at most ${LINE_QUANTITY_MAX} units; it already has ${existing}`);
   });
 
-  it.each([0, -1, 0.5, NaN, Infinity, LINE_QUANTITY_MAX + 1])("refuses to add %d units, as a bad quantity", (adding) => {
-    const error = thrown(() => mergedLineQuantity(2, adding));
-    expect(error.code).toBe(ErrorCode.BAD_USER_INPUT);
-    expect(error.details).toEqual({ field: "quantity" });
-    expect(error.message).toMatch(/whole number from 1 to/);
-  });
+  it.each([0, -1, 0.5, NaN, Infinity, LINE_QUANTITY_MAX + 1])(
+    "refuses to add %d units, as a bad quantity",
+    (adding) => {
+      const error = thrown(() => mergedLineQuantity(2, adding));
+      expect(error.code).toBe(ErrorCode.BAD_USER_INPUT);
+      expect(error.details).toEqual({ field: "quantity" });
+      expect(error.message).toMatch(/whole number from 1 to/);
+    },
+  );
 });
 
 describe(lineTotal.name, () => {

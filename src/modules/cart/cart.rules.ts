@@ -16,7 +16,8 @@ export function validateLineQuantity(quantity: number, zeroRemoves = false): num
 export const CART_LINES_MAX = 100;
 
 export function ensureRoomForNewLine(lineCount: number): void {
-  if (lineCount >= CART_LINES_MAX) throw badUserInput("productId", `a cart holds at most ${CART_LINES_MAX} different options`);
+  if (lineCount >= CART_LINES_MAX)
+    throw badUserInput("productId", `a cart holds at most ${CART_LINES_MAX} different options`);
 }
 
 /** Adding to a line that already holds units of the option adds to it, within the per-line maximum. */

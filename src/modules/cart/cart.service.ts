@@ -48,7 +48,11 @@ export class CartService {
       this.db,
       async (tx) => {
         const cartId = await lockCart(tx, memberId);
-        const option = pickOption(input.productId, await this.catalog.optionsOfProduct(tx, input.productId), input.optionId);
+        const option = pickOption(
+          input.productId,
+          await this.catalog.optionsOfProduct(tx, input.productId),
+          input.optionId,
+        );
         const lines = await listCartItems(tx, cartId);
         const existing = lines.find((line) => line.optionId === option.id);
         if (!existing) ensureRoomForNewLine(lines.length);

@@ -17,7 +17,8 @@ export function createCatalogLoaders(db: Db) {
     }),
     optionsByProductId: new DataLoader<number, OptionView[]>(async (productIds) => {
       const grouped = new Map<number, OptionView[]>(productIds.map((id) => [id, []]));
-      for (const option of await findOptionViewsByProductIds(db, productIds)) grouped.get(option.productId)?.push(option);
+      for (const option of await findOptionViewsByProductIds(db, productIds))
+        grouped.get(option.productId)?.push(option);
       return productIds.map((id) => grouped.get(id) ?? []);
     }),
     optionById: new DataLoader<number, OptionView | null>(async (ids) => {

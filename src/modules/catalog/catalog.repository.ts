@@ -27,10 +27,18 @@ export interface OptionView {
 const productColumns = { id: product.id, name: product.name, price: product.price, deletedAt: product.deletedAt };
 
 const productPage = (executor: Executor, where: SQL | undefined) =>
-  executor.select(productColumns).from(product).where(where).orderBy(desc(product.id)).limit(sql.placeholder("limit")).prepare();
+  executor
+    .select(productColumns)
+    .from(product)
+    .where(where)
+    .orderBy(desc(product.id))
+    .limit(sql.placeholder("limit"))
+    .prepare();
 
 const firstPage = preparedPer((executor) => productPage(executor, isNull(product.deletedAt)));
-const pageBefore = preparedPer((executor) => productPage(executor, and(isNull(product.deletedAt), lt(product.id, sql.placeholder("beforeId")))));
+const pageBefore = preparedPer((executor) =>
+  productPage(executor, and(isNull(product.deletedAt), lt(product.id, sql.placeholder("beforeId")))),
+);
 
 /** Newest first, one row more than asked so the caller knows whether another page follows. */
 export function listProducts(executor: Executor, page: PageRequest): Promise<ProductRow[]> {
@@ -46,7 +54,10 @@ export async function countProducts(executor: Executor): Promise<number> {
 
 /** Includes products taken off the catalog: order lines still show what was bought. */
 export function findProductsByIds(executor: Executor, ids: readonly number[]): Promise<ProductRow[]> {
-  return executor.select(productColumns).from(product).where(inArray(product.id, [...ids]));
+  return executor
+    .select(productColumns)
+    .from(product)
+    .where(inArray(product.id, [...ids]));
 }
 
 /**
@@ -79,8 +90,12 @@ const optionViews = (executor: Executor, where: SQL) =>
       .prepare(),
   );
 
-const optionViewsByProductIds = preparedPer((executor) => optionViews(executor, sql`${productOption.productId} in (${sql.placeholder("ids")})`));
-const optionViewsByIds = preparedPer((executor) => optionViews(executor, sql`${productOption.id} in (${sql.placeholder("ids")})`));
+const optionViewsByProductIds = preparedPer((executor) =>
+  optionViews(executor, sql`${productOption.productId} in (${sql.placeholder("ids")})`),
+);
+const optionViewsByIds = preparedPer((executor) =>
+  optionViews(executor, sql`${productOption.id} in (${sql.placeholder("ids")})`),
+);
 
 type OptionViewRow = Omit<OptionView, "price"> & { productPrice: number };
 
@@ -97,7 +112,10 @@ function toOptionViews(rows: OptionViewRow[]): OptionView[] {
   }));
 }
 
-export async function findOptionViewsByProductIds(executor: Executor, productIds: readonly number[]): Promise<OptionView[]> {
+export async function findOptionViewsByProductIds(
+  executor: Executor,
+  productIds: readonly number[],
+): Promise<OptionView[]> {
   if (productIds.length === 0) return []; // `in ()` is not SQL, and there is nothing to find
   return toOptionViews(await optionViewsByProductIds(executor).execute({ ids: [...productIds] }));
 }
@@ -129,7 +147,11 @@ export async function insertOptionsWithStock(
 
 /** Locks the option's stock row for the rest of the transaction; undefined when the option is unknown. */
 export async function lockStock(tx: Tx, optionId: number): Promise<number | undefined> {
-  const rows = await tx.select({ quantity: stock.quantity }).from(stock).where(eq(stock.optionId, optionId)).for("update");
+  const rows = await tx
+    .select({ quantity: stock.quantity })
+    .from(stock)
+    .where(eq(stock.optionId, optionId))
+    .for("update");
   return rows[0]?.quantity;
 }
 
@@ -158,7 +180,12 @@ export async function adjustStocks(tx: Tx, deltas: ReadonlyArray<{ optionId: num
   await tx
     .update(stock)
     .set({ quantity: sql`${stock.quantity} + CASE ${stock.optionId} ${cases} END` })
-    .where(inArray(stock.optionId, deltas.map((entry) => entry.optionId)));
+    .where(
+      inArray(
+        stock.optionId,
+        deltas.map((entry) => entry.optionId),
+      ),
+    );
 }
 
 export async function setStock(tx: Tx, optionId: number, quantity: number): Promise<void> {

@@ -1,5 +1,19 @@
 import { isObjectType, type GraphQLFieldResolver, type GraphQLResolveInfo, type GraphQLSchema } from "graphql";
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import {
+  Arg,
+  Args,
+  ArgsType,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  Info,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from "type-graphql";
 import type { GraphQLContext } from "../../graphql/context.js";
 import { selectsAny } from "../../graphql/selection.js";
 import { PageArgs, toConnection, type ConnectionParts } from "../../graphql/connection.js";
@@ -9,12 +23,7 @@ import type { MemberService } from "../member/member.service.js";
 import type { OptionView, ProductRow } from "./catalog.repository.js";
 import { totalStock } from "./catalog.rules.js";
 import type { CatalogService, ListedProduct } from "./catalog.service.js";
-import {
-  CreateProductInputType,
-  ProductConnectionType,
-  ProductOptionType,
-  ProductType,
-} from "./catalog.types.js";
+import { CreateProductInputType, ProductConnectionType, ProductOptionType, ProductType } from "./catalog.types.js";
 
 @ArgsType()
 class RestockArgs {
@@ -33,10 +42,14 @@ export class CatalogResolver {
   ) {}
 
   @Query(() => ProductConnectionType, { description: "Listed products, newest first." })
-  async products(@Args(() => PageArgs) { first, after }: PageArgs, @Info() info: GraphQLResolveInfo): Promise<ConnectionParts<ListedProduct>> {
+  async products(
+    @Args(() => PageArgs) { first, after }: PageArgs,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<ConnectionParts<ListedProduct>> {
     // When the page shows options or stock they come with it, in the one statement the DataLoader
     // would have sent, so those fields then resolve without a promise per product.
-    const withOptions = selectsAny(info, ["nodes"], OPTION_FIELDS) || selectsAny(info, ["edges", "node"], OPTION_FIELDS);
+    const withOptions =
+      selectsAny(info, ["nodes"], OPTION_FIELDS) || selectsAny(info, ["edges", "node"], OPTION_FIELDS);
     return toConnection(await this.catalog.listProducts(toPageRequest(first, after), { withOptions }));
   }
 
@@ -56,7 +69,10 @@ export class CatalogResolver {
   }
 
   @Mutation(() => ProductOptionType, { description: "ADMIN only. Adds `quantity` (> 0) units to the option's stock." })
-  async restock(@Args(() => RestockArgs) { optionId, quantity }: RestockArgs, @Ctx() { viewer }: GraphQLContext): Promise<OptionView> {
+  async restock(
+    @Args(() => RestockArgs) { optionId, quantity }: RestockArgs,
+    @Ctx() { viewer }: GraphQLContext,
+  ): Promise<OptionView> {
     const id = parseId(optionId, "optionId");
     await this.members.requireAdmin(viewer);
     return this.catalog.restock(id, quantity);
@@ -78,7 +94,9 @@ export class ProductFieldsResolver {
 
   @FieldResolver(() => Int, { description: "Sum of the options' stock." })
   stock(@Root() product: ListedProduct, @Ctx() context: GraphQLContext): number | Promise<number> {
-    return product.options ? stockOf(product.options) : context.loaders.optionsByProductId.load(product.id).then(stockOf);
+    return product.options
+      ? stockOf(product.options)
+      : context.loaders.optionsByProductId.load(product.id).then(stockOf);
   }
 }
 
@@ -96,7 +114,10 @@ export function answerListedProductOptions(schema: GraphQLSchema): void {
   const product = schema.getType("Product");
   if (!isObjectType(product)) throw new Error("the schema has no Product type");
   const fields = product.getFields();
-  const preferListed = (name: (typeof OPTION_FIELDS)[number], fromOptions: (options: OptionView[]) => unknown): void => {
+  const preferListed = (
+    name: (typeof OPTION_FIELDS)[number],
+    fromOptions: (options: OptionView[]) => unknown,
+  ): void => {
     const field = fields[name];
     const resolve: GraphQLFieldResolver<unknown, unknown> | undefined = field?.resolve;
     if (!field || !resolve) throw new Error(`Product.${name} has no resolver`);

@@ -122,7 +122,10 @@ describe(validateCreateProduct.name, () => {
     it("keeps the options in order, with trimmed names, their own stock and extra price", () => {
       const result = validateCreateProduct(
         product({
-          options: [option({ name: " S ", additionalPrice: -1000, stock: 0 }), option({ name: "XL", additionalPrice: 2000, stock: 3 })],
+          options: [
+            option({ name: " S ", additionalPrice: -1000, stock: 0 }),
+            option({ name: "XL", additionalPrice: 2000, stock: 3 }),
+          ],
         }),
       );
       expect(result).toEqual({
@@ -162,7 +165,9 @@ describe(validateCreateProduct.name, () => {
       ["too long", "a".repeat(NAME_MAX + 1)],
       ["with a zero-width space", "M\u200B"],
     ])("refuses an option name %s, naming the option", (_, name) => {
-      const error = thrown(() => validateCreateProduct(product({ options: [option({ name: "S" }), option({ name })] })));
+      const error = thrown(() =>
+        validateCreateProduct(product({ options: [option({ name: "S" }), option({ name })] })),
+      );
       expect(error.code).toBe(ErrorCode.BAD_USER_INPUT);
       expect(error.details.field).toBe("options[1].name");
     });
@@ -186,7 +191,9 @@ describe(validateCreateProduct.name, () => {
     });
 
     it(`lets an option cost up to exactly ${PRICE_MAX} won`, () => {
-      const result = validateCreateProduct(product({ price: 1000, options: [option({ additionalPrice: PRICE_MAX - 1000 })] }));
+      const result = validateCreateProduct(
+        product({ price: 1000, options: [option({ additionalPrice: PRICE_MAX - 1000 })] }),
+      );
       expect(result.options[0]?.additionalPrice).toBe(PRICE_MAX - 1000);
     });
 

@@ -64,7 +64,11 @@ export function validateCreateProduct(input: CreateProductInput): NewProduct {
     throw badUserInput("price", `price must be a whole number of won from 0 to ${PRICE_MAX}`);
   }
   if (input.options == null) {
-    return { name, price: input.price, options: [{ name, additionalPrice: 0, stock: validStock("stock", input.stock ?? 0) }] };
+    return {
+      name,
+      price: input.price,
+      options: [{ name, additionalPrice: 0, stock: validStock("stock", input.stock ?? 0) }],
+    };
   }
   if (input.stock != null) {
     throw badUserInput("stock", "give stock on each option, or on the product when it has no options, not both");
@@ -85,7 +89,11 @@ export function validateCreateProduct(input: CreateProductInput): NewProduct {
         `price + additionalPrice must be a whole number of won from 0 to ${PRICE_MAX}`,
       );
     }
-    return { name: optionName, additionalPrice: option.additionalPrice, stock: validStock(`options[${index}].stock`, option.stock) };
+    return {
+      name: optionName,
+      additionalPrice: option.additionalPrice,
+      stock: validStock(`options[${index}].stock`, option.stock),
+    };
   });
   return { name, price: input.price, options };
 }
@@ -106,7 +114,11 @@ export function restockedQuantity(current: number, quantity: number): number {
  * exactly one option; an option of another product is NOT_FOUND, as is a product with no options
  * (an unknown or delisted product).
  */
-export function pickOption<T extends { id: number }>(productId: number, options: readonly T[], optionId: number | null): T {
+export function pickOption<T extends { id: number }>(
+  productId: number,
+  options: readonly T[],
+  optionId: number | null,
+): T {
   if (options.length === 0) throw notFound("product", productId);
   if (optionId === null) {
     if (options.length === 1) return options[0]!;
@@ -120,11 +132,15 @@ export function pickOption<T extends { id: number }>(productId: number, options:
 /** Refuses more units than the option has in stock now. */
 export function ensureInStock(option: { id: number; productId: number; stock: number }, requested: number): void {
   if (requested > option.stock) {
-    throw new DomainError(ErrorCode.INSUFFICIENT_STOCK, `only ${option.stock} left of option ${option.id} of product ${option.productId}`, {
-      productId: String(option.productId),
-      optionId: String(option.id),
-      available: option.stock,
-      requested,
-    });
+    throw new DomainError(
+      ErrorCode.INSUFFICIENT_STOCK,
+      `only ${option.stock} left of option ${option.id} of product ${option.productId}`,
+      {
+        productId: String(option.productId),
+        optionId: String(option.id),
+        available: option.stock,
+        requested,
+      },
+    );
   }
 }

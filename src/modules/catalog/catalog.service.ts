@@ -35,11 +35,20 @@ export class CatalogService {
     const page = toPage(await listProducts(this.db, request), request);
     if (!withOptions || page.items.length === 0) return page;
     const byProduct = new Map<number, OptionView[]>(page.items.map((item) => [item.id, []]));
-    for (const option of await findOptionViewsByProductIds(this.db, page.items.map((item) => item.id))) {
+    for (const option of await findOptionViewsByProductIds(
+      this.db,
+      page.items.map((item) => item.id),
+    )) {
       byProduct.get(option.productId)?.push(option);
     }
     // Spelled out: spreading the rows drizzle builds showed in the products-page profile.
-    const items = page.items.map(({ id, name, price, deletedAt }) => ({ id, name, price, deletedAt, options: byProduct.get(id) ?? [] }));
+    const items = page.items.map(({ id, name, price, deletedAt }) => ({
+      id,
+      name,
+      price,
+      deletedAt,
+      options: byProduct.get(id) ?? [],
+    }));
     return { items, hasNextPage: page.hasNextPage, endCursor: page.endCursor };
   }
 
@@ -63,12 +72,18 @@ export class CatalogService {
 
   /** Inside an order's transaction, after lockStock: takes the ordered units. */
   takeStock(tx: Tx, lines: ReadonlyArray<{ optionId: number; quantity: number }>): Promise<void> {
-    return adjustStocks(tx, lines.map((line) => ({ optionId: line.optionId, delta: -line.quantity })));
+    return adjustStocks(
+      tx,
+      lines.map((line) => ({ optionId: line.optionId, delta: -line.quantity })),
+    );
   }
 
   /** Inside a cancellation's transaction: puts cancelled units back (the UPDATE locks in id order). */
   returnStock(tx: Tx, lines: ReadonlyArray<{ optionId: number; quantity: number }>): Promise<void> {
-    return adjustStocks(tx, lines.map((line) => ({ optionId: line.optionId, delta: line.quantity })));
+    return adjustStocks(
+      tx,
+      lines.map((line) => ({ optionId: line.optionId, delta: line.quantity })),
+    );
   }
 
   countProducts(): Promise<number> {

@@ -6,7 +6,10 @@ import { SafeInt } from "../../graphql/scalars.js";
 // default resolver reads them. type-graphql would otherwise wrap each in a resolver of its own,
 // run for every field of every product on a page (the products page is ~250 of them).
 
-@ObjectType("ProductOption", { description: "A variant (SKU) of a product, with its own stock.", simpleResolvers: true })
+@ObjectType("ProductOption", {
+  description: "A variant (SKU) of a product, with its own stock.",
+  simpleResolvers: true,
+})
 export class ProductOptionType {
   @Field(() => ID)
   id: number;
@@ -64,7 +67,9 @@ export class CreateProductOptionInputType {
   @Field()
   name: string;
 
-  @Field(() => SafeInt, { description: "Added to the product price; may be negative while the option price stays >= 0." })
+  @Field(() => SafeInt, {
+    description: "Added to the product price; may be negative while the option price stays >= 0.",
+  })
   additionalPrice: number;
 
   @Field(() => Int)

@@ -24,7 +24,11 @@ function anOrderPaidEvent(): OrderEvent {
 }
 
 /** A real HTTP server answering every request with one fixed status and body. */
-async function fixedAnswerServer(status: number, body: string, headers: Record<string, string> = {}): Promise<{ url: string; close(): Promise<void> }> {
+async function fixedAnswerServer(
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     req.resume();
     res.writeHead(status, headers);
@@ -66,7 +70,9 @@ describe(DataPlatformClient.name, () => {
     await new DataPlatformClient({ url }).send(event);
 
     // The fake answers 400 unless the header equals the body's eventId, so being stored proves it.
-    expect(platform.events()).toMatchObject([{ eventId: event.eventId, type: "ORDER_PAID", deliveries: 1, body: event }]);
+    expect(platform.events()).toMatchObject([
+      { eventId: event.eventId, type: "ORDER_PAID", deliveries: 1, body: event },
+    ]);
   });
 
   it("resolves on a resend the platform recognises as a duplicate", async () => {
@@ -91,7 +97,9 @@ describe(DataPlatformClient.name, () => {
     const { port } = await closed.listen(0, "127.0.0.1");
     await closed.close();
 
-    const error = await failureOf(new DataPlatformClient({ url: `http://127.0.0.1:${port}/events` }).send(anOrderPaidEvent()));
+    const error = await failureOf(
+      new DataPlatformClient({ url: `http://127.0.0.1:${port}/events` }).send(anOrderPaidEvent()),
+    );
     expect(error).toMatchObject({ status: null, retryable: true });
     expect(error.message).toContain("ECONNREFUSED");
   });
@@ -179,7 +187,9 @@ describe(DataPlatformClient.name, () => {
     await new Promise<void>((resolve) => dropping.listen(0, "127.0.0.1", resolve));
     const { port } = dropping.address() as AddressInfo;
     try {
-      const error = await failureOf(new DataPlatformClient({ url: `http://127.0.0.1:${port}/events` }).send(anOrderPaidEvent()));
+      const error = await failureOf(
+        new DataPlatformClient({ url: `http://127.0.0.1:${port}/events` }).send(anOrderPaidEvent()),
+      );
       expect(error).toMatchObject({ status: null, retryable: true });
       expect(error.message).toContain("data platform unreachable");
     } finally {

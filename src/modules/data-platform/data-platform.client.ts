@@ -57,7 +57,8 @@ export class DataPlatformClient {
   constructor(options: DataPlatformClientOptions) {
     // Fail at start-up, not on the first event, when the URL or the timeout is nonsense.
     this.url = new URL(options.url);
-    if (this.url.protocol !== "http:" && this.url.protocol !== "https:") throw new RangeError(`the data platform URL must be http or https, got ${options.url}`);
+    if (this.url.protocol !== "http:" && this.url.protocol !== "https:")
+      throw new RangeError(`the data platform URL must be http or https, got ${options.url}`);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!Number.isInteger(this.timeoutMs) || this.timeoutMs <= 0) {
       throw new RangeError(`timeoutMs must be a positive integer, got ${this.timeoutMs}`);
@@ -73,15 +74,22 @@ export class DataPlatformClient {
     try {
       answer = await this.post(JSON.stringify(event), event.eventId);
     } catch (error) {
-      throw new DataPlatformError(`data platform unreachable: ${describeFailure(error, this.timeoutMs)}`, null, true, { cause: error });
+      throw new DataPlatformError(`data platform unreachable: ${describeFailure(error, this.timeoutMs)}`, null, true, {
+        cause: error,
+      });
     }
     const status = answer.status;
     // A redirect is not followed (node:http never does): following a 301/302 would turn the POST into
     // a GET without a body, whose 2xx would then count as a delivery. It is a misconfigured URL.
     if (status >= 200 && status < 300) return;
-    const excerpt = answer.body.length > MAX_BODY_IN_MESSAGE ? `${answer.body.slice(0, MAX_BODY_IN_MESSAGE)}...` : answer.body;
+    const excerpt =
+      answer.body.length > MAX_BODY_IN_MESSAGE ? `${answer.body.slice(0, MAX_BODY_IN_MESSAGE)}...` : answer.body;
     const retryable = status >= 500 || RETRYABLE_CLIENT_ERRORS.has(status);
-    throw new DataPlatformError(`data platform answered ${status}${excerpt === "" ? "" : `: ${excerpt}`}`, status, retryable);
+    throw new DataPlatformError(
+      `data platform answered ${status}${excerpt === "" ? "" : `: ${excerpt}`}`,
+      status,
+      retryable,
+    );
   }
 
   /** Drops the idle keep-alive connections. */

@@ -12,7 +12,10 @@ export interface KeyRef {
 export type StoredKeyRow = typeof idempotencyKey.$inferSelect;
 
 export async function insertKey(tx: Executor, ref: KeyRef, requestHash: string, expiresAt: Date): Promise<number> {
-  const [row] = await tx.insert(idempotencyKey).values({ ...ref, requestHash, expiresAt }).$returningId();
+  const [row] = await tx
+    .insert(idempotencyKey)
+    .values({ ...ref, requestHash, expiresAt })
+    .$returningId();
   return row!.id;
 }
 
@@ -21,12 +24,24 @@ export async function findKey(executor: Executor, ref: KeyRef): Promise<StoredKe
   const rows = await executor
     .select()
     .from(idempotencyKey)
-    .where(and(eq(idempotencyKey.memberId, ref.memberId), eq(idempotencyKey.scope, ref.scope), eq(idempotencyKey.key, ref.key)));
+    .where(
+      and(
+        eq(idempotencyKey.memberId, ref.memberId),
+        eq(idempotencyKey.scope, ref.scope),
+        eq(idempotencyKey.key, ref.key),
+      ),
+    );
   return rows[0];
 }
 
 /** Takes over an expired key; false when another request took it over first. */
-export async function renewExpiredKey(tx: Executor, id: number, requestHash: string, now: Date, expiresAt: Date): Promise<boolean> {
+export async function renewExpiredKey(
+  tx: Executor,
+  id: number,
+  requestHash: string,
+  now: Date,
+  expiresAt: Date,
+): Promise<boolean> {
   const [result] = await tx
     .update(idempotencyKey)
     .set({ requestHash, expiresAt, result: null, createdAt: now })

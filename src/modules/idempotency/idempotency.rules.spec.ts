@@ -41,8 +41,14 @@ describe(canonicalJson.name, () => {
   });
 
   it("gives the same text whatever the key order, at every depth", () => {
-    const one = { items: [{ productId: 1, optionId: 2, quantity: 3 }], meta: { z: { y: 1, x: [{ q: 1, p: 2 }] }, a: true } };
-    const two = { meta: { a: true, z: { x: [{ p: 2, q: 1 }], y: 1 } }, items: [{ quantity: 3, optionId: 2, productId: 1 }] };
+    const one = {
+      items: [{ productId: 1, optionId: 2, quantity: 3 }],
+      meta: { z: { y: 1, x: [{ q: 1, p: 2 }] }, a: true },
+    };
+    const two = {
+      meta: { a: true, z: { x: [{ p: 2, q: 1 }], y: 1 } },
+      items: [{ quantity: 3, optionId: 2, productId: 1 }],
+    };
     expect(canonicalJson(one)).toBe(canonicalJson(two));
     expect(canonicalJson(one)).toBe(
       '{"items":[{"optionId":2,"productId":1,"quantity":3}],"meta":{"a":true,"z":{"x":[{"p":2,"q":1}],"y":1}}}',

@@ -32,7 +32,9 @@ describe(AuthTokens.name, () => {
 
   it("keeps a bounded number of verified tokens, and still verifies those it let go", async () => {
     const tokens = new AuthTokens(SECRET, 3_600);
-    const issued = await Promise.all(Array.from({ length: 10_050 }, (_, i) => tokens.issue({ memberId: i + 1, role: "MEMBER" })));
+    const issued = await Promise.all(
+      Array.from({ length: 10_050 }, (_, i) => tokens.issue({ memberId: i + 1, role: "MEMBER" })),
+    );
     for (const token of issued) await tokens.verify(token);
     expect(await tokens.verify(issued[0]!)).toEqual({ ok: true, claims: { memberId: 1, role: "MEMBER" } });
   });

@@ -19,5 +19,8 @@ export async function findMemberByLoginId(executor: Executor, loginId: string): 
 }
 
 export function findMembersByIds(executor: Executor, ids: readonly number[]): Promise<MemberRow[]> {
-  return executor.select().from(member).where(inArray(member.id, [...ids]));
+  return executor
+    .select()
+    .from(member)
+    .where(inArray(member.id, [...ids]));
 }

@@ -25,12 +25,18 @@ export class MemberResolver {
   }
 
   @Mutation(() => AuthPayloadType)
-  signUp(@Arg("input", () => SignUpInputType) input: SignUpInputType, @Ctx() { clientIp }: GraphQLContext): Promise<AuthResult> {
+  signUp(
+    @Arg("input", () => SignUpInputType) input: SignUpInputType,
+    @Ctx() { clientIp }: GraphQLContext,
+  ): Promise<AuthResult> {
     return this.members.signUp(input, clientIp);
   }
 
   @Mutation(() => AuthPayloadType)
-  login(@Args(() => LoginArgs) { loginId, password }: LoginArgs, @Ctx() { clientIp }: GraphQLContext): Promise<AuthResult> {
+  login(
+    @Args(() => LoginArgs) { loginId, password }: LoginArgs,
+    @Ctx() { clientIp }: GraphQLContext,
+  ): Promise<AuthResult> {
     return this.members.login(loginId, password, clientIp);
   }
 }

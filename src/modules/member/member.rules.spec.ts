@@ -72,7 +72,9 @@ describe(canonicalLoginId.name, () => {
 
 describe(validateSignUp.name, () => {
   it("makes the loginId canonical, trims the nickname and keeps the password exactly as typed", () => {
-    expect(validateSignUp(signUp({ loginId: " Jane_Doe-1.x ", password: "  pass word  ", nickname: "  Jane  " }))).toEqual({
+    expect(
+      validateSignUp(signUp({ loginId: " Jane_Doe-1.x ", password: "  pass word  ", nickname: "  Jane  " })),
+    ).toEqual({
       loginId: "jane_doe-1.x",
       password: "  pass word  ",
       nickname: "Jane",
@@ -138,7 +140,9 @@ describe(validateSignUp.name, () => {
     });
 
     it(`measures the ${NICKNAME_MAX}-character limit after trimming`, () => {
-      expect(validateSignUp(signUp({ nickname: ` ${"a".repeat(NICKNAME_MAX)} ` })).nickname).toBe("a".repeat(NICKNAME_MAX));
+      expect(validateSignUp(signUp({ nickname: ` ${"a".repeat(NICKNAME_MAX)} ` })).nickname).toBe(
+        "a".repeat(NICKNAME_MAX),
+      );
     });
 
     it.each([

@@ -73,6 +73,10 @@ export function existingAdmin<T extends { role: Role }>(found: T): T {
 }
 
 export const loginIdHeldByMember = (): DomainError =>
-  new DomainError(ErrorCode.CONFLICT, "a member who is not an ADMIN holds this loginId, and an existing member is never promoted", {
-    field: "loginId",
-  });
+  new DomainError(
+    ErrorCode.CONFLICT,
+    "a member who is not an ADMIN holds this loginId, and an existing member is never promoted",
+    {
+      field: "loginId",
+    },
+  );

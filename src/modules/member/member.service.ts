@@ -4,12 +4,7 @@ import { runInTransaction } from "../../db/transaction.js";
 import type { CartService } from "../cart/cart.service.js";
 import type { PointService } from "../point/point.service.js";
 import type { AuthTokens } from "./auth-token.js";
-import {
-  findMemberByLoginId,
-  findMembersByIds,
-  insertMember,
-  type MemberRow,
-} from "./member.repository.js";
+import { findMemberByLoginId, findMembersByIds, insertMember, type MemberRow } from "./member.repository.js";
 import {
   LOGIN_ID_PATTERN,
   canonicalLoginId,
@@ -76,7 +71,10 @@ export class MemberService {
     await this.throttle.takeLoginAttempt(subject, clientIp);
     // Only a well-formed id can be stored (the column's CHECK), so nothing else is looked up.
     const found = LOGIN_ID_PATTERN.test(canonical) ? await findMemberByLoginId(this.db, canonical) : undefined;
-    const passwordOk = await verifyPassword(password.slice(0, 1024), found?.passwordHash ?? (await decoyPasswordHash()));
+    const passwordOk = await verifyPassword(
+      password.slice(0, 1024),
+      found?.passwordHash ?? (await decoyPasswordHash()),
+    );
     if (!found || !passwordOk) throw invalidCredentials();
     await this.throttle.returnLoginAttempt(subject, clientIp);
     return { token: await this.tokens.issue({ memberId: found.id, role: found.role }), member: found };
@@ -123,7 +121,15 @@ export class MemberService {
           await this.points.openWallet(tx, id);
           await this.carts.openCart(tx, id);
           const now = new Date();
-          return { id, loginId: input.loginId, passwordHash, nickname: input.nickname, role, createdAt: now, updatedAt: now };
+          return {
+            id,
+            loginId: input.loginId,
+            passwordHash,
+            nickname: input.nickname,
+            role,
+            createdAt: now,
+            updatedAt: now,
+          };
         },
         // Plain inserts: the unique index on login_id, not isolation, is what keeps loginIds unique.
         { isolationLevel: "read committed" },

@@ -40,7 +40,10 @@ export async function readForPlacement(
 ): Promise<{ options: OptionView[]; balances: Map<number, number> }> {
   const [options, wallets] = (await tx.send([
     { sql: READ_OPTIONS, params: [productIds] },
-    { sql: walletLocking === "wait" ? LOCK_WALLETS : LOCK_FREE_WALLETS, params: [[...memberIds].sort((a, b) => a - b)] },
+    {
+      sql: walletLocking === "wait" ? LOCK_WALLETS : LOCK_FREE_WALLETS,
+      params: [[...memberIds].sort((a, b) => a - b)],
+    },
   ])) as [RowDataPacket[], RowDataPacket[]];
   return {
     options: options.map((row) => ({
@@ -73,11 +76,16 @@ export interface OrderToWrite {
  * fixed cost per statement, so a group of 32 orders is 70 statements, not 220. Ids are read, never
  * computed: a multi-row INSERT need not get consecutive ids (innodb_autoinc_lock_mode = 2).
  */
-export async function writeOrders(tx: BatchedTransaction, orders: readonly OrderToWrite[]): Promise<Array<{ orderId: number; itemIds: number[] }>> {
+export async function writeOrders(
+  tx: BatchedTransaction,
+  orders: readonly OrderToWrite[],
+): Promise<Array<{ orderId: number; itemIds: number[] }>> {
   const orderIdOf = (index: number) => `@order_${index}`;
   // Orders of one member in one group: each pays after the one before, the last balance stays.
   const finalBalance = new Map(orders.map((order) => [order.memberId, order.balanceAfter]));
-  const lines = orders.flatMap((order, index) => order.lines.map((line) => ({ ...line, orderIndex: index, paidAt: order.paidAt })));
+  const lines = orders.flatMap((order, index) =>
+    order.lines.map((line) => ({ ...line, orderIndex: index, paidAt: order.paidAt })),
+  );
   // A free order pays nothing: no USE entry (see movesPoints).
   const paying = orders.map((order, index) => ({ ...order, index })).filter((order) => movesPoints(order.totalAmount));
   const statements: Statement[] = [
@@ -95,7 +103,17 @@ export async function writeOrders(tx: BatchedTransaction, orders: readonly Order
     {
       sql: `INSERT INTO order_item (order_id, product_id, option_id, product_name, option_name, unit_price, quantity, amount, status, created_at, updated_at)
             VALUES ${lines.map((line) => `(${orderIdOf(line.orderIndex)}, ?, ?, ?, ?, ?, ?, ?, 'PAID', ?, ?)`).join(", ")}`,
-      params: lines.flatMap((line) => [line.productId, line.optionId, line.productName, line.optionName, line.unitPrice, line.quantity, line.amount, line.paidAt, line.paidAt]),
+      params: lines.flatMap((line) => [
+        line.productId,
+        line.optionId,
+        line.productName,
+        line.optionName,
+        line.unitPrice,
+        line.quantity,
+        line.amount,
+        line.paidAt,
+        line.paidAt,
+      ]),
     },
     {
       sql: `INSERT INTO payment (order_id, member_id, method, amount, created_at, updated_at) VALUES ${orders.map((_, index) => `(${orderIdOf(index)}, ?, 'POINT', ?, ?, ?)`).join(", ")}`,
@@ -106,7 +124,12 @@ export async function writeOrders(tx: BatchedTransaction, orders: readonly Order
       : [
           {
             sql: `INSERT INTO point_ledger (member_id, type, amount, balance_after, order_id, created_at) VALUES ${paying.map((order) => `(?, 'USE', ?, ?, ${orderIdOf(order.index)}, ?)`).join(", ")}`,
-            params: paying.flatMap(({ memberId, totalAmount, balanceAfter, paidAt }) => [memberId, totalAmount, balanceAfter, paidAt]),
+            params: paying.flatMap(({ memberId, totalAmount, balanceAfter, paidAt }) => [
+              memberId,
+              totalAmount,
+              balanceAfter,
+              paidAt,
+            ]),
           },
         ]),
     {
@@ -129,7 +152,10 @@ export async function writeOrders(tx: BatchedTransaction, orders: readonly Order
  * its row below zero: the CHECK constraint `stock_quantity_non_negative` refuses the statement, and
  * with it the COMMIT after it.
  */
-export function takeStockAtCommit(tx: BatchedTransaction, lines: ReadonlyArray<{ optionId: number; quantity: number }>): void {
+export function takeStockAtCommit(
+  tx: BatchedTransaction,
+  lines: ReadonlyArray<{ optionId: number; quantity: number }>,
+): void {
   const cases = lines.map(() => "WHEN ? THEN ?").join(" ");
   tx.sendAtCommit([
     {
@@ -146,7 +172,13 @@ export function appendOutboxAtCommit(tx: BatchedTransaction, events: readonly Or
   tx.sendAtCommit([
     {
       sql: `INSERT INTO outbox (event_id, type, aggregate_id, payload, occurred_at) VALUES ${events.map(() => "(?, ?, ?, ?, ?)").join(", ")}`,
-      params: events.flatMap((event) => [event.eventId, event.type, Number(event.order.id), JSON.stringify(event), new Date(event.occurredAt)]),
+      params: events.flatMap((event) => [
+        event.eventId,
+        event.type,
+        Number(event.order.id),
+        JSON.stringify(event),
+        new Date(event.occurredAt),
+      ]),
     },
   ]);
 }

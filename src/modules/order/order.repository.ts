@@ -7,13 +7,24 @@ import type { OrderStatus, PricedLine } from "./order.rules.js";
 export type OrderRow = typeof orders.$inferSelect;
 export type OrderItemRow = typeof orderItem.$inferSelect;
 
-export async function insertOrder(tx: Tx, values: { memberId: number; totalAmount: number; createdAt: Date }): Promise<number> {
-  const [row] = await tx.insert(orders).values({ ...values, status: "PAID" }).$returningId();
+export async function insertOrder(
+  tx: Tx,
+  values: { memberId: number; totalAmount: number; createdAt: Date },
+): Promise<number> {
+  const [row] = await tx
+    .insert(orders)
+    .values({ ...values, status: "PAID" })
+    .$returningId();
   return row!.id;
 }
 
 /** One statement for all lines; returns their ids in the order given. */
-export async function insertOrderItems(tx: Tx, orderId: number, createdAt: Date, lines: readonly PricedLine[]): Promise<number[]> {
+export async function insertOrderItems(
+  tx: Tx,
+  orderId: number,
+  createdAt: Date,
+  lines: readonly PricedLine[],
+): Promise<number[]> {
   const rows = await tx
     .insert(orderItem)
     .values(lines.map((line) => ({ ...line, orderId, createdAt, status: "PAID" as const })))
@@ -21,36 +32,65 @@ export async function insertOrderItems(tx: Tx, orderId: number, createdAt: Date,
   return rows.map((row) => row.id);
 }
 
-export async function insertPayment(tx: Tx, values: { orderId: number; memberId: number; amount: number }): Promise<void> {
+export async function insertPayment(
+  tx: Tx,
+  values: { orderId: number; memberId: number; amount: number },
+): Promise<void> {
   await tx.insert(payment).values({ ...values, method: "POINT" });
 }
 
 /** The caller's order, locked for a cancellation; undefined for another member's order too. */
 export async function lockOrderOfMember(tx: Tx, orderId: number, memberId: number): Promise<OrderRow | undefined> {
-  const rows = await tx.select().from(orders).where(and(eq(orders.id, orderId), eq(orders.memberId, memberId))).for("update");
+  const rows = await tx
+    .select()
+    .from(orders)
+    .where(and(eq(orders.id, orderId), eq(orders.memberId, memberId)))
+    .for("update");
   return rows[0];
 }
 
 export async function findOrderIdOfItem(executor: Executor, orderItemId: number): Promise<number | undefined> {
-  const rows = await executor.select({ orderId: orderItem.orderId }).from(orderItem).where(eq(orderItem.id, orderItemId));
+  const rows = await executor
+    .select({ orderId: orderItem.orderId })
+    .from(orderItem)
+    .where(eq(orderItem.id, orderItemId));
   return rows[0]?.orderId;
 }
 
 export function listItemsOfOrders(executor: Executor, orderIds: readonly number[]): Promise<OrderItemRow[]> {
-  return executor.select().from(orderItem).where(inArray(orderItem.orderId, [...orderIds])).orderBy(asc(orderItem.id));
+  return executor
+    .select()
+    .from(orderItem)
+    .where(inArray(orderItem.orderId, [...orderIds]))
+    .orderBy(asc(orderItem.id));
 }
 
 export async function markItemsCancelled(tx: Tx, itemIds: readonly number[], at: Date): Promise<void> {
-  await tx.update(orderItem).set({ status: "CANCELLED", cancelledAt: at }).where(inArray(orderItem.id, [...itemIds]));
+  await tx
+    .update(orderItem)
+    .set({ status: "CANCELLED", cancelledAt: at })
+    .where(inArray(orderItem.id, [...itemIds]));
 }
 
-export async function recordRefund(tx: Tx, orderId: number, status: OrderStatus, refundedAmount: number): Promise<void> {
+export async function recordRefund(
+  tx: Tx,
+  orderId: number,
+  status: OrderStatus,
+  refundedAmount: number,
+): Promise<void> {
   await tx.update(orders).set({ status, refundedAmount }).where(eq(orders.id, orderId));
   await tx.update(payment).set({ refundedAmount }).where(eq(payment.orderId, orderId));
 }
 
-export async function findOrderOfMember(executor: Executor, orderId: number, memberId: number): Promise<OrderRow | undefined> {
-  const rows = await executor.select().from(orders).where(and(eq(orders.id, orderId), eq(orders.memberId, memberId)));
+export async function findOrderOfMember(
+  executor: Executor,
+  orderId: number,
+  memberId: number,
+): Promise<OrderRow | undefined> {
+  const rows = await executor
+    .select()
+    .from(orders)
+    .where(and(eq(orders.id, orderId), eq(orders.memberId, memberId)));
   return rows[0];
 }
 

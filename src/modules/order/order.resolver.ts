@@ -17,7 +17,10 @@ export class OrderResolver {
   constructor(private readonly orderService: OrderService) {}
 
   @Query(() => OrderConnectionType, { description: "The caller's orders, newest first." })
-  async orders(@Args(() => PageArgs) { first, after }: PageArgs, @Ctx() { viewer }: GraphQLContext): Promise<OrdersRoot> {
+  async orders(
+    @Args(() => PageArgs) { first, after }: PageArgs,
+    @Ctx() { viewer }: GraphQLContext,
+  ): Promise<OrdersRoot> {
     const memberId = requireMemberId(viewer);
     return { ...toConnection(await this.orderService.ordersOf(memberId, toPageRequest(first, after))), memberId };
   }
@@ -29,7 +32,10 @@ export class OrderResolver {
   }
 
   @Mutation(() => OrderType, { description: "Places an order paid from points, all or nothing." })
-  async placeOrder(@Arg("input", () => PlaceOrderInputType) input: PlaceOrderInputType, @Ctx() { viewer, loaders }: GraphQLContext): Promise<OrderRow> {
+  async placeOrder(
+    @Arg("input", () => PlaceOrderInputType) input: PlaceOrderInputType,
+    @Ctx() { viewer, loaders }: GraphQLContext,
+  ): Promise<OrderRow> {
     const memberId = requireMemberId(viewer);
     const { order, items } = await this.orderService.placeOrder(memberId, {
       fromCart: input.fromCart,
@@ -46,7 +52,10 @@ export class OrderResolver {
   }
 
   @Mutation(() => OrderType, { description: "Cancels one paid line: stock back, its amount refunded." })
-  cancelOrderItem(@Arg("orderItemId", () => ID) orderItemId: string, @Ctx() { viewer }: GraphQLContext): Promise<OrderRow> {
+  cancelOrderItem(
+    @Arg("orderItemId", () => ID) orderItemId: string,
+    @Ctx() { viewer }: GraphQLContext,
+  ): Promise<OrderRow> {
     const id = parseId(orderItemId, "orderItemId");
     return this.orderService.cancelOrderItem(requireMemberId(viewer), id);
   }

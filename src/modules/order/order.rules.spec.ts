@@ -27,7 +27,8 @@ const requested = (overrides: Partial<RequestedLine> = {}): RequestedLine => ({
   ...overrides,
 });
 
-const lines = (count: number): RequestedLine[] => Array.from({ length: count }, (_, i) => requested({ productId: i + 1 }));
+const lines = (count: number): RequestedLine[] =>
+  Array.from({ length: count }, (_, i) => requested({ productId: i + 1 }));
 
 describe(validateOrderSource.name, () => {
   it("takes the given items", () => {
@@ -97,7 +98,11 @@ describe(mergeLines.name, () => {
   const line = (optionId: number, quantity: number, productId = 1): OrderLine => ({ productId, optionId, quantity });
 
   it("sorts the lines by option id, ascending", () => {
-    expect(mergeLines([line(30, 1, 3), line(10, 2, 1), line(20, 3, 2)])).toEqual([line(10, 2, 1), line(20, 3, 2), line(30, 1, 3)]);
+    expect(mergeLines([line(30, 1, 3), line(10, 2, 1), line(20, 3, 2)])).toEqual([
+      line(10, 2, 1),
+      line(20, 3, 2),
+      line(30, 1, 3),
+    ]);
   });
 
   it("sorts option ids numerically, not as text", () => {
@@ -123,7 +128,9 @@ describe(mergeLines.name, () => {
   });
 
   it(`lets merged lines reach exactly ${ORDER_LINE_QUANTITY_MAX} units`, () => {
-    expect(mergeLines([line(10, ORDER_LINE_QUANTITY_MAX - 1), line(10, 1)])).toEqual([line(10, ORDER_LINE_QUANTITY_MAX)]);
+    expect(mergeLines([line(10, ORDER_LINE_QUANTITY_MAX - 1), line(10, 1)])).toEqual([
+      line(10, ORDER_LINE_QUANTITY_MAX),
+    ]);
   });
 
   it.each([
@@ -191,7 +198,15 @@ describe(priceLines.name, () => {
   it("snapshots each line's names and unit price, and prices the line", () => {
     const { lines: priced } = priceLines([{ productId: 1, optionId: 20, quantity: 3 }], options);
     expect(priced).toEqual([
-      { productId: 1, optionId: 20, quantity: 3, productName: "Linen shirt", optionName: "XL", unitPrice: 41_000, amount: 123_000 },
+      {
+        productId: 1,
+        optionId: 20,
+        quantity: 3,
+        productName: "Linen shirt",
+        optionName: "XL",
+        unitPrice: 41_000,
+        amount: 123_000,
+      },
     ]);
   });
 
@@ -218,7 +233,9 @@ describe(priceLines.name, () => {
 
   it("prices the largest line exactly", () => {
     const big = new Map([[1, { id: 1, productName: "Car", name: "Car", price: 1_000_000_000 }]]);
-    expect(priceLines([{ productId: 1, optionId: 1, quantity: ORDER_LINE_QUANTITY_MAX }], big).totalAmount).toBe(1_000_000_000_000);
+    expect(priceLines([{ productId: 1, optionId: 1, quantity: ORDER_LINE_QUANTITY_MAX }], big).totalAmount).toBe(
+      1_000_000_000_000,
+    );
   });
 });
 
@@ -228,7 +245,11 @@ describe(orderStatusOf.name, () => {
     ["PAID for a single paid line", ["PAID"], "PAID"],
     ["CANCELLED when every line is cancelled", ["CANCELLED", "CANCELLED"], "CANCELLED"],
     ["CANCELLED for a single cancelled line", ["CANCELLED"], "CANCELLED"],
-    ["PARTIALLY_CANCELLED when some lines are paid and some cancelled", ["PAID", "CANCELLED", "PAID"], "PARTIALLY_CANCELLED"],
+    [
+      "PARTIALLY_CANCELLED when some lines are paid and some cancelled",
+      ["PAID", "CANCELLED", "PAID"],
+      "PARTIALLY_CANCELLED",
+    ],
     ["PARTIALLY_CANCELLED whichever line is cancelled", ["CANCELLED", "PAID"], "PARTIALLY_CANCELLED"],
   ])("is %s", (_, statuses, status) => {
     expect(orderStatusOf(statuses)).toBe(status);
@@ -339,7 +360,9 @@ describe(cancelLines.name, () => {
   });
 
   it("refuses to cancel an order whose every line is already cancelled", () => {
-    const error = thrown(() => cancelLines([state(1, 10_000, "CANCELLED"), state(2, 20_000, "CANCELLED")], null, 30_000));
+    const error = thrown(() =>
+      cancelLines([state(1, 10_000, "CANCELLED"), state(2, 20_000, "CANCELLED")], null, 30_000),
+    );
     expect(error.code).toBe(ErrorCode.NOT_CANCELLABLE);
     expect(error.message).toBe("every line of this order is already cancelled");
     expect(error.details).toEqual({});
@@ -368,7 +391,12 @@ describe("stockAfter", () => {
       [3, 5],
       [9, 1],
     ]);
-    expect(stockAfter(stock, [{ productId: 1, optionId: 3, quantity: 2 }, { productId: 2, optionId: 7, quantity: 1 }])).toEqual(
+    expect(
+      stockAfter(stock, [
+        { productId: 1, optionId: 3, quantity: 2 },
+        { productId: 2, optionId: 7, quantity: 1 },
+      ]),
+    ).toEqual(
       new Map([
         [3, 3],
         [9, 1],

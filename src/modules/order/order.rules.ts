@@ -32,12 +32,19 @@ function validQuantity(quantity: number, field: string): number {
  * a shortage, so no INSUFFICIENT_STOCK with a made-up availability. Nothing was changed.
  */
 export const stockKeptChanging = (): DomainError =>
-  new DomainError(ErrorCode.CONFLICT, "the stock of these items kept changing while the order was being placed: nothing was changed, try again", {
-    retryable: true,
-  });
+  new DomainError(
+    ErrorCode.CONFLICT,
+    "the stock of these items kept changing while the order was being placed: nothing was changed, try again",
+    {
+      retryable: true,
+    },
+  );
 
 /** placeOrder takes exactly one of `items` (1..100 lines of 1..1000 units) or `fromCart: true`. */
-export function validateOrderSource(items: readonly RequestedLine[] | null | undefined, fromCart: boolean | null | undefined): "items" | "cart" {
+export function validateOrderSource(
+  items: readonly RequestedLine[] | null | undefined,
+  fromCart: boolean | null | undefined,
+): "items" | "cart" {
   if ((items != null) === (fromCart === true)) {
     throw badUserInput("input", "give exactly one of items or fromCart: true");
   }
@@ -95,10 +102,19 @@ export interface PricedLine extends OrderLine {
   amount: number;
 }
 
-export function priceLines(lines: readonly OrderLine[], options: ReadonlyMap<number, OptionSnapshot>): { lines: PricedLine[]; totalAmount: number } {
+export function priceLines(
+  lines: readonly OrderLine[],
+  options: ReadonlyMap<number, OptionSnapshot>,
+): { lines: PricedLine[]; totalAmount: number } {
   const priced = lines.map((line) => {
     const option = options.get(line.optionId)!;
-    return { ...line, productName: option.productName, optionName: option.name, unitPrice: option.price, amount: option.price * line.quantity };
+    return {
+      ...line,
+      productName: option.productName,
+      optionName: option.name,
+      unitPrice: option.price,
+      amount: option.price * line.quantity,
+    };
   });
   return { lines: priced, totalAmount: priced.reduce((sum, line) => sum + line.amount, 0) };
 }
@@ -132,12 +148,22 @@ export interface Cancellation {
  * Cancels lines of an order. A line already cancelled is NOT_CANCELLABLE (a line is refunded at most
  * once); `lineIds` null means every line still paid (cancelOrder), which needs at least one.
  */
-export function cancelLines(lines: readonly OrderLineState[], lineIds: readonly number[] | null, refundedBefore: number): Cancellation {
+export function cancelLines(
+  lines: readonly OrderLineState[],
+  lineIds: readonly number[] | null,
+  refundedBefore: number,
+): Cancellation {
   const unknown = lineIds?.find((id) => !lines.some((line) => line.id === id));
   if (unknown !== undefined) throw notFound("order item", unknown);
-  const targets = lineIds === null ? lines.filter((line) => line.status === "PAID") : lines.filter((line) => lineIds.includes(line.id));
+  const targets =
+    lineIds === null
+      ? lines.filter((line) => line.status === "PAID")
+      : lines.filter((line) => lineIds.includes(line.id));
   if (targets.length === 0 || targets.some((line) => line.status !== "PAID")) {
-    throw new DomainError(ErrorCode.NOT_CANCELLABLE, lineIds === null ? "every line of this order is already cancelled" : "this order line is already cancelled");
+    throw new DomainError(
+      ErrorCode.NOT_CANCELLABLE,
+      lineIds === null ? "every line of this order is already cancelled" : "this order line is already cancelled",
+    );
   }
   const cancelledIds = new Set(targets.map((line) => line.id));
   const refund = targets.reduce((sum, line) => sum + line.amount, 0);

@@ -17,7 +17,14 @@ import type { CatalogService } from "../catalog/catalog.service.js";
 import type { IdempotencyService } from "../idempotency/idempotency.service.js";
 import { balanceAfterUse } from "../point/point.rules.js";
 import type { PointService } from "../point/point.service.js";
-import { appendOutboxAtCommit, readForPlacement, STOCK_CHECK_CONSTRAINT, takeStockAtCommit, writeOrders, type WalletLocking } from "./order-placement.repository.js";
+import {
+  appendOutboxAtCommit,
+  readForPlacement,
+  STOCK_CHECK_CONSTRAINT,
+  takeStockAtCommit,
+  writeOrders,
+  type WalletLocking,
+} from "./order-placement.repository.js";
 import {
   countOrdersOfMember,
   findOrderIdOfItem,
@@ -104,8 +111,21 @@ const MAX_ORDER_GROUP = 64;
 const ORDER_GROUP_STUCK_MS = 1_000;
 
 /** The order and its lines as they were written, so the answer needs no read after the commit. */
-function paidOrder(snapshot: OrderSnapshot, priced: readonly PricedLine[], lines: OrderLine[], paidAt: Date): PaidOrder {
-  const order: OrderRow = { id: snapshot.id, memberId: snapshot.memberId, status: "PAID", totalAmount: snapshot.totalAmount, refundedAmount: 0, createdAt: paidAt, updatedAt: paidAt };
+function paidOrder(
+  snapshot: OrderSnapshot,
+  priced: readonly PricedLine[],
+  lines: OrderLine[],
+  paidAt: Date,
+): PaidOrder {
+  const order: OrderRow = {
+    id: snapshot.id,
+    memberId: snapshot.memberId,
+    status: "PAID",
+    totalAmount: snapshot.totalAmount,
+    refundedAmount: 0,
+    createdAt: paidAt,
+    updatedAt: paidAt,
+  };
   const items: OrderItemRow[] = priced.map((line, index) => ({
     id: snapshot.items[index]!.id,
     orderId: snapshot.id,
@@ -157,7 +177,11 @@ export class OrderService {
 
   private readonly orderTx: TransactionOptions;
 
-  private readonly groups = new GroupCommit<OrderRequest, GroupAnswer>((requests) => this.placeGroup(requests), MAX_ORDER_GROUP, ORDER_GROUP_STUCK_MS);
+  private readonly groups = new GroupCommit<OrderRequest, GroupAnswer>(
+    (requests) => this.placeGroup(requests),
+    MAX_ORDER_GROUP,
+    ORDER_GROUP_STUCK_MS,
+  );
 
   /**
    * Places and pays an order in one transaction, all or nothing. With an idempotency key, a repeat
@@ -192,11 +216,17 @@ export class OrderService {
   private async placeGroup(requests: OrderRequest[]): Promise<Array<Outcome<GroupAnswer>>> {
     let outcomes: Array<Outcome<PaidOrder>>;
     try {
-      outcomes = await runBatchedTransaction(this.pool, "place_order", (tx) => this.payOrders(tx, requests, "skip-locked"), this.orderTx);
+      outcomes = await runBatchedTransaction(
+        this.pool,
+        "place_order",
+        (tx) => this.payOrders(tx, requests, "skip-locked"),
+        this.orderTx,
+      );
     } catch (error) {
       // The COMMIT's answer was lost and the database could not say whether it was applied: placing
       // these orders again could charge their buyers twice, so each is told the outcome is unknown.
-      if (error instanceof DomainError && error.details.outcomeUnknown === true) return requests.map(() => ({ ok: false, error }));
+      if (error instanceof DomainError && error.details.outcomeUnknown === true)
+        return requests.map(() => ({ ok: false, error }));
       // Nothing of the group was committed (stock taken by another process between the read and the
       // take, lock retries used up, a connection lost before COMMIT or a COMMIT found rolled back):
       // every order is placed on its own, where each gets its own answer.
@@ -224,14 +254,21 @@ export class OrderService {
         // Stock covered the order when it was read and was gone when it was taken: say which line is
         // short now. If none is short any more (restocked in between), the order is tried again, a
         // few times; past that the buyer is told to retry, not that stock is missing.
-        const stock = await this.catalog.optionsByIds(this.db, error.lines.map((line) => line.optionId));
+        const stock = await this.catalog.optionsByIds(
+          this.db,
+          error.lines.map((line) => line.optionId),
+        );
         ensureStockCovers(error.lines, new Map(stock.map((option) => [option.id, option.stock])));
         if (attempt >= STOCK_RACE_ATTEMPTS) throw stockKeptChanging();
       }
     }
   }
 
-  private async placeOrderOnce(memberId: number, source: "items" | "cart", input: PlaceOrderInput): Promise<PlacedOrder> {
+  private async placeOrderOnce(
+    memberId: number,
+    source: "items" | "cart",
+    input: PlaceOrderInput,
+  ): Promise<PlacedOrder> {
     // What this call paid; stays null when an idempotency key replays an earlier order.
     const attempt: { paid: PaidOrder | null } = { paid: null };
     let orderId: number;
@@ -244,9 +281,18 @@ export class OrderService {
           const pay = async (): Promise<{ orderId: number }> => {
             const cart = source === "cart" ? await this.carts.lockLinesForOrder(await tx.drizzle(), memberId) : null;
             if (cart && cart.lines.length === 0) throw badUserInput("fromCart", "the cart is empty");
-            const [outcome] = await this.payOrders(tx, [{ memberId, requested: cart ? cart.lines : (input.items ?? []) }], "wait");
+            const [outcome] = await this.payOrders(
+              tx,
+              [{ memberId, requested: cart ? cart.lines : (input.items ?? []) }],
+              "wait",
+            );
             if (!outcome!.ok) throw outcome!.error;
-            if (cart) await this.carts.removeOrderedLines(await tx.drizzle(), cart.cartId, cart.lines.map((line) => line.id));
+            if (cart)
+              await this.carts.removeOrderedLines(
+                await tx.drizzle(),
+                cart.cartId,
+                cart.lines.map((line) => line.id),
+              );
             attempt.paid = outcome!.value;
             return { orderId: outcome!.value.order.id };
           };
@@ -262,7 +308,8 @@ export class OrderService {
         this.orderTx,
       ));
     } catch (error) {
-      if (attempt.paid && isCheckViolation(error, STOCK_CHECK_CONSTRAINT)) throw new StockTakenMeanwhile(attempt.paid.lines);
+      if (attempt.paid && isCheckViolation(error, STOCK_CHECK_CONSTRAINT))
+        throw new StockTakenMeanwhile(attempt.paid.lines);
       throw error;
     }
     if (attempt.paid) return this.committed(attempt.paid);
@@ -276,7 +323,11 @@ export class OrderService {
    * and balances left by the ones before it; an order refused (a DomainError) is left out and gets
    * its error, the others go on. Any other error fails the transaction.
    */
-  private async payOrders(tx: BatchedTransaction, requests: readonly OrderRequest[], walletLocking: WalletLocking): Promise<Array<Outcome<PaidOrder>>> {
+  private async payOrders(
+    tx: BatchedTransaction,
+    requests: readonly OrderRequest[],
+    walletLocking: WalletLocking,
+  ): Promise<Array<Outcome<PaidOrder>>> {
     const productIds = [...new Set(requests.flatMap((request) => request.requested.map((line) => line.productId)))];
     const memberIds = [...new Set(requests.map((request) => request.memberId))];
     const { options, balances } = await readForPlacement(tx, memberIds, productIds, walletLocking);
@@ -284,7 +335,14 @@ export class OrderService {
     let stock = new Map(options.map((option) => [option.id, option.stock]));
 
     const outcomes: Array<Outcome<PaidOrder> | null> = [];
-    const accepted: Array<{ index: number; memberId: number; lines: OrderLine[]; priced: PricedLine[]; totalAmount: number; balanceAfter: number }> = [];
+    const accepted: Array<{
+      index: number;
+      memberId: number;
+      lines: OrderLine[];
+      priced: PricedLine[];
+      totalAmount: number;
+      balanceAfter: number;
+    }> = [];
     for (const [index, { memberId, requested }] of requests.entries()) {
       if (walletLocking === "skip-locked" && !balances.has(memberId)) {
         outcomes.push({ ok: false, error: new WalletHeld(memberId) });
@@ -294,7 +352,11 @@ export class OrderService {
         const lines = mergeLines(
           requested.map((line) => ({
             productId: line.productId,
-            optionId: pickOption(line.productId, options.filter((option) => option.productId === line.productId), line.optionId).id,
+            optionId: pickOption(
+              line.productId,
+              options.filter((option) => option.productId === line.productId),
+              line.optionId,
+            ).id,
             quantity: line.quantity,
           })),
         );
@@ -318,7 +380,10 @@ export class OrderService {
     }
 
     const paidAt = this.clock.now();
-    const ids = await writeOrders(tx, accepted.map((order) => ({ ...order, paidAt, lines: order.priced })));
+    const ids = await writeOrders(
+      tx,
+      accepted.map((order) => ({ ...order, paidAt, lines: order.priced })),
+    );
     const events = accepted.map((order, position) => {
       const { orderId, itemIds } = ids[position]!;
       const snapshot: OrderSnapshot = {
@@ -348,7 +413,12 @@ export class OrderService {
     return this.cancel(memberId, orderId, null, () => notFound("order", orderId));
   }
 
-  private async cancel(memberId: number, orderId: number, lineIds: number[] | null, missing: () => Error): Promise<OrderRow> {
+  private async cancel(
+    memberId: number,
+    orderId: number,
+    lineIds: number[] | null,
+    missing: () => Error,
+  ): Promise<OrderRow> {
     await runInTransaction(
       this.db,
       async (tx) => {
@@ -368,7 +438,11 @@ export class OrderService {
           at,
         );
         await this.catalog.returnStock(tx, result.cancelled);
-        await markItemsCancelled(tx, result.cancelled.map((line) => line.id), at);
+        await markItemsCancelled(
+          tx,
+          result.cancelled.map((line) => line.id),
+          at,
+        );
         await recordRefund(tx, orderId, result.status, result.refundedAmount);
 
         const cancelledIds = new Set(result.cancelled.map((line) => line.id));

@@ -3,9 +3,16 @@ import { PageInfoType } from "../../graphql/connection.js";
 import { DateTime, SafeInt } from "../../graphql/scalars.js";
 import type { OrderItemStatus, OrderStatus } from "./order.rules.js";
 
-export const OrderStatusEnum = { PAID: "PAID", PARTIALLY_CANCELLED: "PARTIALLY_CANCELLED", CANCELLED: "CANCELLED" } as const satisfies Record<OrderStatus, OrderStatus>;
+export const OrderStatusEnum = {
+  PAID: "PAID",
+  PARTIALLY_CANCELLED: "PARTIALLY_CANCELLED",
+  CANCELLED: "CANCELLED",
+} as const satisfies Record<OrderStatus, OrderStatus>;
 registerEnumType(OrderStatusEnum, { name: "OrderStatus" });
-export const OrderItemStatusEnum = { PAID: "PAID", CANCELLED: "CANCELLED" } as const satisfies Record<OrderItemStatus, OrderItemStatus>;
+export const OrderItemStatusEnum = { PAID: "PAID", CANCELLED: "CANCELLED" } as const satisfies Record<
+  OrderItemStatus,
+  OrderItemStatus
+>;
 registerEnumType(OrderItemStatusEnum, { name: "OrderItemStatus" });
 
 @ObjectType("OrderItem", { description: "An order line: names and unit price as they were when paid." })
@@ -88,12 +95,18 @@ export class OrderLineInputType {
 
 @InputType("PlaceOrderInput", { description: "Exactly one of items or fromCart: true." })
 export class PlaceOrderInputType {
-  @Field(() => [OrderLineInputType], { nullable: true, description: "1 to 100 lines; lines of the same option are merged." })
+  @Field(() => [OrderLineInputType], {
+    nullable: true,
+    description: "1 to 100 lines; lines of the same option are merged.",
+  })
   items?: OrderLineInputType[] | null;
 
   @Field(() => Boolean, { nullable: true, description: "Order every line of the cart, and remove them from it." })
   fromCart?: boolean | null;
 
-  @Field(() => String, { nullable: true, description: "1 to 255 characters, kept 48 h: a repeat returns the first order." })
+  @Field(() => String, {
+    nullable: true,
+    description: "1 to 255 characters, kept 48 h: a repeat returns the first order.",
+  })
   idempotencyKey?: string | null;
 }

@@ -13,13 +13,20 @@ export async function insertWallet(tx: Executor, memberId: number): Promise<void
 
 /** Locks the member's wallet row until the transaction ends and returns the balance it holds. */
 export async function lockWallet(tx: Tx, memberId: number): Promise<number> {
-  const rows = await tx.select({ balance: pointWallet.balance }).from(pointWallet).where(eq(pointWallet.memberId, memberId)).for("update");
+  const rows = await tx
+    .select({ balance: pointWallet.balance })
+    .from(pointWallet)
+    .where(eq(pointWallet.memberId, memberId))
+    .for("update");
   if (!rows[0]) throw new Error(`member ${memberId} has no wallet`);
   return rows[0].balance;
 }
 
 export async function readBalance(executor: Executor, memberId: number): Promise<number> {
-  const rows = await executor.select({ balance: pointWallet.balance }).from(pointWallet).where(eq(pointWallet.memberId, memberId));
+  const rows = await executor
+    .select({ balance: pointWallet.balance })
+    .from(pointWallet)
+    .where(eq(pointWallet.memberId, memberId));
   return rows[0]?.balance ?? 0;
 }
 
@@ -47,7 +54,9 @@ export function listLedger(executor: Executor, memberId: number, page: PageReque
   return executor
     .select()
     .from(pointLedger)
-    .where(and(eq(pointLedger.memberId, memberId), page.beforeId === null ? undefined : lt(pointLedger.id, page.beforeId)))
+    .where(
+      and(eq(pointLedger.memberId, memberId), page.beforeId === null ? undefined : lt(pointLedger.id, page.beforeId)),
+    )
     .orderBy(desc(pointLedger.id))
     .limit(page.first + 1);
 }

@@ -27,7 +27,8 @@ export class PointResolver {
   }
 
   @Mutation(() => PointType, {
-    description: "Adds 1..100,000,000 points (balance capped at 10,000,000,000). The same idempotencyKey with the same amount charges once.",
+    description:
+      "Adds 1..100,000,000 points (balance capped at 10,000,000,000). The same idempotencyKey with the same amount charges once.",
   })
   async chargePoint(
     @Arg("amount", () => SafeInt) amount: number,

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../shared/errors.js";
-import { BALANCE_CAP, CHARGE_MAX, CHARGE_MIN, balanceAfterCharge, balanceAfterRefund, balanceAfterUse, movesPoints } from "./point.rules.js";
+import {
+  BALANCE_CAP,
+  CHARGE_MAX,
+  CHARGE_MIN,
+  balanceAfterCharge,
+  balanceAfterRefund,
+  balanceAfterUse,
+  movesPoints,
+} from "./point.rules.js";
 import { thrown } from "../../../test/helpers/thrown.js";
 
 describe(balanceAfterCharge.name, () => {

@@ -12,7 +12,10 @@ export function balanceAfterCharge(balance: number, amount: number): number {
     throw badUserInput("amount", `amount must be a whole number from ${CHARGE_MIN} to ${CHARGE_MAX}`);
   }
   if (balance + amount > BALANCE_CAP) {
-    throw badUserInput("amount", `the balance may not exceed ${BALANCE_CAP}; at most ${BALANCE_CAP - balance} more can be charged`);
+    throw badUserInput(
+      "amount",
+      `the balance may not exceed ${BALANCE_CAP}; at most ${BALANCE_CAP - balance} more can be charged`,
+    );
   }
   return balance + amount;
 }

@@ -70,7 +70,9 @@ export class PointService {
           run: async () => {
             const balance = balanceAfterCharge(await lockWallet(tx, memberId), amount);
             await setBalance(tx, memberId, balance);
-            await insertLedgerEntries(tx, [{ memberId, type: "CHARGE", amount, balanceAfter: balance, createdAt: this.clock.now() }]);
+            await insertLedgerEntries(tx, [
+              { memberId, type: "CHARGE", amount, balanceAfter: balance, createdAt: this.clock.now() },
+            ]);
             return { balance };
           },
         }),
@@ -83,10 +85,20 @@ export class PointService {
   /** Refunds cancelled order lines inside the cancellation's transaction, one REFUND entry per line, dated `at`. */
   async refund(tx: Tx, memberId: number, refunds: Refund[], at: Date): Promise<void> {
     let balance = await lockWallet(tx, memberId);
-    const entries = refunds.filter((refund) => movesPoints(refund.amount)).map((refund) => {
-      balance = balanceAfterRefund(balance, refund.amount);
-      return { memberId, type: "REFUND" as const, amount: refund.amount, balanceAfter: balance, orderId: refund.orderId, orderItemId: refund.orderItemId, createdAt: at };
-    });
+    const entries = refunds
+      .filter((refund) => movesPoints(refund.amount))
+      .map((refund) => {
+        balance = balanceAfterRefund(balance, refund.amount);
+        return {
+          memberId,
+          type: "REFUND" as const,
+          amount: refund.amount,
+          balanceAfter: balance,
+          orderId: refund.orderId,
+          orderItemId: refund.orderItemId,
+          createdAt: at,
+        };
+      });
     await setBalance(tx, memberId, balance);
     await insertLedgerEntries(tx, entries);
   }

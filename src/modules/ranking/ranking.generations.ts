@@ -1,7 +1,13 @@
 import { Cluster, type Redis } from "ioredis";
 import type { LuaScript, ScriptReply } from "../../redis/lua-script.js";
 import type { RedisClient } from "../../redis/connection.js";
-import { generationGuardArgs, generationViewOf, liveGenerations, type GenerationView, type RankingKeys } from "./ranking.rules.js";
+import {
+  generationGuardArgs,
+  generationViewOf,
+  liveGenerations,
+  type GenerationView,
+  type RankingKeys,
+} from "./ranking.rules.js";
 import { STALE_GENERATION, beginBuildScript, finishBuildScript, keepBuildingScript } from "./ranking.scripts.js";
 
 /** A build in progress: the generation it counts into, and the generations as they stood when it began. */
@@ -15,7 +21,9 @@ export class RebuildSupersededError extends Error {
   override name = "RebuildSupersededError";
 
   constructor(generation: number) {
-    super(`the ranking's generations changed while generation ${generation} was being built (Redis lost its data, or another rebuild took over): nothing was switched`);
+    super(
+      `the ranking's generations changed while generation ${generation} was being built (Redis lost its data, or another rebuild took over): nothing was switched`,
+    );
   }
 }
 
@@ -46,8 +54,17 @@ export class RankingGenerations {
   }
 
   /** Runs a guarded script for a caller who believes the generations are `view`. */
-  run(script: LuaScript, view: GenerationView, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<ScriptReply> {
-    return script.run(this.redis, [this.keys.current(), this.keys.building(), ...keys], [...generationGuardArgs(view), ...args]);
+  run(
+    script: LuaScript,
+    view: GenerationView,
+    keys: readonly string[],
+    args: ReadonlyArray<string | number>,
+  ): Promise<ScriptReply> {
+    return script.run(
+      this.redis,
+      [this.keys.current(), this.keys.building(), ...keys],
+      [...generationGuardArgs(view), ...args],
+    );
   }
 
   /**
@@ -73,7 +90,10 @@ export class RankingGenerations {
   }
 
   /** A write of the build into its own generation; throws when the build was superseded. */
-  async build(target: BuildTarget, write: (keys: RankingKeys, view: GenerationView) => Promise<ScriptReply>): Promise<ScriptReply> {
+  async build(
+    target: BuildTarget,
+    write: (keys: RankingKeys, view: GenerationView) => Promise<ScriptReply>,
+  ): Promise<ScriptReply> {
     const reply = await write(this.keys.inGeneration(target.generation), target.view);
     if (reply === STALE_GENERATION) throw new RebuildSupersededError(target.generation);
     return reply;
@@ -90,7 +110,11 @@ export class RankingGenerations {
 
   /** Starts a build in a new generation; live events count into it from now on. */
   async begin(seconds: number): Promise<BuildTarget> {
-    const [current, generation] = (await beginBuildScript.run(this.redis, [this.keys.sequence(), this.keys.building(), this.keys.current()], [seconds])) as [string, number];
+    const [current, generation] = (await beginBuildScript.run(
+      this.redis,
+      [this.keys.sequence(), this.keys.building(), this.keys.current()],
+      [seconds],
+    )) as [string, number];
     const target = { generation: Number(generation), view: { current: Number(current), building: Number(generation) } };
     this.view = target.view;
     return target;
@@ -98,13 +122,22 @@ export class RankingGenerations {
 
   /** The build is alive: its generation (and the rebuild lock, if `owner` still holds it) expire `seconds` from now. */
   async keep(target: BuildTarget, seconds: number, owner: string): Promise<void> {
-    await this.build(target, () => this.run(keepBuildingScript, target.view, [this.keys.building(), this.keys.rebuildLock()], [seconds, owner]));
+    await this.build(target, () =>
+      this.run(keepBuildingScript, target.view, [this.keys.building(), this.keys.rebuildLock()], [seconds, owner]),
+    );
   }
 
   /** Makes the built generation the current one, complete as of `at`. */
   async finish(target: BuildTarget, at: Date): Promise<void> {
     const built = this.keys.inGeneration(target.generation).built();
-    await this.build(target, () => this.run(finishBuildScript, target.view, [built, this.keys.current(), this.keys.building()], [target.generation, at.toISOString()]));
+    await this.build(target, () =>
+      this.run(
+        finishBuildScript,
+        target.view,
+        [built, this.keys.current(), this.keys.building()],
+        [target.generation, at.toISOString()],
+      ),
+    );
     this.view = { current: target.generation, building: null };
   }
 
@@ -118,7 +151,9 @@ export class RankingGenerations {
     // SCAN walks one server: on a cluster, walk every master (the {ranking} keys live on one of them).
     const nodes: Redis[] = this.redis instanceof Cluster ? this.redis.nodes("master") : [this.redis];
     for (const node of nodes) {
-      for await (const batch of node.scanStream({ match: this.keys.pattern(), count: 1000 }) as AsyncIterable<string[]>) {
+      for await (const batch of node.scanStream({ match: this.keys.pattern(), count: 1000 }) as AsyncIterable<
+        string[]
+      >) {
         const doomed = batch.filter((key) => {
           const of = this.keys.generationOf(key);
           return of !== null && of < generation;

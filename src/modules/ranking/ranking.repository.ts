@@ -29,7 +29,12 @@ export interface OrderForRebuild {
 }
 
 /** Orders placed since `from`, by id, a batch at a time (keyset on the primary key). */
-export function ordersSince(executor: Executor, from: Date, afterId: number, limit: number): Promise<OrderForRebuild[]> {
+export function ordersSince(
+  executor: Executor,
+  from: Date,
+  afterId: number,
+  limit: number,
+): Promise<OrderForRebuild[]> {
   return executor
     .select({ id: orders.id, memberId: orders.memberId, totalAmount: orders.totalAmount, createdAt: orders.createdAt })
     .from(orders)

@@ -25,7 +25,8 @@ export class RankingResolver {
   constructor(private readonly ranking: RankingService) {}
 
   @Query(() => [PopularProductType], {
-    description: "Best sellers by units over the last `days` calendar days including today (1..7), top `limit` (1..20), ties by product id.",
+    description:
+      "Best sellers by units over the last `days` calendar days including today (1..7), top `limit` (1..20), ties by product id.",
   })
   async popularProducts(@Args(() => PopularProductsArgs) { days, limit }: PopularProductsArgs): Promise<PopularRoot[]> {
     const top = await this.ranking.popular(days ?? 3, limit ?? 5);

@@ -40,7 +40,12 @@ const utcMidnightSeconds = (day: string): number => Date.parse(`${day}T00:00:00Z
 
 /** A Redis SCAN MATCH glob (only `*` and `?` used) as an anchored regular expression. */
 const globToRegExp = (glob: string): RegExp =>
-  new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+  new RegExp(
+    `^${glob
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+  );
 
 describe("constants", () => {
   it("keeps markers one day past the longest window", () => {
@@ -240,7 +245,13 @@ describe(reachOf.name, () => {
 
 describe(windowEndsToRecompute.name, () => {
   it("recomputes the 3-day windows ending from yesterday to the last one holding tomorrow", () => {
-    expect(windowEndsToRecompute("2026-11-24", 3)).toEqual(["2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26", "2026-11-27"]);
+    expect(windowEndsToRecompute("2026-11-24", 3)).toEqual([
+      "2026-11-23",
+      "2026-11-24",
+      "2026-11-25",
+      "2026-11-26",
+      "2026-11-27",
+    ]);
   });
 
   it("covers every window a tracked day ahead counts toward", () => {
@@ -397,22 +408,35 @@ describe(RankingKeys.name, () => {
     expect(g12.cancelMarker(7)).toBe("shop:test:{ranking}:g12:seen:cancel:7");
     expect(g12.built()).toBe("shop:test:{ranking}:g12:built");
     expect(control(g12)).toEqual(control(keys));
-    expect(control(keys)).toEqual(["shop:test:{ranking}:generation", "shop:test:{ranking}:generation:building", "shop:test:{ranking}:generation:seq", "shop:test:{ranking}:rebuild-lock"]);
+    expect(control(keys)).toEqual([
+      "shop:test:{ranking}:generation",
+      "shop:test:{ranking}:generation:building",
+      "shop:test:{ranking}:generation:seq",
+      "shop:test:{ranking}:rebuild-lock",
+    ]);
   });
 
   it("keeps generation 0 on the names keys had before generations, apart from every other generation", () => {
     expect(keys.generation).toBe(0);
     expect(keys.inGeneration(0).daily("2026-11-24")).toBe(keys.daily("2026-11-24"));
     const counted = (k: RankingKeys) => all(k).filter((key) => key !== k.rebuildLock());
-    const names = [...counted(keys), ...counted(keys.inGeneration(1)), ...counted(keys.inGeneration(11)), ...control(keys)];
+    const names = [
+      ...counted(keys),
+      ...counted(keys.inGeneration(1)),
+      ...counted(keys.inGeneration(11)),
+      ...control(keys),
+    ];
     expect(new Set(names).size).toBe(names.length);
   });
 
-  it.each([0, 1, 9, 10, 123])("tells the generation of every key of generation %d, and none of a control key", (generation) => {
-    const k = keys.inGeneration(generation);
-    for (const key of all(k).filter((name) => name !== k.rebuildLock())) expect(k.generationOf(key)).toBe(generation);
-    for (const key of control(k)) expect(k.generationOf(key)).toBeNull();
-  });
+  it.each([0, 1, 9, 10, 123])(
+    "tells the generation of every key of generation %d, and none of a control key",
+    (generation) => {
+      const k = keys.inGeneration(generation);
+      for (const key of all(k).filter((name) => name !== k.rebuildLock())) expect(k.generationOf(key)).toBe(generation);
+      for (const key of control(k)) expect(k.generationOf(key)).toBeNull();
+    },
+  );
 });
 
 describe(generationViewOf.name, () => {
@@ -454,14 +478,23 @@ describe(sourceFor.name, () => {
 
   it.each([2, 4, 5, 6, 7])("unions the daily keys of %d days, oldest first", (days) => {
     const source = sourceFor(keys, days, today);
-    expect(source).toEqual({ kind: "union", key: keys.union(days, today), dailies: windowDays(today, days).map((day) => keys.daily(day)) });
+    expect(source).toEqual({
+      kind: "union",
+      key: keys.union(days, today),
+      dailies: windowDays(today, days).map((day) => keys.daily(day)),
+    });
   });
 
   it("names the right days for a union across a month end", () => {
     expect(sourceFor(keys, 4, "2026-12-02")).toEqual({
       kind: "union",
       key: "p:{ranking}:u4:2026-12-02",
-      dailies: ["p:{ranking}:daily:2026-11-29", "p:{ranking}:daily:2026-11-30", "p:{ranking}:daily:2026-12-01", "p:{ranking}:daily:2026-12-02"],
+      dailies: [
+        "p:{ranking}:daily:2026-11-29",
+        "p:{ranking}:daily:2026-11-30",
+        "p:{ranking}:daily:2026-12-01",
+        "p:{ranking}:daily:2026-12-02",
+      ],
     });
     expect(sourceFor(keys, 2, today)).toEqual({
       kind: "union",
@@ -492,7 +525,12 @@ describe(rank.name, () => {
   });
 
   it("breaks ties by product id, ascending and numerically", () => {
-    expect(rank([entry(100, 4), entry(10, 4), entry(9, 4), entry(1, 8)], 10)).toEqual([entry(1, 8), entry(9, 4), entry(10, 4), entry(100, 4)]);
+    expect(rank([entry(100, 4), entry(10, 4), entry(9, 4), entry(1, 8)], 10)).toEqual([
+      entry(1, 8),
+      entry(9, 4),
+      entry(10, 4),
+      entry(100, 4),
+    ]);
   });
 
   it("drops products that sold nothing or less than nothing", () => {

@@ -30,8 +30,10 @@ export const UNION_CACHE_SECONDS = 30;
 export type Day = string;
 
 export function validateRankingQuery(days: number, limit: number): { days: number; limit: number } {
-  if (!Number.isInteger(days) || days < 1 || days > MAX_DAYS) throw badUserInput("days", `days must be from 1 to ${MAX_DAYS}`);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw badUserInput("limit", `limit must be from 1 to ${MAX_LIMIT}`);
+  if (!Number.isInteger(days) || days < 1 || days > MAX_DAYS)
+    throw badUserInput("days", `days must be from 1 to ${MAX_DAYS}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)
+    throw badUserInput("limit", `limit must be from 1 to ${MAX_LIMIT}`);
   return { days, limit };
 }
 
@@ -91,7 +93,14 @@ export function startOfDay(day: Day, timeZone: string): Date {
 function offsetMs(instant: Date, timeZone: string): number {
   const parts = formatter("parts", timeZone).formatToParts(instant);
   const field = (type: string) => Number(parts.find((part) => part.type === type)!.value);
-  const asUtc = Date.UTC(field("year"), field("month") - 1, field("day"), field("hour"), field("minute"), field("second"));
+  const asUtc = Date.UTC(
+    field("year"),
+    field("month") - 1,
+    field("day"),
+    field("hour"),
+    field("minute"),
+    field("second"),
+  );
   return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
 }
 
@@ -133,7 +142,9 @@ export function windowEndsToRecompute(today: Day, days: number): Day[] {
 
 /** The maintained windows an event of `day` counts toward: each window ending on `day` .. `day + n - 1`. */
 export function windowsCounting(day: Day): Array<{ days: number; end: Day }> {
-  return MAINTAINED_WINDOWS.flatMap((days) => Array.from({ length: days }, (_, index) => ({ days, end: addDays(day, index) })));
+  return MAINTAINED_WINDOWS.flatMap((days) =>
+    Array.from({ length: days }, (_, index) => ({ days, end: addDays(day, index) })),
+  );
 }
 
 /**
@@ -149,7 +160,8 @@ export const windowKeyExpiresAt = (end: Day): number => utcMidnightSeconds(addDa
  * the days are the service's; a TTL counted from the service's clock keeps both on one clock (a
  * skewed host, or a test that runs the service on another day). At least 1 s, since EXPIRE 0 deletes.
  */
-export const secondsUntil = (expireAt: number, now: Date): number => Math.max(1, expireAt - Math.floor(now.getTime() / 1000));
+export const secondsUntil = (expireAt: number, now: Date): number =>
+  Math.max(1, expireAt - Math.floor(now.getTime() / 1000));
 
 function utcMidnightSeconds(day: Day): number {
   const [y, m, d] = day.split("-").map(Number) as [number, number, number];
@@ -264,16 +276,29 @@ export function generationViewOf(current: string | null, building: string | null
  * committed before the build started is in the database the rebuild reads, and the event of any
  * order committed after reaches the new generation live; its markers count each once either way.
  */
-export const liveGenerations = (view: GenerationView): number[] => (view.building === null ? [view.current] : [view.current, view.building]);
+export const liveGenerations = (view: GenerationView): number[] =>
+  view.building === null ? [view.current] : [view.current, view.building];
 
 /** What a script is told the generations are: it refuses to run (stale) when they are no longer so. */
-export const generationGuardArgs = (view: GenerationView): [string, string] => [String(view.current), view.building === null ? "" : String(view.building)];
+export const generationGuardArgs = (view: GenerationView): [string, string] => [
+  String(view.current),
+  view.building === null ? "" : String(view.building),
+];
 
 /** Where a query for `days` reads from: a daily key, a maintained window key, or a cached union. */
-export function sourceFor(keys: RankingKeys, days: number, today: Day): { kind: "single"; key: string } | { kind: "union"; key: string; dailies: string[] } {
+export function sourceFor(
+  keys: RankingKeys,
+  days: number,
+  today: Day,
+): { kind: "single"; key: string } | { kind: "union"; key: string; dailies: string[] } {
   if (days === 1) return { kind: "single", key: keys.daily(today) };
-  if ((MAINTAINED_WINDOWS as readonly number[]).includes(days)) return { kind: "single", key: keys.window(days, today) };
-  return { kind: "union", key: keys.union(days, today), dailies: windowDays(today, days).map((day) => keys.daily(day)) };
+  if ((MAINTAINED_WINDOWS as readonly number[]).includes(days))
+    return { kind: "single", key: keys.window(days, today) };
+  return {
+    kind: "union",
+    key: keys.union(days, today),
+    dailies: windowDays(today, days).map((day) => keys.daily(day)),
+  };
 }
 
 export interface Ranked {

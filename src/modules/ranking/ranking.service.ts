@@ -5,7 +5,16 @@ import { rankingRebuilds } from "../../observability/metrics.js";
 import { orderEvent, type OrderEvent, type OrderSnapshot } from "../../outbox/order-event.js";
 import type { Clock } from "../../shared/clock.js";
 import { itemsOfOrders, ordersSince, soldBetween } from "./ranking.repository.js";
-import { MAX_DAYS, MAX_DAYS_AHEAD, addDays, dayOf, startOfDay, validateRankingQuery, windowDays, type Ranked } from "./ranking.rules.js";
+import {
+  MAX_DAYS,
+  MAX_DAYS_AHEAD,
+  addDays,
+  dayOf,
+  startOfDay,
+  validateRankingQuery,
+  windowDays,
+  type Ranked,
+} from "./ranking.rules.js";
 import type { ApplyOutcome, BatchOutcome, BuildTarget, PaidOrder, RankingStore } from "./ranking.store.js";
 
 /**
@@ -55,7 +64,12 @@ export class RankingService {
 
   /** The same answer computed by SQL over order lines (cancelled lines excluded). */
   popularFromDatabase(days: number, limit: number, today = this.today()): Promise<Ranked[]> {
-    return soldBetween(this.db, startOfDay(windowDays(today, days)[0]!, this.timeZone), startOfDay(addDays(today, 1), this.timeZone), limit);
+    return soldBetween(
+      this.db,
+      startOfDay(windowDays(today, days)[0]!, this.timeZone),
+      startOfDay(addDays(today, 1), this.timeZone),
+      limit,
+    );
   }
 
   /** Counts one order event in Redis, at most once however often it is delivered. */
@@ -92,7 +106,10 @@ export class RankingService {
       applied += outcome.value.applied;
       ahead += outcome.value.ahead;
     }
-    if (ahead > 0) throw new Error(`${ahead} event(s) dated more than ${MAX_DAYS_AHEAD} day ahead of this worker's day (${today}): retried until it comes`);
+    if (ahead > 0)
+      throw new Error(
+        `${ahead} event(s) dated more than ${MAX_DAYS_AHEAD} day ahead of this worker's day (${today}): retried until it comes`,
+      );
     return applied;
   }
 
@@ -140,8 +157,11 @@ export class RankingService {
       const today = this.today();
       const from = startOfDay(addDays(today, -(MAX_DAYS - 1)), this.timeZone);
       const report = { orders: 0, cancelledLines: 0 };
-      for (let batch = await this.rebuildBatch(from, 0); batch.length > 0; ) {
-        const [, next] = await Promise.all([this.countRebuildBatch(batch, today, report, target), this.rebuildBatch(from, batch.at(-1)!.id)]);
+      for (let batch = await this.rebuildBatch(from, 0); batch.length > 0;) {
+        const [, next] = await Promise.all([
+          this.countRebuildBatch(batch, today, report, target),
+          this.rebuildBatch(from, batch.at(-1)!.id),
+        ]);
         await this.store.keepBuilding(target, REBUILD_LOCK_SECONDS, owner);
         batch = next;
       }
@@ -172,12 +192,23 @@ export class RankingService {
    * The order between the two does not matter: a cancellation seen first nets the line to zero
    * just as one seen after its payment does (the markers see to it).
    */
-  private async countRebuildBatch(batch: readonly OrderSnapshot[], today: string, report: { orders: number; cancelledLines: number }, target: BuildTarget): Promise<void> {
+  private async countRebuildBatch(
+    batch: readonly OrderSnapshot[],
+    today: string,
+    report: { orders: number; cancelledLines: number },
+    target: BuildTarget,
+  ): Promise<void> {
     const counted: Array<Promise<unknown>> = [this.store.applyPaidBatchToDays(batch, today, target)];
     for (const order of batch) {
       for (const item of order.items) {
         if (item.status !== "CANCELLED") continue;
-        counted.push(this.store.applyCancel(orderEvent("ORDER_ITEM_CANCELLED", "rebuild", order.createdAt, order, item.id), today, target));
+        counted.push(
+          this.store.applyCancel(
+            orderEvent("ORDER_ITEM_CANCELLED", "rebuild", order.createdAt, order, item.id),
+            today,
+            target,
+          ),
+        );
         report.cancelledLines += 1;
       }
     }
@@ -191,6 +222,10 @@ function paidOrderOf(event: OrderEvent): PaidOrder {
   return {
     id: Number(event.order.id),
     createdAt: new Date(event.order.paidAt),
-    items: event.order.items.map((item) => ({ id: Number(item.id), productId: Number(item.productId), quantity: item.quantity })),
+    items: event.order.items.map((item) => ({
+      id: Number(item.id),
+      productId: Number(item.productId),
+      quantity: item.quantity,
+    })),
   };
 }

@@ -26,7 +26,13 @@ import {
   type RankingKeys,
   type Ranked,
 } from "./ranking.rules.js";
-import { applyCancelScript, applyPaidBatchScript, applyPaidScript, topScript, unionWindowScript } from "./ranking.scripts.js";
+import {
+  applyCancelScript,
+  applyPaidBatchScript,
+  applyPaidScript,
+  topScript,
+  unionWindowScript,
+} from "./ranking.scripts.js";
 
 export type { BuildTarget } from "./ranking.generations.js";
 
@@ -76,7 +82,10 @@ export class RankingStore {
     const now = this.clock.now();
     return {
       keys: [keys.daily(day), ...windows.map((w) => keys.window(w.days, w.end))],
-      ttl: [secondsUntil(dailyKeyExpiresAt(day), now), ...windows.map((w) => secondsUntil(windowKeyExpiresAt(w.end), now))],
+      ttl: [
+        secondsUntil(dailyKeyExpiresAt(day), now),
+        ...windows.map((w) => secondsUntil(windowKeyExpiresAt(w.end), now)),
+      ],
     };
   }
 
@@ -90,8 +99,18 @@ export class RankingStore {
       return this.generations.run(
         applyPaidScript,
         view,
-        [keys.paidMarker(Number(event.order.id)), ...score.keys, ...items.map((item) => keys.cancelMarker(Number(item.id)))],
-        [score.keys.length, MARKER_TTL_SECONDS, ...score.ttl, items.length, ...items.flatMap((item) => [memberOf(Number(item.productId)), item.quantity])],
+        [
+          keys.paidMarker(Number(event.order.id)),
+          ...score.keys,
+          ...items.map((item) => keys.cancelMarker(Number(item.id))),
+        ],
+        [
+          score.keys.length,
+          MARKER_TTL_SECONDS,
+          ...score.ttl,
+          items.length,
+          ...items.flatMap((item) => [memberOf(Number(item.productId)), item.quantity]),
+        ],
       );
     });
     return reply === 1 ? "applied" : "duplicate";
@@ -103,7 +122,8 @@ export class RankingStore {
     const reach = reachOf(day, today);
     if (reach !== "tracked") return reach === "past" ? "outside-window" : "ahead";
     const item = event.order.items.find((candidate) => candidate.id === event.orderItemId);
-    if (!item) throw new Error(`event ${event.eventId} cancels item ${event.orderItemId}, which its order does not hold`);
+    if (!item)
+      throw new Error(`event ${event.eventId} cancels item ${event.orderItemId}, which its order does not hold`);
     const reply = await this.write(target, (keys, view) => {
       const score = this.scoreKeys(keys, day);
       return this.generations.run(
@@ -136,7 +156,12 @@ export class RankingStore {
     return (await this.applyPaidMany(orders, today, false, target)).applied;
   }
 
-  private async applyPaidMany(orders: readonly PaidOrder[], today: Day, windows: boolean, target?: BuildTarget): Promise<BatchOutcome> {
+  private async applyPaidMany(
+    orders: readonly PaidOrder[],
+    today: Day,
+    windows: boolean,
+    target?: BuildTarget,
+  ): Promise<BatchOutcome> {
     // Orders come nearly in time order: the day (an Intl call) is looked up only when an order
     // falls outside the day of the one before.
     let dayStarts = 0;
@@ -169,7 +194,9 @@ export class RankingStore {
       const groupKeys: string[] = [];
       const groupArgs: number[] = [];
       for (const day of groupDays) {
-        const score = windows ? this.scoreKeys(keys, day) : { keys: [keys.daily(day)], ttl: [secondsUntil(dailyKeyExpiresAt(day), now)] };
+        const score = windows
+          ? this.scoreKeys(keys, day)
+          : { keys: [keys.daily(day)], ttl: [secondsUntil(dailyKeyExpiresAt(day), now)] };
         groupKeys.push(...score.keys);
         groupArgs.push(score.keys.length, ...score.ttl);
       }
@@ -183,7 +210,12 @@ export class RankingStore {
           orderArgs.push(memberOf(item.productId), item.quantity);
         }
       }
-      return this.generations.run(applyPaidBatchScript, view, [...groupKeys, ...orderKeys], [MARKER_TTL_SECONDS, groupDays.length, ...groupArgs, counted.length, ...orderArgs]);
+      return this.generations.run(
+        applyPaidBatchScript,
+        view,
+        [...groupKeys, ...orderKeys],
+        [MARKER_TTL_SECONDS, groupDays.length, ...groupArgs, counted.length, ...orderArgs],
+      );
     });
     return { applied: Number(reply), ahead };
   }
@@ -198,7 +230,12 @@ export class RankingStore {
       for (const end of windowEndsToRecompute(today, days)) {
         await this.write(target, (keys, view) => {
           const dailies = windowDays(end, days).map((day) => keys.daily(day));
-          return this.generations.run(unionWindowScript, view, [keys.window(days, end), ...dailies], [secondsUntil(windowKeyExpiresAt(end), this.clock.now())]);
+          return this.generations.run(
+            unionWindowScript,
+            view,
+            [keys.window(days, end), ...dailies],
+            [secondsUntil(windowKeyExpiresAt(end), this.clock.now())],
+          );
         });
       }
     }
@@ -208,7 +245,12 @@ export class RankingStore {
   async top(days: number, limit: number, today: Day): Promise<Ranked[] | null> {
     const reply = await this.generations.current((keys, view) => {
       const source = sourceFor(keys, days, today);
-      return this.generations.run(topScript, view, [keys.built(), source.key, ...(source.kind === "union" ? source.dailies : [])], [limit, UNION_CACHE_SECONDS]);
+      return this.generations.run(
+        topScript,
+        view,
+        [keys.built(), source.key, ...(source.kind === "union" ? source.dailies : [])],
+        [limit, UNION_CACHE_SECONDS],
+      );
     });
     if (!Array.isArray(reply)) return null;
     const entries: Ranked[] = [];

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../shared/errors.js";
-import { DEFAULT_RATE_LIMITS, RateLimitKeys, rateLimited, retryAfterSeconds, tokensToTake } from "./rate-limit.rules.js";
+import {
+  DEFAULT_RATE_LIMITS,
+  RateLimitKeys,
+  rateLimited,
+  retryAfterSeconds,
+  tokensToTake,
+} from "./rate-limit.rules.js";
 
 describe(retryAfterSeconds.name, () => {
   it.each([
@@ -21,9 +27,12 @@ describe(tokensToTake.name, () => {
     [5, 200, 5],
     [5, 3, 3],
     [0, 200, 1],
-  ])("takes one token per mutation (%d mutations, a bucket of %d: %d), never more than the bucket holds", (count, burst, tokens) => {
-    expect(tokensToTake(count, burst)).toBe(tokens);
-  });
+  ])(
+    "takes one token per mutation (%d mutations, a bucket of %d: %d), never more than the bucket holds",
+    (count, burst, tokens) => {
+      expect(tokensToTake(count, burst)).toBe(tokens);
+    },
+  );
 });
 
 describe(rateLimited.name, () => {
@@ -42,7 +51,8 @@ describe(RateLimitKeys.name, () => {
     expect(keys.mutations(42)).toBe("shop:rl:mutations:42");
     expect(keys.ipFailures("10.0.0.1")).toBe("shop:rl:ip:10.0.0.1");
     expect(keys.signUps("10.0.0.1")).toBe("shop:rl:signup:10.0.0.1");
-    for (const key of [keys.mutations(1), keys.loginFailures("a"), keys.ipFailures("::1"), keys.signUps("::1")]) expect(key).not.toMatch(/[{}]/);
+    for (const key of [keys.mutations(1), keys.loginFailures("a"), keys.ipFailures("::1"), keys.signUps("::1")])
+      expect(key).not.toMatch(/[{}]/);
   });
 
   it("counts a loginId under the canonical form it is given, byte for byte", () => {

@@ -29,7 +29,11 @@ export class RateLimiter {
   async takeMutations(memberId: number, count: number): Promise<void> {
     const { mutationBurst, mutationsPerSecond } = this.limits;
     const reply = await this.safely(() =>
-      takeTokenScript.run(this.redis, [this.keys.mutations(memberId)], [mutationBurst, mutationsPerSecond, this.clock.now().getTime(), tokensToTake(count, mutationBurst)]),
+      takeTokenScript.run(
+        this.redis,
+        [this.keys.mutations(memberId)],
+        [mutationBurst, mutationsPerSecond, this.clock.now().getTime(), tokensToTake(count, mutationBurst)],
+      ),
     );
     if (Array.isArray(reply) && Number(reply[0]) === 0) throw rateLimited("too many requests", Number(reply[1]));
   }
@@ -61,7 +65,11 @@ export class RateLimiter {
    * taken loginIds without limit.
    */
   async takeSignUp(ip: string): Promise<void> {
-    const signUps = await this.takeAttempt(this.keys.signUps(ip), this.limits.signUpsPerIp, this.limits.signUpWindowSeconds);
+    const signUps = await this.takeAttempt(
+      this.keys.signUps(ip),
+      this.limits.signUpsPerIp,
+      this.limits.signUpWindowSeconds,
+    );
     if (!signUps.allowed) throw rateLimited("too many sign-ups from this address", signUps.windowLeftMs);
   }
 
@@ -71,10 +79,17 @@ export class RateLimiter {
    * set of tries).
    */
   async returnLoginAttempt(loginId: string, ip: string): Promise<void> {
-    await Promise.all([this.returnAttempt(this.keys.loginFailures(loginId)), this.returnAttempt(this.keys.ipFailures(ip))]);
+    await Promise.all([
+      this.returnAttempt(this.keys.loginFailures(loginId)),
+      this.returnAttempt(this.keys.ipFailures(ip)),
+    ]);
   }
 
-  private async takeAttempt(key: string, limit: number, windowSeconds: number): Promise<{ allowed: boolean; windowLeftMs: number }> {
+  private async takeAttempt(
+    key: string,
+    limit: number,
+    windowSeconds: number,
+  ): Promise<{ allowed: boolean; windowLeftMs: number }> {
     const reply = await this.safely(() => takeAttemptScript.run(this.redis, [key], [limit, windowSeconds]));
     if (!Array.isArray(reply)) return { allowed: true, windowLeftMs: 0 }; // Redis unavailable: fail open
     return { allowed: Number(reply[0]) === 1, windowLeftMs: Math.max(0, Number(reply[1])) };
