@@ -97,7 +97,7 @@ try {
     stdio: ["ignore", "pipe", "inherit"],
   });
   let streamOutput = "";
-  stream.stdout!.on("data", (chunk: Buffer) => (streamOutput += chunk.toString()));
+  stream.stdout.on("data", (chunk: Buffer) => (streamOutput += chunk.toString()));
   const streamEnded = new Promise((resolve) => stream.once("exit", resolve));
   await new Promise((resolve) => setTimeout(resolve, 1_500)); // let it get going
   const streamStarted = performance.now();
@@ -143,7 +143,7 @@ try {
     `ranking at ${PRODUCTS} products (${cardinality} in the 3-day window), ${result.streamEventsPerSecondDuringReads} events/s streaming meanwhile`,
   );
   for (const row of table)
-    console.log(row.map((cell) => (typeof cell === "number" ? cell.toFixed(3) : cell).toString().padEnd(34)).join(""));
+    console.log(row.map((cell) => (typeof cell === "number" ? cell.toFixed(3) : cell).padEnd(34)).join(""));
   console.log(
     `maintained window is ${result.speedupP50.toFixed(0)}x faster at p50; cold 7-day union: ${result.popular7DaysColdUnionMs.toFixed(1)} ms`,
   );

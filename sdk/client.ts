@@ -32,7 +32,7 @@ export function createShopClient(options: ShopClientOptions): ShopClient {
   // Read per request, so setToken takes effect without rebuilding the link chain.
   const auth = new SetContextLink((context) =>
     token
-      ? { headers: { ...(context["headers"] as Record<string, string> | undefined), authorization: `Bearer ${token}` } }
+      ? { headers: { ...(context.headers as Record<string, string> | undefined), authorization: `Bearer ${token}` } }
       : {},
   );
   const http = new HttpLink({

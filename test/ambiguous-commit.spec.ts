@@ -53,9 +53,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  /* eslint-disable @typescript-eslint/no-unnecessary-condition -- each is unset if beforeAll failed part-way */
   await direct?.end();
   await app?.close();
   await proxy?.close();
+  /* eslint-enable @typescript-eslint/no-unnecessary-condition */
 });
 
 beforeEach(() => {

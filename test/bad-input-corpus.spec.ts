@@ -108,6 +108,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset if beforeAll failed
   if (!app) return;
   expect(await checkInvariants(app.database.pool, baseline)).toEqual([]);
   await app.close();

@@ -176,7 +176,7 @@ describe("bench report", () => {
       expect(path.basename(full.json)).toBe("bench.json");
       expect(path.basename(quick.svg)).toBe("bench-quick.svg");
       expect((await readdir(dir)).sort()).toEqual(["bench-quick.json", "bench-quick.svg", "bench.json", "bench.svg"]);
-      const saved = JSON.parse(await readFile(full.json, "utf8"));
+      const saved = JSON.parse(await readFile(full.json, "utf8")) as { results: unknown };
       expect(saved).toMatchObject({
         settings,
         machine,
@@ -204,7 +204,9 @@ describe("bench report", () => {
       date: "1970-01-01T00:00:00.000Z",
     });
     expect(described.cores).toBeGreaterThan(0);
-    const fromPool = await describeMachine({ mariadb: { query: async () => [[{ version: "11.4.2-MariaDB" }], []] } });
+    const fromPool = await describeMachine({
+      mariadb: { query: () => Promise.resolve([[{ version: "11.4.2-MariaDB" }], []]) },
+    });
     expect(fromPool.mariadb).toBe("11.4.2-MariaDB");
   });
 });

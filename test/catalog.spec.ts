@@ -41,7 +41,7 @@ describe("createProduct", () => {
     );
     expect(createProduct).toMatchObject({ name: "Gimbap", price: 3500, stock: 7 });
     expect(createProduct.options).toEqual([
-      { id: expect.any(String), name: "Gimbap", additionalPrice: 0, price: 3500, stock: 7 },
+      { id: expect.any(String) as string, name: "Gimbap", additionalPrice: 0, price: 3500, stock: 7 },
     ]);
   });
 

@@ -51,7 +51,7 @@ function interpolate(value: string, env: Record<string, string>): string {
 /** A service's environment as its container gets it from `env` (the shell and `.env`). */
 const resolvedEnvironment = (name: string, env: Record<string, string>): Record<string, string> =>
   Object.fromEntries(
-    Object.entries(services[name]!.environment ?? {}).map(([key, value]) => [key, interpolate(String(value), env)]),
+    Object.entries(services[name]!.environment ?? {}).map(([key, value]) => [key, interpolate(value, env)]),
   );
 
 /** Variables the compose file requires (`${VAR:?...}`). */
@@ -118,7 +118,7 @@ describe("docker-compose.yml", () => {
     for (const [name, service] of Object.entries(services)) {
       for (const [key, value] of Object.entries(service.environment ?? {})) {
         if (!secretKey.test(key)) continue;
-        expect(String(value), `${name}.${key}`).toMatch(/^\$\{[A-Z0-9_]+(:\?[^}]+|:-)\}$/);
+        expect(value, `${name}.${key}`).toMatch(/^\$\{[A-Z0-9_]+(:\?[^}]+|:-)\}$/);
       }
     }
     // The database password inside the URL too, and the app does not connect as root.

@@ -83,7 +83,8 @@ async function run(operation: Op, restocked: Map<number, number>): Promise<void>
   const { orders, points, carts, catalog } = app.services;
   switch (operation.kind) {
     case "charge":
-      return void (await points.chargePoints(memberIds[operation.member]!, operation.amount));
+      await points.chargePoints(memberIds[operation.member]!, operation.amount);
+      return;
     case "addToCart": {
       const target = products[operation.product]!;
       return carts.addItem(memberIds[operation.member]!, {
@@ -93,15 +94,17 @@ async function run(operation: Op, restocked: Map<number, number>): Promise<void>
       });
     }
     case "order":
-      return void (await orders.placeOrder(memberIds[operation.member]!, {
+      await orders.placeOrder(memberIds[operation.member]!, {
         items: operation.lines.map((line) => ({
           productId: Number(products[line.product]!.id),
           optionId: Number(products[line.product]!.options[0]!.id),
           quantity: line.quantity,
         })),
-      }));
+      });
+      return;
     case "orderCart":
-      return void (await orders.placeOrder(memberIds[operation.member]!, { fromCart: true }));
+      await orders.placeOrder(memberIds[operation.member]!, { fromCart: true });
+      return;
     case "cancelItem": {
       const id = await pickRow(
         "SELECT i.id FROM order_item i JOIN orders o ON o.id = i.order_id WHERE o.member_id = ? ORDER BY i.id LIMIT 1 OFFSET ?",

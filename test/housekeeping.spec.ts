@@ -15,7 +15,7 @@ afterAll(() => app.close());
 
 const count = async (sql: string): Promise<number> => {
   const [rows] = await app.database.pool.query(sql);
-  return Number((rows as Array<{ n: number }>)[0]!.n);
+  return Number((rows as Array<{ n: number | string }>)[0]!.n);
 };
 
 describe(runHousekeeping.name, () => {

@@ -84,7 +84,7 @@ async function loginIds(database: Database): Promise<string[]> {
 
 async function appliedMigrations(database: Database): Promise<number> {
   const [rows] = await database.pool.query("SELECT COUNT(*) AS n FROM __drizzle_migrations");
-  return Number((rows as Array<{ n: number }>)[0]!.n);
+  return Number((rows as Array<{ n: number | string }>)[0]!.n);
 }
 
 /** A failed statement's message, whether drizzle wrapped the driver's error or not. */

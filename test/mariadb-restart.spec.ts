@@ -37,8 +37,10 @@ describe.skipIf(!available)("MariaDB restarted during traffic", () => {
   });
 
   afterAll(async () => {
+    /* eslint-disable @typescript-eslint/no-unnecessary-condition -- each is unset if beforeAll failed part-way */
     await app?.close();
     await database?.kill();
+    /* eslint-enable @typescript-eslint/no-unnecessary-condition */
   });
 
   it("fails requests cleanly while it is down, recovers without a restart, loses and doubles nothing", async () => {

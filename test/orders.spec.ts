@@ -106,7 +106,9 @@ describe("placeOrder", () => {
     ]);
     const [event] = events as Array<{ type: string; payload: string | Record<string, unknown> }>;
     expect(event!.type).toBe("ORDER_PAID");
-    const payload = typeof event!.payload === "string" ? JSON.parse(event!.payload) : event!.payload;
+    const payload = (typeof event!.payload === "string" ? JSON.parse(event!.payload) : event!.payload) as {
+      order: { items: unknown[] };
+    };
     expect(payload).toMatchObject({
       type: "ORDER_PAID",
       order: { id: order.id, memberId: member.memberId, totalAmount: 32500 },

@@ -125,22 +125,23 @@ describe("a forced rebuild racing live events", () => {
     await expectRankingEqualsSql("before the race");
 
     for (let round = 1; round <= ROUNDS; round += 1) {
-      let rebuilding = true;
+      // Flipped by the rebuild's callback: a `let` would be narrowed to `true` by the compiler.
+      const state = { rebuilding: true };
       let liveDuringRebuild = 0;
       const counted = async (events: OrderEvent[]) => {
         await worker.ranking.applyEvents(events);
-        if (rebuilding) liveDuringRebuild += events.length;
+        if (state.rebuilding) liveDuringRebuild += events.length;
       };
-      const rebuild = app.services.ranking.rebuild({ force: true }).finally(() => (rebuilding = false));
+      const rebuild = app.services.ranking.rebuild({ force: true }).finally(() => (state.rebuilding = false));
       // Redeliveries of the whole history, in shuffled batches, in three lanes.
       const redeliveries = Array.from({ length: 3 }, async () => {
         const shuffled = [...history].sort(() => next() - 0.5);
-        for (let i = 0; rebuilding; i = (i + 100) % shuffled.length) await counted(shuffled.slice(i, i + 100));
+        for (let i = 0; state.rebuilding; i = (i + 100) % shuffled.length) await counted(shuffled.slice(i, i + 100));
       });
       // New orders, and cancellations of old ones (which the rebuild may have read as paid), each
       // event counted right after its commit.
       const fresh = (async () => {
-        while (rebuilding) {
+        while (state.rebuilding) {
           await counted([(await placeRandomOrder()).event]);
           await counted([await cancelHistoryLine()]);
         }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addDays } from "../src/modules/ranking/ranking.rules.js";
+import type { OrderEvent } from "../src/outbox/order-event.js";
 import type { Running } from "../src/run-api.js";
 import { waitUntilDrained } from "./helpers/drain.js";
 import { startFakePlatform, startWorker, type FakePlatform } from "./helpers/event-pipeline.js";
@@ -139,7 +140,7 @@ describe("popular products ranking", () => {
       "(SELECT id, payload FROM outbox WHERE type = 'ORDER_PAID' ORDER BY id DESC LIMIT 20) UNION ALL (SELECT id, payload FROM outbox WHERE type = 'ORDER_ITEM_CANCELLED' ORDER BY id DESC LIMIT 20)",
     );
     for (const row of rows as Array<{ id: number; payload: string | object }>) {
-      const event = typeof row.payload === "string" ? JSON.parse(row.payload) : row.payload;
+      const event = (typeof row.payload === "string" ? JSON.parse(row.payload) : row.payload) as OrderEvent;
       const outcome = await app.services.ranking.applyEvent(event);
       expect(event.type === "ORDER_PAID" ? ["duplicate"] : ["duplicate", "outside-window"]).toContain(outcome);
       for (const queue of app.queues)

@@ -37,10 +37,12 @@ describe.skipIf(!available)("on a 3-master Redis Cluster", () => {
   });
 
   afterAll(async () => {
+    /* eslint-disable @typescript-eslint/no-unnecessary-condition -- each is unset if beforeAll failed part-way */
     await worker?.stop();
     await app?.close();
     await platform?.close();
     await cluster?.stop();
+    /* eslint-enable @typescript-eslint/no-unnecessary-condition */
   });
 
   it("ranks, queues and delivers orders, and popularProducts answers from the cluster", async () => {

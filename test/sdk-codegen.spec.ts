@@ -16,7 +16,7 @@ interface GeneratedFile {
 describe("client SDK codegen", () => {
   it("has committed sdk/generated/ exactly as `npm run codegen` writes it from schema.graphql and sdk/documents", async () => {
     // In memory: nothing is written, so a stale tree stays for the diff below.
-    const outputs: GeneratedFile[] = await generate({ ...config, cwd: root, silent: true }, false);
+    const outputs = (await generate({ ...config, cwd: root, silent: true }, false)) as GeneratedFile[];
     const generated = new Map(outputs.map((file) => [relative(root, resolve(root, file.filename)), file.content]));
     expect([...generated.keys()].length).toBeGreaterThan(0);
 

@@ -144,7 +144,7 @@ describe("npm start (the service as a process)", () => {
     expect(refusals).toHaveLength(1);
     expect(JSON.parse(refusals[0]!)).toMatchObject({
       level: 60,
-      msg: expect.stringMatching(/^ADMIN_LOGIN_ID="DEMO" is refused: .*never promoted/),
+      msg: expect.stringMatching(/^ADMIN_LOGIN_ID="DEMO" is refused: .*never promoted/) as string,
     });
     expect(lines.at(-1)).toBe(refusals[0]); // nothing after it: no stack trace
     expect(service.output()).not.toContain("operator-password-1");
@@ -167,7 +167,9 @@ describe("npm start (the service as a process)", () => {
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!)).toMatchObject({
       level: 60,
-      msg: expect.stringMatching(/^TRUST_PROXY="true" is refused: .* Accepted: false, a number of proxy hops/),
+      msg: expect.stringMatching(
+        /^TRUST_PROXY="true" is refused: .* Accepted: false, a number of proxy hops/,
+      ) as string,
     });
   });
 

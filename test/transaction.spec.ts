@@ -56,9 +56,9 @@ describe(runInTransaction.name, () => {
     let attempts = 0;
     const failing = runInTransaction(
       app.database.db,
-      async () => {
+      () => {
         attempts += 1;
-        throw deadlock;
+        return Promise.reject(deadlock);
       },
       { isolationLevel: "read committed", retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 } },
     );
@@ -72,9 +72,9 @@ describe(runInTransaction.name, () => {
     let attempts = 0;
     const failing = runInTransaction(
       app.database.db,
-      async () => {
+      () => {
         attempts += 1;
-        throw new Error("not a lock conflict");
+        return Promise.reject(new Error("not a lock conflict"));
       },
       { isolationLevel: "read committed" },
     );

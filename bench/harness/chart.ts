@@ -73,7 +73,7 @@ export function formatTick(value: number, step: number, top: number): string {
       ? Number.isInteger(scaledStep)
         ? 0
         : 1
-      : Math.min(4, Math.ceil(-Math.log10(scaledStep)) + (/5$/.test(String(scaledStep)) ? 1 : 0));
+      : Math.min(4, Math.ceil(-Math.log10(scaledStep)) + (String(scaledStep).endsWith("5") ? 1 : 0));
   const text = (value / unit).toFixed(decimals);
   const trimmed = decimals > 0 ? text.replace(/\.?0+$/, "") : text;
   return `${trimmed === "-0" ? "0" : trimmed}${value === 0 ? "" : suffix}`;

@@ -2,7 +2,7 @@ import http from "node:http";
 
 export interface GraphqlAnswer<TData> {
   data?: TData | null;
-  errors?: { message: string; extensions?: { code?: string } }[];
+  errors?: Array<{ message: string; extensions?: { code?: string } }>;
 }
 
 /**

@@ -347,7 +347,7 @@ async function load(pool: Pool, f: Fixture): Promise<void> {
     ),
   );
   const lineOrder = new Int32Array(size.lines);
-  for (let o = 0; o < f.orderCount; o += 1) lineOrder.fill(o, f.firstLine[o]!, f.firstLine[o + 1]!);
+  for (let o = 0; o < f.orderCount; o += 1) lineOrder.fill(o, f.firstLine[o], f.firstLine[o + 1]);
   await insertAll(
     pool,
     "INSERT INTO order_item (id, order_id, product_id, option_id, product_name, option_name, unit_price, quantity, amount, status, created_at, cancelled_at)",

@@ -101,8 +101,8 @@ async function serve({ databaseUrl, poolSize }: CeilingOptions): Promise<void> {
         }
         send(res, 200, await productsPage(pool, first));
       })
-      .catch((error: Error) =>
-        send(res, 500, { errors: [{ message: error.message, extensions: { code: "INTERNAL_SERVER_ERROR" } }] }),
+      .catch((error: unknown) =>
+        send(res, 500, { errors: [{ message: String(error), extensions: { code: "INTERNAL_SERVER_ERROR" } }] }),
       );
   });
   server.keepAliveTimeout = 60_000;

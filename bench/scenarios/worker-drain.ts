@@ -89,8 +89,7 @@ export async function runWorkerDrain(service: BenchService, settings: BenchSetti
     ];
     if (Number(existing!.n) === 0) await redis.set(keys.built(), new Date().toISOString());
     else
-      figures["note"] =
-        `${Number(existing!.n)} orders were in the database before: the drain includes whatever of theirs is still queued`;
+      figures.note = `${Number(existing!.n)} orders were in the database before: the drain includes whatever of theirs is still queued`;
 
     const loaded = await loadPaidOrders(service.pool, {
       orders: events,

@@ -353,7 +353,7 @@ describe("a shopper's story, through the client SDK", () => {
     // Apollo Client 4 throws a CombinedGraphQLErrors (ApolloError is gone) carrying the server's errors.
     expect(CombinedGraphQLErrors.is(refusal)).toBe(true);
     if (!CombinedGraphQLErrors.is(refusal)) return;
-    expect(refusal.errors[0]?.extensions?.["code"]).toBe("INSUFFICIENT_BALANCE");
+    expect(refusal.errors[0]?.extensions?.code).toBe("INSUFFICIENT_BALANCE");
     expect(refusal.errors[0]?.path).toEqual(["placeOrder"]);
     expect(shopErrorCode(refusal)).toBe("INSUFFICIENT_BALANCE");
 

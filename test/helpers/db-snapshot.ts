@@ -65,11 +65,9 @@ export async function snapshotDatabase(pool: Pool): Promise<DatabaseSnapshot> {
     const orderBy = key ? key.map((column) => pool.escapeId(column)).join(", ") : await allColumns(pool, table);
     const [rows] = await pool.query<RowDataPacket[]>(`SELECT * FROM ${pool.escapeId(table)} ORDER BY ${orderBy}`);
     const volatile = VOLATILE_COLUMNS[table] ?? [];
-    snapshot[table] = rows.map((row) => {
-      const plain: Record<string, unknown> = { ...row };
-      for (const column of volatile) delete plain[column];
-      return plain;
-    });
+    snapshot[table] = rows.map((row) =>
+      Object.fromEntries(Object.entries(row).filter(([column]) => !volatile.includes(column))),
+    );
   }
   return snapshot;
 }

@@ -81,7 +81,7 @@ export class FaultProxy {
       this.sockets.add(socket);
       socket.setNoDelay(true);
       socket.on("close", () => this.sockets.delete(socket));
-      socket.on("error", () => {}); // a cut connection errors on the other side: expected
+      socket.on("error", () => undefined); // a cut connection errors on the other side: expected
     }
     const cut = () => {
       client.destroy();

@@ -11,12 +11,15 @@ import type { Pool, RowDataPacket } from "mysql2/promise";
  * - With a baseline (see stockBaseline): for every option, stock + units in PAID lines is unchanged,
  *   i.e. initial stock = stock + sold - cancelled.
  */
+/** A number column as mysql2 hands it over: SUM() and BIGINT arrive as strings, so each is read with Number(). */
+type DbNumber = number | string;
+
 export async function checkInvariants(pool: Pool, stockBaselineBefore?: Map<number, number>): Promise<string[]> {
   const violations: string[] = [];
   const rows = async <T>(sql: string): Promise<T[]> => (await pool.query<RowDataPacket[]>(sql))[0] as T[];
 
-  const wallets = await rows<{ member_id: number; balance: number }>("SELECT member_id, balance FROM point_wallet");
-  const ledger = await rows<{ member_id: number; type: string; amount: number; balance_after: number; id: number }>(
+  const wallets = await rows<{ member_id: number; balance: DbNumber }>("SELECT member_id, balance FROM point_wallet");
+  const ledger = await rows<{ member_id: number; type: string; amount: DbNumber; balance_after: DbNumber; id: number }>(
     "SELECT id, member_id, type, amount, balance_after FROM point_ledger ORDER BY member_id, id",
   );
   const running = new Map<number, number>();
@@ -41,15 +44,15 @@ export async function checkInvariants(pool: Pool, stockBaselineBefore?: Map<numb
   const orders = await rows<{
     id: number;
     status: string;
-    total_amount: number;
-    refunded_amount: number;
-    p_amount: number | null;
-    p_refunded: number | null;
-    line_count: number;
-    paid_lines: number;
-    line_total: number;
-    cancelled_total: number;
-    bad_amounts: number;
+    total_amount: DbNumber;
+    refunded_amount: DbNumber;
+    p_amount: DbNumber | null;
+    p_refunded: DbNumber | null;
+    line_count: DbNumber;
+    paid_lines: DbNumber;
+    line_total: DbNumber;
+    cancelled_total: DbNumber;
+    bad_amounts: DbNumber;
   }>(`
     SELECT o.id, o.status, o.total_amount, o.refunded_amount, p.amount AS p_amount, p.refunded_amount AS p_refunded,
            COUNT(i.id) AS line_count, SUM(i.status = 'PAID') AS paid_lines,
@@ -87,7 +90,7 @@ export async function checkInvariants(pool: Pool, stockBaselineBefore?: Map<numb
   return violations;
 }
 
-/** For every option: stock + units in PAID order.line_count. Orders and cancellations never change it. */
+/** For every option: stock + units in PAID order lines. Orders and cancellations never change it. */
 export async function stockBaseline(pool: Pool): Promise<Map<number, number>> {
   const [rows] = await pool.query<RowDataPacket[]>(`
     SELECT s.option_id, s.quantity + COALESCE((SELECT SUM(i.quantity) FROM order_item i WHERE i.option_id = s.option_id AND i.status = 'PAID'), 0) AS total

@@ -37,12 +37,13 @@ export class PrivateRedis {
       },
     );
     const client = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    client.on("error", () => {}); // refused connections are expected until the server is up
+    client.on("error", () => undefined); // refused connections are expected until the server is up
     try {
       for (let attempt = 0; attempt < 100; attempt += 1) {
         try {
           await client.connect();
-          if ((await client.ping()) === "PONG") return;
+          await client.ping();
+          return;
         } catch {
           client.disconnect();
           await new Promise((resolve) => setTimeout(resolve, 50));

@@ -77,7 +77,7 @@ async function withClient<T>(port: number, work: (client: Redis) => Promise<T>):
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
-  client.on("error", () => {});
+  client.on("error", () => undefined);
   try {
     await client.connect();
     return await work(client);
@@ -90,7 +90,7 @@ async function withClient<T>(port: number, work: (client: Redis) => Promise<T>):
 
 const ping = async (port: number): Promise<boolean> => (await withClient(port, (client) => client.ping())) === "PONG";
 const clusterOk = async (port: number): Promise<boolean> =>
-  ((await withClient(port, (client) => client.cluster("INFO") as Promise<string>)) ?? "").includes("cluster_state:ok");
+  ((await withClient(port, (client) => client.cluster("INFO"))) ?? "").includes("cluster_state:ok");
 
 async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt += 1) {

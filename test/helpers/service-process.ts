@@ -45,8 +45,8 @@ export async function startWorkerProcess(
         resolve();
       }
     };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   await ready;
@@ -72,8 +72,8 @@ export async function spawnServiceProcess(env: Record<string, string>): Promise<
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return { child, url: `http://127.0.0.1:${port}`, output: () => output, exited };
 }
@@ -82,9 +82,7 @@ export async function spawnServiceProcess(env: Record<string, string>): Promise<
 export async function startServiceProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<ServiceProcess> {
   const service = await spawnServiceProcess(env);
   const deadline = Date.now() + timeoutMs;
-  let ended = false;
-  void service.exited.then(() => (ended = true));
-  while (Date.now() < deadline && !ended) {
+  while (Date.now() < deadline && service.child.exitCode === null && service.child.signalCode === null) {
     try {
       if ((await fetch(`${service.url}/healthz`)).ok) return service;
     } catch {
@@ -107,15 +105,15 @@ export async function runUntilExit(
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.once("exit", (exitCode) => resolve(exitCode)));
   return { code, output };
 }
 
 /** SIGKILL, as a crash or an OOM kill would, and wait until the process is gone. */
 export async function killNow(child: ChildProcess | null): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  if (child?.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once("exit", resolve));
   child.kill("SIGKILL");
   await exited;
