@@ -25,6 +25,11 @@ export default tseslint.config(
       "@typescript-eslint/array-type": ["error", { default: "array-simple" }],
       // `value || fallback` on a string also treats "" as missing, which is meant for environment variables.
       "@typescript-eslint/prefer-nullish-coalescing": ["error", { ignorePrimitives: { string: true } }],
+      // Express tells an error handler by its four parameters, so an unused one is named `_next`.
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      // Interfaces that want a Promise (Apollo's plugin hooks) are met with `async` methods that need no
+      // await; a forgotten await is what no-floating-promises catches.
+      "@typescript-eslint/require-await": "off",
       // `(x) => void send(x)` noise buys nothing in arrow shorthands; statements still may not use a void value.
       "@typescript-eslint/no-confusing-void-expression": ["error", { ignoreArrowShorthand: true }],
     },

@@ -20,7 +20,8 @@ export interface Edge<T> {
 export interface ConnectionParts<T> {
   edges: Array<Edge<T>>;
   nodes: T[];
-  pageInfo: PageInfoType;
+  /** The fields of PageInfoType as plain data (graphql-js reads them as properties). */
+  pageInfo: Pick<PageInfoType, "hasNextPage" | "endCursor">;
 }
 
 export function toConnection<T extends { id: number }>(page: Page<T>): ConnectionParts<T> {

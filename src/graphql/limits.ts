@@ -93,7 +93,7 @@ export function graphqlLimits({ introspection }: { introspection: boolean }): Gr
   // shape, two declarations TypeScript will not match. Armor's plugins read no context.
   const armorPlugins = armor.plugins as unknown as Array<ApolloServerPlugin<GraphQLContext>>;
   return {
-    parseOptions: { maxTokens: LIMITS.maxTokens },
+    parseOptions: { maxLexicalTokens: LIMITS.maxTokens },
     validationRules: [...armor.validationRules, exemptingIntrospection(depth), rootFieldsRule(LIMITS)],
     plugins: [...armorPlugins, pageCostPlugin(LIMITS.maxCost)],
   };

@@ -1,6 +1,7 @@
 import {
   GraphQLError,
   Kind,
+  OperationTypeNode,
   getNamedType,
   isObjectType,
   type ASTVisitor,
@@ -111,7 +112,9 @@ export function pageCostRule(maxCost: number, variables: Variables): ValidationR
     return {
       OperationDefinition(node) {
         const root =
-          node.operation === "mutation" ? context.getSchema().getMutationType() : context.getSchema().getQueryType();
+          node.operation === OperationTypeNode.MUTATION
+            ? context.getSchema().getMutationType()
+            : context.getSchema().getQueryType();
         if (!root || isIntrospectionOnly(node.selectionSet)) return;
         const cost = costOf(node.selectionSet, root, fragments, withDefaults(node, variables), new Set());
         if (cost > maxCost)

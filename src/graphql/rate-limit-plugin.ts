@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from "@apollo/server";
-import { GraphQLError, type GraphQLErrorExtensions } from "graphql";
+import { GraphQLError, OperationTypeNode, type GraphQLErrorExtensions } from "graphql";
 import type { RateLimiter } from "../modules/rate-limit/rate-limiter.js";
 import { DomainError } from "../shared/errors.js";
 import type { GraphQLContext } from "./context.js";
@@ -16,7 +16,7 @@ export function mutationRateLimitPlugin(limiter: RateLimiter): ApolloServerPlugi
     async requestDidStart() {
       return {
         async didResolveOperation({ operation, document, contextValue }) {
-          if (operation?.operation !== "mutation" || contextValue.viewer.kind !== "member") return;
+          if (operation?.operation !== OperationTypeNode.MUTATION || contextValue.viewer.kind !== "member") return;
           const mutations = mutationCountOf(operation, fragmentsOf(document));
           if (mutations === 0) return; // `mutation { __typename }` runs nothing
           try {

@@ -1,6 +1,7 @@
 import {
   GraphQLError,
   Kind,
+  OperationTypeNode,
   type ASTVisitor,
   type DocumentNode,
   type FragmentDefinitionNode,
@@ -65,7 +66,7 @@ export function mutationCountOf(
   operation: OperationDefinitionNode,
   fragments: ReadonlyMap<string, FragmentDefinitionNode>,
 ): number {
-  if (operation.operation !== "mutation") return 0;
+  if (operation.operation !== OperationTypeNode.MUTATION) return 0;
   return [...rootFieldsOf(operation, fragments).values()].filter((name) => name !== "__typename").length;
 }
 
@@ -87,7 +88,7 @@ export function rootFieldsRule({ maxRootFields, maxMutationFields }: RootFieldLi
       OperationDefinition(node) {
         // graphql-js accepts a subscription against a schema without a Subscription type and fails
         // only when executing it; this API has none, so say so before anything runs.
-        if (node.operation === "subscription")
+        if (node.operation === OperationTypeNode.SUBSCRIPTION)
           context.reportError(limitError("subscriptions are not supported by this API"));
         if (rootFieldsOf(node, fragments).size > maxRootFields) {
           context.reportError(limitError(`too many root fields: at most ${maxRootFields} per operation`));

@@ -10,7 +10,7 @@ export const GRAPHQL_BODY_LIMIT = 1024 * 1024;
 
 const JSON_UTF8 = /^application\/json\s*(?:;\s*charset\s*=\s*(?:utf-8|"utf-8")\s*)?$/i;
 // body-parser's strict mode: the first character that is not JSON whitespace opens an object or an array.
-const STRICT_JSON_START = /^[\x20\x09\x0a\x0d]*[{[]/;
+const STRICT_JSON_START = /^[ \t\n\r]*[{[]/;
 
 /**
  * The plain case of a GraphQL request: POST /graphql with a JSON (UTF-8) body of known length within

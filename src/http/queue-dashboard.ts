@@ -20,9 +20,12 @@ export function adminBasicAuth(members: MemberService, clientIpOf: ClientAddress
   return async (req, res, next) => {
     const header = req.headers.authorization ?? "";
     const digest = createHash("sha256").update(header).digest("hex");
-    if ((verified.get(digest) ?? 0) > Date.now()) return next();
-    const match = /^Basic\s+([A-Za-z0-9+/=]+)$/.exec(header);
-    const [loginId, password] = match ? Buffer.from(match[1]!, "base64").toString("utf8").split(/:(.*)/s) : [];
+    if ((verified.get(digest) ?? 0) > Date.now()) {
+      next();
+      return;
+    }
+    const encoded = /^Basic\s+([A-Za-z0-9+/=]+)$/.exec(header)?.[1];
+    const [loginId, password] = encoded ? Buffer.from(encoded, "base64").toString("utf8").split(/:(.*)/s) : [];
     try {
       if (!loginId || !password) throw new Error("no credentials");
       const { member } = await members.login(loginId, password, clientIpOf(req));

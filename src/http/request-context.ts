@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
+import type { IncomingHttpHeaders } from "node:http";
 import type { AuthTokens } from "../modules/member/auth-token.js";
 import { anonymous, type Viewer } from "../modules/member/viewer.js";
 
@@ -18,8 +18,8 @@ export function requestIdFrom(headers: IncomingHttpHeaders): string {
 export async function viewerFrom(headers: IncomingHttpHeaders, tokens: AuthTokens): Promise<Viewer> {
   const header = headers.authorization;
   if (!header) return anonymous;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match) return { kind: "rejected", reason: "invalid" };
-  const checked = await tokens.verify(match[1]!);
+  const token = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+  if (token === undefined) return { kind: "rejected", reason: "invalid" };
+  const checked = await tokens.verify(token);
   return checked.ok ? { kind: "member", ...checked.claims } : { kind: "rejected", reason: checked.reason };
 }

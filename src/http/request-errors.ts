@@ -30,6 +30,6 @@ export const requestErrorHandler: ErrorRequestHandler = (
   _next,
 ) => {
   const { status, body } = answerRequestError(error);
-  if (status === 500) res.locals.log?.error({ err: error }, "request failed before GraphQL");
+  if (status === 500) res.locals.log.error({ err: error }, "request failed before GraphQL");
   res.status(status).json(body);
 };

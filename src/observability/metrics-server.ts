@@ -10,8 +10,8 @@ const digest = (text: string): Buffer => createHash("sha256").update(text).diges
  * neither the token's characters nor its length show in how long a refusal takes.
  */
 export function hasBearerToken(authorization: string | undefined, token: string): boolean {
-  const match = /^Bearer +(\S+) *$/i.exec(authorization ?? "");
-  return match !== null && timingSafeEqual(digest(match[1]!), digest(token));
+  const given = /^Bearer +(\S+) *$/i.exec(authorization ?? "")?.[1];
+  return given !== undefined && timingSafeEqual(digest(given), digest(token));
 }
 
 /** Answers a scrape of /metrics: 401 without the token when one is set. */

@@ -68,14 +68,14 @@ describe(orderEvent.name, () => {
   });
 
   it("copies the lines, so later changes to the order do not reach the event", () => {
-    const items: {
+    const items: Array<{
       id: number;
       productId: number;
       optionId: number;
       quantity: number;
       unitPrice: number;
       status: OrderItemStatus;
-    }[] = [{ ...order.items[0]!, status: "PAID" }];
+    }> = [{ ...order.items[0]!, status: "PAID" }];
     const event = orderEvent("ORDER_PAID", "evt-5", paidAt, { ...order, items });
     items[0]!.status = "CANCELLED";
     expect(event.order.items[0]?.status).toBe("PAID");

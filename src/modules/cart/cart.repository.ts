@@ -48,6 +48,6 @@ export async function setCartItemQuantity(tx: Tx, id: number, quantity: number):
 }
 
 export async function deleteCartItems(tx: Executor, cartId: number, ids?: readonly number[]): Promise<void> {
-  if (ids && ids.length === 0) return;
+  if (ids?.length === 0) return;
   await tx.delete(cartItem).where(and(eq(cartItem.cartId, cartId), ids ? inArray(cartItem.id, [...ids]) : undefined));
 }

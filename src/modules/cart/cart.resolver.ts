@@ -9,6 +9,7 @@ import type { CartItemRow } from "./cart.repository.js";
 import { cartTotals, lineTotal } from "./cart.rules.js";
 import type { CartService } from "./cart.service.js";
 import { AddCartItemInputType, CartItemType, CartType } from "./cart.types.js";
+import { present } from "../../shared/present.js";
 
 interface CartRoot {
   items: CartItemRow[];
@@ -86,12 +87,12 @@ export class CartResolver {
 export class CartItemResolver {
   @FieldResolver(() => ProductType)
   async product(@Root() line: CartItemRow, @Ctx() { loaders }: GraphQLContext): Promise<ProductRow> {
-    return (await loaders.productById.load(line.productId))!;
+    return present(await loaders.productById.load(line.productId), `product ${line.productId} of a cart line`);
   }
 
   @FieldResolver(() => ProductOptionType)
   async option(@Root() line: CartItemRow, @Ctx() { loaders }: GraphQLContext): Promise<OptionView> {
-    return (await loaders.optionById.load(line.optionId))!;
+    return present(await loaders.optionById.load(line.optionId), `option ${line.optionId} of a cart line`);
   }
 
   @FieldResolver(() => SafeInt, { description: "Current unit price x quantity." })

@@ -14,6 +14,7 @@ import {
   type CartItemRow,
 } from "./cart.repository.js";
 import { ensureRoomForNewLine, mergedLineQuantity, validateLineQuantity } from "./cart.rules.js";
+import { present } from "../../shared/present.js";
 
 export interface AddCartItem {
   productId: number;
@@ -75,7 +76,7 @@ export class CartService {
         const line = await this.lineOf(tx, cartId, cartItemId);
         if (quantity === 0) return deleteCartItems(tx, cartId, [line.id]);
         const [option] = await this.catalog.optionsByIds(tx, [line.optionId]);
-        ensureInStock(option!, quantity);
+        ensureInStock(present(option, `option ${line.optionId}`), quantity);
         await setCartItemQuantity(tx, line.id, quantity);
       },
       CART_TX,

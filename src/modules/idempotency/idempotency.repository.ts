@@ -2,6 +2,7 @@ import { and, eq, lte } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { idempotencyKey } from "../../db/schema/index.js";
 import type { IdempotencyScope } from "./idempotency.rules.js";
+import { present } from "../../shared/present.js";
 
 export interface KeyRef {
   memberId: number;
@@ -16,7 +17,7 @@ export async function insertKey(tx: Executor, ref: KeyRef, requestHash: string, 
     .insert(idempotencyKey)
     .values({ ...ref, requestHash, expiresAt })
     .$returningId();
-  return row!.id;
+  return present(row, "the inserted idempotency key").id;
 }
 
 /** A plain read: under READ COMMITTED it sees the row the winning transaction committed. */

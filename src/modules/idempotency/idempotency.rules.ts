@@ -9,6 +9,7 @@ export type IdempotencyScope = "PLACE_ORDER" | "CHARGE_POINT";
 
 /** 1 to 255 characters (code points, as the column counts them, not UTF-16 units). */
 export function validateIdempotencyKey(key: string): string {
+  // eslint-disable-next-line @typescript-eslint/no-misused-spread -- code points on purpose: what the column counts
   const length = [...key].length;
   if (length < 1 || length > KEY_MAX_LENGTH) {
     throw badUserInput("idempotencyKey", `idempotencyKey must be 1 to ${KEY_MAX_LENGTH} characters`);

@@ -10,6 +10,7 @@ import {
   validateIdempotencyKey,
   type IdempotencyScope,
 } from "./idempotency.rules.js";
+import { present } from "../../shared/present.js";
 
 export interface IdempotentCall<TResult> {
   memberId: number;
@@ -40,15 +41,15 @@ export class IdempotencyService {
 
     const claimedId = await this.claim(tx, ref, hash, now);
     if (claimedId === null) {
-      const stored = await findKey(tx, ref);
       // The row exists (the insert said so) and was committed by the request that created it.
-      const decision = decideOnStoredKey(stored!, hash, now);
+      const stored = present(await findKey(tx, ref), "the idempotency key the insert collided with");
+      const decision = decideOnStoredKey(stored, hash, now);
       if (decision === "conflict") throw keyReusedForAnotherRequest();
-      if (decision === "replay") return stored!.result as TResult;
-      if (!(await renewExpiredKey(tx, stored!.id, hash, now, expiryFrom(now)))) {
+      if (decision === "replay") return stored.result as TResult;
+      if (!(await renewExpiredKey(tx, stored.id, hash, now, expiryFrom(now)))) {
         return this.once(tx, call); // another request renewed it first: decide against theirs
       }
-      return this.runAndStore(tx, stored!.id, call);
+      return this.runAndStore(tx, stored.id, call);
     }
     return this.runAndStore(tx, claimedId, call);
   }

@@ -1,5 +1,6 @@
 import { SignJWT, jwtVerify, errors } from "jose";
 import type { Role } from "./member.rules.js";
+import { present } from "../../shared/present.js";
 
 export interface TokenClaims {
   memberId: number;
@@ -54,7 +55,7 @@ export class AuthTokens {
         return { ok: false, reason: "invalid" };
       }
       const claims: TokenClaims = { memberId, role };
-      this.remember(token, claims, payload.exp! * 1000);
+      this.remember(token, claims, present(payload.exp, "the token's expiry") * 1000);
       return { ok: true, claims };
     } catch (error) {
       return { ok: false, reason: error instanceof errors.JWTExpired ? "expired" : "invalid" };
@@ -64,7 +65,8 @@ export class AuthTokens {
   private readonly verified = new Map<string, { claims: TokenClaims; expiresAtMs: number }>();
 
   private remember(token: string, claims: TokenClaims, expiresAtMs: number): void {
-    if (this.verified.size >= VERIFIED_TOKENS_KEPT) this.verified.delete(this.verified.keys().next().value!);
+    const oldest = this.verified.keys().next();
+    if (this.verified.size >= VERIFIED_TOKENS_KEPT && !oldest.done) this.verified.delete(oldest.value);
     this.verified.set(token, { claims, expiresAtMs });
   }
 }

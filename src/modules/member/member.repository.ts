@@ -2,6 +2,7 @@ import { eq, inArray } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { member } from "../../db/schema/index.js";
 import type { Role } from "./member.rules.js";
+import { present } from "../../shared/present.js";
 
 export type MemberRow = typeof member.$inferSelect;
 
@@ -10,7 +11,7 @@ export async function insertMember(
   values: { loginId: string; passwordHash: string; nickname: string; role: Role },
 ): Promise<number> {
   const [result] = await tx.insert(member).values(values).$returningId();
-  return result!.id;
+  return present(result, "the inserted member").id;
 }
 
 export async function findMemberByLoginId(executor: Executor, loginId: string): Promise<MemberRow | undefined> {

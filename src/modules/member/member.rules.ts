@@ -44,6 +44,7 @@ export function validateSignUp(input: SignUpInput): SignUpInput {
   }
   validatePassword(input.password);
   const nickname = input.nickname.normalize("NFC").trim();
+  // eslint-disable-next-line @typescript-eslint/no-misused-spread -- code points on purpose: what the column counts
   if (nickname.length === 0 || [...nickname].length > NICKNAME_MAX || INVISIBLE.test(nickname)) {
     throw badUserInput("nickname", `nickname must be 1 to ${NICKNAME_MAX} visible characters`);
   }

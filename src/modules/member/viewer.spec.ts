@@ -5,7 +5,7 @@ import { thrown } from "../../../test/helpers/thrown.js";
 
 type SignedOut = Exclude<Viewer, { kind: "member" }>;
 
-const signedOut: [string, SignedOut][] = [
+const signedOut: Array<[string, SignedOut]> = [
   ["an anonymous caller", { kind: "anonymous" }],
   ["an expired token", { kind: "rejected", reason: "expired" }],
   ["an invalid token", { kind: "rejected", reason: "invalid" }],
