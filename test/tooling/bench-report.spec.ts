@@ -2,11 +2,11 @@ import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { escapeXml, niceTicks, renderChart } from "../bench/harness/chart.js";
-import { describeMachine, machineSummary, type MachineInfo } from "../bench/harness/machine.js";
-import { formatErrors, formatTable, renderMarkdownSummary, writeResults } from "../bench/harness/report.js";
-import { packageOf, summarizeProfile } from "../bench/profile-summary.js";
-import { ratio, type BenchSettings, type Measurement, type ScenarioResult } from "../bench/harness/scenario.js";
+import { escapeXml, niceTicks, renderChart } from "../../bench/harness/chart.js";
+import { describeMachine, machineSummary, type MachineInfo } from "../../bench/harness/machine.js";
+import { formatErrors, formatTable, renderMarkdownSummary, writeResults } from "../../bench/harness/report.js";
+import { packageOf, summarizeProfile } from "../../bench/profile-summary.js";
+import { ratio, type BenchSettings, type Measurement, type ScenarioResult } from "../../bench/harness/scenario.js";
 
 const settings: BenchSettings = {
   quick: false,

@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { loadConfig, metricsOnApiPort } from "../src/config.js";
-import { repositoryRoot } from "../src/paths.js";
+import { loadConfig, metricsOnApiPort } from "../../src/config.js";
+import { repositoryRoot } from "../../src/paths.js";
 
 interface Service {
   image?: string;

@@ -3,9 +3,9 @@ import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generate } from "@graphql-codegen/cli";
 import { describe, expect, it } from "vitest";
-import config from "../codegen.js";
+import config from "../../codegen.js";
 
-const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
+const root = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const outputDir = "sdk/generated";
 
 interface GeneratedFile {
