@@ -1,16 +1,16 @@
 import http from "node:http";
 import mysql from "mysql2/promise";
 import { afterAll, describe, expect, it } from "vitest";
-import { postGraphQL, expectData } from "./helpers/graphql.js";
+import { postGraphQL, expectData } from "../helpers/graphql.js";
 import net from "node:net";
 import {
   runUntilExit,
   spawnServiceProcess,
   startServiceProcess,
   type ServiceProcess,
-} from "./helpers/service-process.js";
-import { dropDatabase, uniqueDatabaseUrl } from "./helpers/test-database.js";
-import { DEMO_ADMIN, DEMO_MEMBER, DEMO_MEMBER_POINTS, DEMO_PRODUCTS } from "../src/db/seed/demo-data.js";
+} from "../helpers/service-process.js";
+import { dropDatabase, uniqueDatabaseUrl } from "../helpers/test-database.js";
+import { DEMO_ADMIN, DEMO_MEMBER, DEMO_MEMBER_POINTS, DEMO_PRODUCTS } from "../../src/db/seed/demo-data.js";
 
 const databaseUrl = uniqueDatabaseUrl("process");
 const running: ServiceProcess[] = [];

@@ -3,8 +3,8 @@ import { existsSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminToken, createProduct } from "./helpers/factories.js";
-import { startTestApp, type TestApp } from "./helpers/test-app.js";
+import { adminToken, createProduct } from "../helpers/factories.js";
+import { startTestApp, type TestApp } from "../helpers/test-app.js";
 
 /**
  * The GraphiQL page at GET /graphql, driven in a real browser: Debian's Chromium, through
@@ -16,7 +16,7 @@ import { startTestApp, type TestApp } from "./helpers/test-app.js";
  */
 const CHROMIUM = "/usr/bin/chromium";
 const SKIP_BROWSER = process.env.SKIP_BROWSER_TESTS === "1";
-const SCREENSHOT = fileURLToPath(new URL("../test-output/playground.png", import.meta.url));
+const SCREENSHOT = fileURLToPath(new URL("../../test-output/playground.png", import.meta.url));
 
 // How Chromium runs on these machines (headless, as root, on a closed network). Without the
 // background-networking flags it keeps trying to reach Google's hosts. No --user-data-dir:
@@ -156,7 +156,7 @@ describe("GraphQL playground in Chromium", () => {
         const result = (await readResult()) as { data: { products: { nodes: Array<{ name: string }> } } };
         expect(result.data.products.nodes.map((node) => node.name).sort()).toEqual([...PRODUCT_NAMES].sort());
 
-        mkdirSync(fileURLToPath(new URL("../test-output/", import.meta.url)), { recursive: true });
+        mkdirSync(fileURLToPath(new URL("../../test-output/", import.meta.url)), { recursive: true });
         await page.screenshot({ path: SCREENSHOT });
 
         // Everything the page loaded (document, editor workers, introspection, the query) came from the
