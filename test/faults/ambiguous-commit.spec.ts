@@ -7,13 +7,13 @@ import {
   placeOrder,
   type CreatedProduct,
   type SignedIn,
-} from "./helpers/factories.js";
-import { FaultProxy, type QueryAction } from "./helpers/fault-proxy.js";
-import { errorCode, expectData, type GraphQLResponse } from "./helpers/graphql.js";
-import { checkInvariants, stockBaseline } from "./helpers/invariants.js";
-import { seededRandom } from "./helpers/seeded-random.js";
-import { startTestApp, type TestApp } from "./helpers/test-app.js";
-import { uniqueDatabaseUrl } from "./helpers/test-database.js";
+} from "../helpers/factories.js";
+import { FaultProxy, type QueryAction } from "../helpers/fault-proxy.js";
+import { errorCode, expectData, type GraphQLResponse } from "../helpers/graphql.js";
+import { checkInvariants, stockBaseline } from "../helpers/invariants.js";
+import { seededRandom } from "../helpers/seeded-random.js";
+import { startTestApp, type TestApp } from "../helpers/test-app.js";
+import { uniqueDatabaseUrl } from "../helpers/test-database.js";
 
 /** How long the stream of orders with cut COMMITs runs: short in `npm test`, 10 s in `npm run test:faults`. */
 const STREAM_MS = Number(process.env.FAULT_AMBIGUOUS_COMMIT_MS ?? 2_500);

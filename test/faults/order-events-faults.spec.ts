@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Running } from "../src/run-api.js";
-import { waitUntilDrained } from "./helpers/drain.js";
-import { startFakePlatform, startWorker, type FakePlatform } from "./helpers/event-pipeline.js";
+import type { Running } from "../../src/run-api.js";
+import { waitUntilDrained } from "../helpers/drain.js";
+import { startFakePlatform, startWorker, type FakePlatform } from "../helpers/event-pipeline.js";
 import {
   adminToken,
   createProduct,
@@ -9,11 +9,11 @@ import {
   placeOrder,
   type CreatedProduct,
   type SignedIn,
-} from "./helpers/factories.js";
-import { errorCode, expectData } from "./helpers/graphql.js";
-import { checkInvariants } from "./helpers/invariants.js";
-import { PrivateRedis } from "./helpers/private-redis.js";
-import { startTestApp, type TestApp } from "./helpers/test-app.js";
+} from "../helpers/factories.js";
+import { errorCode, expectData } from "../helpers/graphql.js";
+import { checkInvariants } from "../helpers/invariants.js";
+import { PrivateRedis } from "../helpers/private-redis.js";
+import { startTestApp, type TestApp } from "../helpers/test-app.js";
 
 /**
  * Faults around the event pipeline, on a redis-server of this file's own (killed and flushed here)

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitUntilDrained } from "./helpers/drain.js";
-import { startFakePlatform, type FakePlatform } from "./helpers/event-pipeline.js";
+import { waitUntilDrained } from "../helpers/drain.js";
+import { startFakePlatform, type FakePlatform } from "../helpers/event-pipeline.js";
 import {
   adminToken,
   createProduct,
@@ -8,11 +8,11 @@ import {
   placeOrder,
   type CreatedProduct,
   type SignedIn,
-} from "./helpers/factories.js";
-import { expectData } from "./helpers/graphql.js";
-import { startWorkerProcess, type ServiceProcess } from "./helpers/service-process.js";
-import { checkInvariants } from "./helpers/invariants.js";
-import { startTestApp, type TestApp } from "./helpers/test-app.js";
+} from "../helpers/factories.js";
+import { expectData } from "../helpers/graphql.js";
+import { startWorkerProcess, type ServiceProcess } from "../helpers/service-process.js";
+import { checkInvariants } from "../helpers/invariants.js";
+import { startTestApp, type TestApp } from "../helpers/test-app.js";
 
 /** A worker process killed with SIGKILL while it holds jobs: its successor finishes them, none twice. */
 let app: TestApp;

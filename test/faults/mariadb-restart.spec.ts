@@ -6,11 +6,11 @@ import {
   placeOrder,
   type CreatedProduct,
   type SignedIn,
-} from "./helpers/factories.js";
-import { errorCode, expectData } from "./helpers/graphql.js";
-import { checkInvariants, stockBaseline } from "./helpers/invariants.js";
-import { PrivateMariaDb } from "./helpers/private-mariadb.js";
-import { startTestApp, type TestApp } from "./helpers/test-app.js";
+} from "../helpers/factories.js";
+import { errorCode, expectData } from "../helpers/graphql.js";
+import { checkInvariants, stockBaseline } from "../helpers/invariants.js";
+import { PrivateMariaDb } from "../helpers/private-mariadb.js";
+import { startTestApp, type TestApp } from "../helpers/test-app.js";
 
 const available = PrivateMariaDb.available();
 if (!available) console.warn("SKIPPED mariadb-restart.spec: mariadbd / mariadb-install-db are not on this machine");

@@ -1,9 +1,9 @@
 import type { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { QueueName, type OrderEventJob } from "../src/queue/queues.js";
-import type { Running } from "../src/run-api.js";
-import { waitUntilDelivered } from "./helpers/drain.js";
-import { startFakePlatform, startWorker, type FakePlatform } from "./helpers/event-pipeline.js";
+import { QueueName, type OrderEventJob } from "../../src/queue/queues.js";
+import type { Running } from "../../src/run-api.js";
+import { waitUntilDelivered } from "../helpers/drain.js";
+import { startFakePlatform, startWorker, type FakePlatform } from "../helpers/event-pipeline.js";
 import {
   adminToken,
   createProduct,
@@ -11,11 +11,11 @@ import {
   placeOrder,
   type CreatedProduct,
   type SignedIn,
-} from "./helpers/factories.js";
-import { expectData } from "./helpers/graphql.js";
-import { checkInvariants } from "./helpers/invariants.js";
-import { PrivateRedis } from "./helpers/private-redis.js";
-import { startTestApp, type TestApp } from "./helpers/test-app.js";
+} from "../helpers/factories.js";
+import { expectData } from "../helpers/graphql.js";
+import { checkInvariants } from "../helpers/invariants.js";
+import { PrivateRedis } from "../helpers/private-redis.js";
+import { startTestApp, type TestApp } from "../helpers/test-app.js";
 
 /**
  * An event is never lost, however long the data platform or Redis is away: the outbox row stays the

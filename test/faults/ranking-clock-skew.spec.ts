@@ -1,11 +1,11 @@
 import type { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addDays, startOfDay } from "../src/modules/ranking/ranking.rules.js";
-import { QueueName, type OrderEventJob } from "../src/queue/queues.js";
-import type { Running } from "../src/run-api.js";
-import { createServices } from "../src/services.js";
-import { waitUntilDrained } from "./helpers/drain.js";
-import { startFakePlatform, startWorker, type FakePlatform } from "./helpers/event-pipeline.js";
+import { addDays, startOfDay } from "../../src/modules/ranking/ranking.rules.js";
+import { QueueName, type OrderEventJob } from "../../src/queue/queues.js";
+import type { Running } from "../../src/run-api.js";
+import { createServices } from "../../src/services.js";
+import { waitUntilDrained } from "../helpers/drain.js";
+import { startFakePlatform, startWorker, type FakePlatform } from "../helpers/event-pipeline.js";
 import {
   adminToken,
   chargePoints,
@@ -13,10 +13,10 @@ import {
   signUpMember,
   type CreatedProduct,
   type SignedIn,
-} from "./helpers/factories.js";
-import { TestClock } from "./helpers/test-clock.js";
-import { TEST_ZONE, TODAY } from "./helpers/test-day.js";
-import { startTestApp, type TestApp } from "./helpers/test-app.js";
+} from "../helpers/factories.js";
+import { TestClock } from "../helpers/test-clock.js";
+import { TEST_ZONE, TODAY } from "../helpers/test-day.js";
+import { startTestApp, type TestApp } from "../helpers/test-app.js";
 
 /**
  * The API and the worker on hosts whose clocks disagree around midnight: the API pays an order on
