@@ -1,11 +1,11 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { orderEvent, type OrderSnapshot } from "../src/outbox/order-event.js";
-import { MAX_DAYS, RankingKeys, addDays, startOfDay, windowDays } from "../src/modules/ranking/ranking.rules.js";
-import { RankingStore } from "../src/modules/ranking/ranking.store.js";
-import { PrivateRedis } from "./helpers/private-redis.js";
-import { seededRandom as random } from "./helpers/seeded-random.js";
-import { TEST_ZONE, TODAY, noonClock } from "./helpers/test-day.js";
+import { orderEvent, type OrderSnapshot } from "../../src/outbox/order-event.js";
+import { MAX_DAYS, RankingKeys, addDays, startOfDay, windowDays } from "../../src/modules/ranking/ranking.rules.js";
+import { RankingStore } from "../../src/modules/ranking/ranking.store.js";
+import { PrivateRedis } from "../helpers/private-redis.js";
+import { seededRandom as random } from "../helpers/seeded-random.js";
+import { TEST_ZONE, TODAY, noonClock } from "../helpers/test-day.js";
 
 /**
  * The batched counting (applyPaidBatch for live jobs; applyPaidBatchToDays + unionWindows for the

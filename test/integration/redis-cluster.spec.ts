@@ -1,12 +1,12 @@
 import { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Running } from "../src/run-api.js";
-import { waitUntilDrained } from "./helpers/drain.js";
-import { startFakePlatform, startWorker, type FakePlatform } from "./helpers/event-pipeline.js";
-import { adminToken, chargePoints, createProduct, placeOrder, signUpMember } from "./helpers/factories.js";
-import { expectData } from "./helpers/graphql.js";
-import { LocalRedisCluster, canRunRedisServer } from "./helpers/redis-cluster.js";
-import { startTestApp, type TestApp } from "./helpers/test-app.js";
+import type { Running } from "../../src/run-api.js";
+import { waitUntilDrained } from "../helpers/drain.js";
+import { startFakePlatform, startWorker, type FakePlatform } from "../helpers/event-pipeline.js";
+import { adminToken, chargePoints, createProduct, placeOrder, signUpMember } from "../helpers/factories.js";
+import { expectData } from "../helpers/graphql.js";
+import { LocalRedisCluster, canRunRedisServer } from "../helpers/redis-cluster.js";
+import { startTestApp, type TestApp } from "../helpers/test-app.js";
 
 const available = canRunRedisServer();
 if (!available) console.warn("SKIPPED redis-cluster.spec: redis-server cannot be started on this machine");

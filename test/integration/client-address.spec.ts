@@ -1,7 +1,7 @@
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { errorCode, type GraphQLResponse } from "./helpers/graphql.js";
-import { startTestApp, type TestApp } from "./helpers/test-app.js";
+import { errorCode, type GraphQLResponse } from "../helpers/graphql.js";
+import { startTestApp, type TestApp } from "../helpers/test-app.js";
 
 /**
  * The client's address as the service decides it, seen through the failed-login limit per address

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { balanceOf, signUpMember } from "./helpers/factories.js";
-import { errorCode, expectData, postGraphQL, type GraphQLResponse } from "./helpers/graphql.js";
-import { startTestApp, type TestApp } from "./helpers/test-app.js";
-import { TestClock } from "./helpers/test-clock.js";
+import { balanceOf, signUpMember } from "../helpers/factories.js";
+import { errorCode, expectData, postGraphQL, type GraphQLResponse } from "../helpers/graphql.js";
+import { startTestApp, type TestApp } from "../helpers/test-app.js";
+import { TestClock } from "../helpers/test-clock.js";
 
 const LOGIN = `mutation ($l: String!, $p: String!) { login(loginId: $l, password: $p) { token } }`;
 const CHARGE = `mutation { chargePoint(amount: 1) { balance } }`;

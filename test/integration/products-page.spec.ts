@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminToken, createProduct } from "./helpers/factories.js";
-import { errorCode, expectData } from "./helpers/graphql.js";
-import { startTestApp, type TestApp } from "./helpers/test-app.js";
+import { adminToken, createProduct } from "../helpers/factories.js";
+import { errorCode, expectData } from "../helpers/graphql.js";
+import { startTestApp, type TestApp } from "../helpers/test-app.js";
 
 let app: TestApp;
 const created: string[] = [];

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitUntilDrained } from "./helpers/drain.js";
-import { APP_TABLES, snapshotDatabase } from "./helpers/db-snapshot.js";
+import { waitUntilDrained } from "../helpers/drain.js";
+import { APP_TABLES, snapshotDatabase } from "../helpers/db-snapshot.js";
 import {
   ORDER_FIELDS,
   adminToken,
@@ -11,10 +11,10 @@ import {
   type CreatedProduct,
   type OrderData,
   type SignedIn,
-} from "./helpers/factories.js";
-import { errorCode, expectData } from "./helpers/graphql.js";
-import { checkInvariants, stockBaseline } from "./helpers/invariants.js";
-import { TEST_ADMIN, startTestApp, type TestApp } from "./helpers/test-app.js";
+} from "../helpers/factories.js";
+import { errorCode, expectData } from "../helpers/graphql.js";
+import { checkInvariants, stockBaseline } from "../helpers/invariants.js";
+import { TEST_ADMIN, startTestApp, type TestApp } from "../helpers/test-app.js";
 
 /**
  * A corpus of hostile inputs, each sent over real HTTP to the running service. Every case must be

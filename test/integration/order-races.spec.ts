@@ -9,10 +9,10 @@ import {
   signUpMember,
   type OrderData,
   type SignedIn,
-} from "./helpers/factories.js";
-import { errorCode, expectData, type GraphQLResponse } from "./helpers/graphql.js";
-import { checkInvariants, stockBaseline } from "./helpers/invariants.js";
-import { startTestApp, type TestApp } from "./helpers/test-app.js";
+} from "../helpers/factories.js";
+import { errorCode, expectData, type GraphQLResponse } from "../helpers/graphql.js";
+import { checkInvariants, stockBaseline } from "../helpers/invariants.js";
+import { startTestApp, type TestApp } from "../helpers/test-app.js";
 
 /**
  * Concurrency proofs: real transactions racing on a real MariaDB through the real HTTP API. After

@@ -1,13 +1,13 @@
 import { SignJWT } from "jose";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadStartupData } from "../src/bootstrap.js";
-import { ConfigError } from "../src/config.js";
-import { member, pointWallet, cart } from "../src/db/schema/index.js";
-import { signUpMember } from "./helpers/factories.js";
-import { errorCode, expectData } from "./helpers/graphql.js";
-import { rejectionOf } from "./helpers/thrown.js";
-import { TEST_ADMIN, startTestApp, type TestApp } from "./helpers/test-app.js";
+import { loadStartupData } from "../../src/bootstrap.js";
+import { ConfigError } from "../../src/config.js";
+import { member, pointWallet, cart } from "../../src/db/schema/index.js";
+import { signUpMember } from "../helpers/factories.js";
+import { errorCode, expectData } from "../helpers/graphql.js";
+import { rejectionOf } from "../helpers/thrown.js";
+import { TEST_ADMIN, startTestApp, type TestApp } from "../helpers/test-app.js";
 
 const SIGN_UP = `mutation ($input: SignUpInput!) { signUp(input: $input) { token member { id loginId nickname role } } }`;
 const LOGIN = `mutation ($loginId: String!, $password: String!) { login(loginId: $loginId, password: $password) { token member { id loginId role } } }`;

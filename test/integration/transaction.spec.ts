@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runInTransaction } from "../src/db/transaction.js";
-import { DomainError } from "../src/shared/errors.js";
-import { startTestApp, type TestApp } from "./helpers/test-app.js";
+import { runInTransaction } from "../../src/db/transaction.js";
+import { DomainError } from "../../src/shared/errors.js";
+import { startTestApp, type TestApp } from "../helpers/test-app.js";
 
 let app: TestApp;
 beforeAll(async () => {

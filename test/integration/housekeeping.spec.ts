@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { markDelivered } from "../src/outbox/outbox.repository.js";
-import { runHousekeeping } from "../src/queue/housekeeping.js";
-import { waitUntilDrained } from "./helpers/drain.js";
-import { adminToken, chargePoints, createProduct, placeOrder, signUpMember } from "./helpers/factories.js";
-import { expectData } from "./helpers/graphql.js";
-import { TestClock } from "./helpers/test-clock.js";
-import { startTestApp, type TestApp } from "./helpers/test-app.js";
+import { markDelivered } from "../../src/outbox/outbox.repository.js";
+import { runHousekeeping } from "../../src/queue/housekeeping.js";
+import { waitUntilDrained } from "../helpers/drain.js";
+import { adminToken, chargePoints, createProduct, placeOrder, signUpMember } from "../helpers/factories.js";
+import { expectData } from "../helpers/graphql.js";
+import { TestClock } from "../helpers/test-clock.js";
+import { startTestApp, type TestApp } from "../helpers/test-app.js";
 
 let app: TestApp;
 beforeAll(async () => {

@@ -11,10 +11,10 @@ import {
   type CreatedProduct,
   type OrderData,
   type SignedIn,
-} from "./helpers/factories.js";
-import { errorCode, expectData } from "./helpers/graphql.js";
-import { checkInvariants, stockBaseline } from "./helpers/invariants.js";
-import { startTestApp, type TestApp } from "./helpers/test-app.js";
+} from "../helpers/factories.js";
+import { errorCode, expectData } from "../helpers/graphql.js";
+import { checkInvariants, stockBaseline } from "../helpers/invariants.js";
+import { startTestApp, type TestApp } from "../helpers/test-app.js";
 
 let app: TestApp;
 let admin: string;

@@ -1,10 +1,10 @@
 import type { RowDataPacket } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runBatchedTransaction } from "../src/db/batched-transaction.js";
-import { isCheckViolation } from "../src/db/errors.js";
-import { commitBatchLockHeld } from "../src/observability/metrics.js";
-import { startTestApp, type TestApp } from "./helpers/test-app.js";
-import { rejectionOf } from "./helpers/thrown.js";
+import { runBatchedTransaction } from "../../src/db/batched-transaction.js";
+import { isCheckViolation } from "../../src/db/errors.js";
+import { commitBatchLockHeld } from "../../src/observability/metrics.js";
+import { startTestApp, type TestApp } from "../helpers/test-app.js";
+import { rejectionOf } from "../helpers/thrown.js";
 
 let app: TestApp;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminToken, chargePoints, createProduct, placeOrder, signUpMember } from "./helpers/factories.js";
-import { expectData } from "./helpers/graphql.js";
-import { TEST_ADMIN, startTestApp, type TestApp } from "./helpers/test-app.js";
+import { adminToken, chargePoints, createProduct, placeOrder, signUpMember } from "../helpers/factories.js";
+import { expectData } from "../helpers/graphql.js";
+import { TEST_ADMIN, startTestApp, type TestApp } from "../helpers/test-app.js";
 
 const logLines: string[] = [];
 let app: TestApp;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { product, productOption, stock } from "../src/db/schema/index.js";
-import { adminToken, createProduct, signUpMember } from "./helpers/factories.js";
-import { errorCode, expectData } from "./helpers/graphql.js";
-import { startTestApp, type TestApp } from "./helpers/test-app.js";
+import { product, productOption, stock } from "../../src/db/schema/index.js";
+import { adminToken, createProduct, signUpMember } from "../helpers/factories.js";
+import { errorCode, expectData } from "../helpers/graphql.js";
+import { startTestApp, type TestApp } from "../helpers/test-app.js";
 
 let app: TestApp;
 let admin: string;

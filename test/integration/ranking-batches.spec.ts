@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RankingService } from "../src/modules/ranking/ranking.service.js";
-import { addDays, startOfDay } from "../src/modules/ranking/ranking.rules.js";
-import { orderEvent, type OrderEvent, type OrderSnapshot } from "../src/outbox/order-event.js";
-import { startTestApp, type TestApp } from "./helpers/test-app.js";
-import { seededRandom as random } from "./helpers/seeded-random.js";
-import { TEST_ZONE, TODAY, instantIn, noonClock } from "./helpers/test-day.js";
+import { RankingService } from "../../src/modules/ranking/ranking.service.js";
+import { addDays, startOfDay } from "../../src/modules/ranking/ranking.rules.js";
+import { orderEvent, type OrderEvent, type OrderSnapshot } from "../../src/outbox/order-event.js";
+import { startTestApp, type TestApp } from "../helpers/test-app.js";
+import { seededRandom as random } from "../helpers/seeded-random.js";
+import { TEST_ZONE, TODAY, instantIn, noonClock } from "../helpers/test-day.js";
 
 /**
  * The worker counts ranking jobs of many events at once (RankingService.applyEvents): payments in

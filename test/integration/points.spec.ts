@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signUpMember, type SignedIn } from "./helpers/factories.js";
-import { errorCode, expectData } from "./helpers/graphql.js";
-import { checkInvariants } from "./helpers/invariants.js";
-import { startTestApp, type TestApp } from "./helpers/test-app.js";
+import { signUpMember, type SignedIn } from "../helpers/factories.js";
+import { errorCode, expectData } from "../helpers/graphql.js";
+import { checkInvariants } from "../helpers/invariants.js";
+import { startTestApp, type TestApp } from "../helpers/test-app.js";
 
 let app: TestApp;
 beforeAll(async () => {

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { migrate } from "drizzle-orm/mysql2/migrator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDatabase, ensureDatabaseExists, type Database } from "../src/db/client.js";
-import { migrationsFolder, runMigrations } from "../src/db/migrate.js";
-import { dropDatabase, uniqueDatabaseUrl } from "./helpers/test-database.js";
+import { createDatabase, ensureDatabaseExists, type Database } from "../../src/db/client.js";
+import { migrationsFolder, runMigrations } from "../../src/db/migrate.js";
+import { dropDatabase, uniqueDatabaseUrl } from "../helpers/test-database.js";
 
 /**
  * Migration 0005 gives each consumer its confirmation column. Rows the old pipeline had published

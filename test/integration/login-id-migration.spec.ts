@@ -3,13 +3,13 @@ import os from "node:os";
 import path from "node:path";
 import { migrate } from "drizzle-orm/mysql2/migrator";
 import { afterAll, describe, expect, it } from "vitest";
-import { createDatabase, ensureDatabaseExists, type Database } from "../src/db/client.js";
-import { migrationsFolder, runMigrations } from "../src/db/migrate.js";
-import { hashPassword } from "../src/modules/member/password-hasher.js";
-import { expectData } from "./helpers/graphql.js";
-import { startTestApp } from "./helpers/test-app.js";
-import { rejectionOf } from "./helpers/thrown.js";
-import { dropDatabase, uniqueDatabaseUrl } from "./helpers/test-database.js";
+import { createDatabase, ensureDatabaseExists, type Database } from "../../src/db/client.js";
+import { migrationsFolder, runMigrations } from "../../src/db/migrate.js";
+import { hashPassword } from "../../src/modules/member/password-hasher.js";
+import { expectData } from "../helpers/graphql.js";
+import { startTestApp } from "../helpers/test-app.js";
+import { rejectionOf } from "../helpers/thrown.js";
+import { dropDatabase, uniqueDatabaseUrl } from "../helpers/test-database.js";
 
 /**
  * Migration 0004 (canonical, byte-for-byte loginIds) on databases that already hold members, as a

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadStartupData } from "../src/bootstrap.js";
-import { DEMO_ADMIN, DEMO_MEMBER, DEMO_PRODUCTS } from "../src/db/seed/demo-data.js";
-import { signUpMember } from "./helpers/factories.js";
-import { expectData } from "./helpers/graphql.js";
-import { TEST_ADMIN, startTestApp, type TestApp } from "./helpers/test-app.js";
+import { loadStartupData } from "../../src/bootstrap.js";
+import { DEMO_ADMIN, DEMO_MEMBER, DEMO_PRODUCTS } from "../../src/db/seed/demo-data.js";
+import { signUpMember } from "../helpers/factories.js";
+import { expectData } from "../helpers/graphql.js";
+import { TEST_ADMIN, startTestApp, type TestApp } from "../helpers/test-app.js";
 
 const LOGIN = `mutation ($l: String!, $p: String!) { login(loginId: $l, password: $p) { member { role } } }`;
 const PRODUCT_COUNT = `{ products(first: 1) { totalCount } }`;

@@ -1,12 +1,12 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RankingKeys, addDays } from "../src/modules/ranking/ranking.rules.js";
-import type { OrderEvent } from "../src/outbox/order-event.js";
-import { createServices, type Services } from "../src/services.js";
-import { adminToken, createProduct, fundedMembers, type CreatedProduct, type SignedIn } from "./helpers/factories.js";
-import { seededRandom } from "./helpers/seeded-random.js";
-import { TEST_ZONE, TODAY, instantIn, noonClock } from "./helpers/test-day.js";
-import { startTestApp, type TestApp } from "./helpers/test-app.js";
+import { RankingKeys, addDays } from "../../src/modules/ranking/ranking.rules.js";
+import type { OrderEvent } from "../../src/outbox/order-event.js";
+import { createServices, type Services } from "../../src/services.js";
+import { adminToken, createProduct, fundedMembers, type CreatedProduct, type SignedIn } from "../helpers/factories.js";
+import { seededRandom } from "../helpers/seeded-random.js";
+import { TEST_ZONE, TODAY, instantIn, noonClock } from "../helpers/test-day.js";
+import { startTestApp, type TestApp } from "../helpers/test-app.js";
 
 /**
  * `npm run ranking:rebuild` while events flow: a forced rebuild starts the ranking over and recounts

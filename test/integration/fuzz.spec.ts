@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DomainError } from "../src/shared/errors.js";
-import { adminToken, createProduct, signUpMember, type CreatedProduct } from "./helpers/factories.js";
-import { checkInvariants, stockBaseline } from "./helpers/invariants.js";
-import { startTestApp, type TestApp } from "./helpers/test-app.js";
+import { DomainError } from "../../src/shared/errors.js";
+import { adminToken, createProduct, signUpMember, type CreatedProduct } from "../helpers/factories.js";
+import { checkInvariants, stockBaseline } from "../helpers/invariants.js";
+import { startTestApp, type TestApp } from "../helpers/test-app.js";
 
 /**
  * Property: whatever members do, in whatever interleaving, money and stock add up. Random sequences

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminToken, createProduct } from "./helpers/factories.js";
-import { startTestApp, type TestApp } from "./helpers/test-app.js";
+import { adminToken, createProduct } from "../helpers/factories.js";
+import { startTestApp, type TestApp } from "../helpers/test-app.js";
 
 let app: TestApp;
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { errorCode } from "./helpers/graphql.js";
-import { startTestApp, type TestApp } from "./helpers/test-app.js";
+import { errorCode } from "../helpers/graphql.js";
+import { startTestApp, type TestApp } from "../helpers/test-app.js";
 
 let app: TestApp;
 beforeAll(async () => {

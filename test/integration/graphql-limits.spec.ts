@@ -1,9 +1,9 @@
 import { getIntrospectionQuery } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LIMITS } from "../src/graphql/limits.js";
-import { balanceOf, signUpMember } from "./helpers/factories.js";
-import { errorCode, expectData, type GraphQLResponse } from "./helpers/graphql.js";
-import { startTestApp, type TestApp } from "./helpers/test-app.js";
+import { LIMITS } from "../../src/graphql/limits.js";
+import { balanceOf, signUpMember } from "../helpers/factories.js";
+import { errorCode, expectData, type GraphQLResponse } from "../helpers/graphql.js";
+import { startTestApp, type TestApp } from "../helpers/test-app.js";
 
 let app: TestApp;
 beforeAll(async () => {

@@ -7,9 +7,9 @@ import {
   placeOrder,
   signUpMember,
   type SignedIn,
-} from "./helpers/factories.js";
-import { errorCode, expectData, type GraphQLResponse } from "./helpers/graphql.js";
-import { startTestApp, type TestApp } from "./helpers/test-app.js";
+} from "../helpers/factories.js";
+import { errorCode, expectData, type GraphQLResponse } from "../helpers/graphql.js";
+import { startTestApp, type TestApp } from "../helpers/test-app.js";
 
 /**
  * Every query and mutation, called as nobody, as another member and as an ADMIN, against the data of
