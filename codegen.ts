@@ -3,7 +3,7 @@ import type { CodegenConfig } from "@graphql-codegen/cli";
 /**
  * The client SDK's typed documents: `sdk/documents/*.graphql` checked against `schema.graphql` (emitted
  * from the server code, so run `npm run schema:emit` first when the schema changed), written to
- * `sdk/generated/` and committed. `test/sdk-codegen.spec.ts` fails when they are stale.
+ * `sdk/generated/` and committed. `test/tooling/sdk-codegen.spec.ts` fails when they are stale.
  */
 const config: CodegenConfig = {
   schema: "./schema.graphql",

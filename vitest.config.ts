@@ -1,4 +1,14 @@
-import { defineConfig } from "vitest/config";
+import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
+
+/**
+ * One project per kind of test, each a folder (`npx vitest run --project faults`); `npm test` runs
+ * them all. `extends: true`: every project takes the rest of this file (the graphql alias, setup,
+ * pool and timeouts). Specs only, under src/ and test/: never the compiled copies under dist/.
+ */
+const project = (name: string, include: string): TestProjectInlineConfiguration => ({
+  extends: true,
+  test: { name, include: [include] },
+});
 
 export default defineConfig({
   resolve: {
@@ -7,8 +17,20 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: "graphql/index.js" }],
   },
   test: {
-    // Specs only: never the compiled copies under dist/.
-    include: ["test/**/*.spec.ts", "src/**/*.spec.ts"],
+    projects: [
+      // Pure rules and helpers, beside the code they test.
+      project("unit", "src/**/*.spec.ts"),
+      // Behaviour through the API against the real MariaDB and Redis.
+      project("integration", "test/integration/**/*.spec.ts"),
+      // Use cases called on the services directly, against a real database.
+      project("services", "test/services/**/*.spec.ts"),
+      // Processes killed, connections cut, outages, clocks apart: nothing lost or applied twice.
+      project("faults", "test/faults/**/*.spec.ts"),
+      // The whole service from outside: the SDK's story, the browser, the process as `npm start` runs it.
+      project("e2e", "test/e2e/**/*.spec.ts"),
+      // The project's own files and tools: generated schema and SDK, compose file, benchmark report.
+      project("tooling", "test/tooling/**/*.spec.ts"),
+    ],
     setupFiles: ["reflect-metadata"],
     // Each file gets its own database and Redis prefix, so files run in parallel processes.
     pool: "forks",

@@ -32,8 +32,12 @@ MOMENTS=(
 if [[ $# -gt 0 ]]; then
   FILES=("$@")
 else
-  FILES=(test/ranking.spec.ts test/ranking-batches.spec.ts test/ranking-rebuild.spec.ts test/ranking-clock-skew.spec.ts test/points.spec.ts
-    test/rate-limits.spec.ts test/housekeeping.spec.ts src/modules/ranking src/modules/member)
+  FILES=(
+    test/integration/ranking.spec.ts test/integration/ranking-batches.spec.ts test/integration/ranking-rebuild.spec.ts
+    test/faults/ranking-clock-skew.spec.ts
+    test/integration/points.spec.ts test/integration/rate-limits.spec.ts test/integration/housekeeping.spec.ts
+    src/modules/ranking src/modules/member
+  )
 fi
 
 failed=0

@@ -17,7 +17,7 @@ export function createPlayground(endpoint: string) {
     }),
   );
   const gzipped = gzipSync(html, { level: 9 });
-  // Each source below is needed by the page, as test/playground-browser.spec.ts shows in Chromium
+  // Each source below is needed by the page, as test/e2e/playground-browser.spec.ts shows in Chromium
   // (it fails on any CSP violation); nothing else is allowed.
   const csp = [
     "default-src 'self'",

@@ -62,7 +62,7 @@ export async function startTestApp(
     ADMIN_LOGIN_ID: TEST_ADMIN.loginId,
     ADMIN_PASSWORD: TEST_ADMIN.password,
     SHUTDOWN_GRACE_MS: "2000",
-    // Every test signs its members up from 127.0.0.1; test/rate-limits.spec.ts tests the limit itself.
+    // Every test signs its members up from 127.0.0.1; test/integration/rate-limits.spec.ts tests the limit itself.
     RATE_LIMIT_SIGNUPS_PER_IP: "1000000",
     ...env,
   });
