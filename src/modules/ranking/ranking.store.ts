@@ -1,5 +1,5 @@
 import type { RedisClient } from "../../redis/connection.js";
-import type { ScriptReply } from "../../redis/lua-script.js";
+import type { ScriptReply } from "../../redis/commands.js";
 import type { OrderEvent } from "../../outbox/order-event.js";
 import type { Clock } from "../../shared/clock.js";
 import { RankingGenerations, type BuildTarget } from "./ranking.generations.js";
@@ -26,13 +26,6 @@ import {
   type RankingKeys,
   type Ranked,
 } from "./ranking.rules.js";
-import {
-  applyCancelScript,
-  applyPaidBatchScript,
-  applyPaidScript,
-  topScript,
-  unionWindowScript,
-} from "./ranking.scripts.js";
 
 export type { BuildTarget } from "./ranking.generations.js";
 
@@ -97,7 +90,7 @@ export class RankingStore {
     const reply = await this.write(undefined, (keys, view) => {
       const score = this.scoreKeys(keys, day);
       return this.generations.run(
-        applyPaidScript,
+        "rankingApplyPaid",
         view,
         [
           keys.paidMarker(Number(event.order.id)),
@@ -127,7 +120,7 @@ export class RankingStore {
     const reply = await this.write(target, (keys, view) => {
       const score = this.scoreKeys(keys, day);
       return this.generations.run(
-        applyCancelScript,
+        "rankingApplyCancel",
         view,
         [keys.cancelMarker(Number(item.id)), keys.paidMarker(Number(event.order.id)), ...score.keys],
         [score.keys.length, MARKER_TTL_SECONDS, memberOf(Number(item.productId)), item.quantity],
@@ -211,7 +204,7 @@ export class RankingStore {
         }
       }
       return this.generations.run(
-        applyPaidBatchScript,
+        "rankingApplyPaidBatch",
         view,
         [...groupKeys, ...orderKeys],
         [MARKER_TTL_SECONDS, groupDays.length, ...groupArgs, counted.length, ...orderArgs],
@@ -231,7 +224,7 @@ export class RankingStore {
         await this.write(target, (keys, view) => {
           const dailies = windowDays(end, days).map((day) => keys.daily(day));
           return this.generations.run(
-            unionWindowScript,
+            "rankingUnionWindow",
             view,
             [keys.window(days, end), ...dailies],
             [secondsUntil(windowKeyExpiresAt(end), this.clock.now())],
@@ -246,7 +239,7 @@ export class RankingStore {
     const reply = await this.generations.current((keys, view) => {
       const source = sourceFor(keys, days, today);
       return this.generations.run(
-        topScript,
+        "rankingTop",
         view,
         [keys.built(), source.key, ...(source.kind === "union" ? source.dailies : [])],
         [limit, UNION_CACHE_SECONDS],
