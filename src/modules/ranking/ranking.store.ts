@@ -32,6 +32,22 @@ export type { BuildTarget } from "./ranking.generations.js";
 /** "ahead": dated further after the worker's today than it counts yet (see MAX_DAYS_AHEAD); retry later. */
 export type ApplyOutcome = "applied" | "duplicate" | "outside-window" | "ahead";
 
+/**
+ * Events the ranking can never count, however often they are retried: a cancellation of a line its
+ * order does not hold. A bug upstream, never a passing failure, so the worker does not retry them
+ * (they stay owed in the outbox, and in BullMQ's failed set, for someone to look at).
+ */
+export class UncountableEventError extends Error {
+  override name = "UncountableEventError";
+
+  constructor(
+    readonly eventIds: readonly string[],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** What a batch of payments did: orders counted now, and orders dated too far ahead to count yet. */
 export interface BatchOutcome {
   applied: number;
@@ -116,7 +132,10 @@ export class RankingStore {
     if (reach !== "tracked") return reach === "past" ? "outside-window" : "ahead";
     const item = event.order.items.find((candidate) => candidate.id === event.orderItemId);
     if (!item)
-      throw new Error(`event ${event.eventId} cancels item ${event.orderItemId}, which its order does not hold`);
+      throw new UncountableEventError(
+        [event.eventId],
+        `event ${event.eventId} cancels item ${event.orderItemId}, which its order does not hold`,
+      );
     const reply = await this.write(target, (keys, view) => {
       const score = this.scoreKeys(keys, day);
       return this.generations.run(
