@@ -7,7 +7,7 @@ import { queuePrefix, type QueueConnections } from "./queues.js";
  * The queue of the periodic jobs every worker process shares (housekeeping). Not an event queue:
  * nothing is owed there, no consumer confirms anything.
  */
-export const MAINTENANCE_QUEUE = "maintenance";
+const MAINTENANCE_QUEUE = "maintenance";
 
 /** A periodic job carries nothing: what it needs comes from the worker that runs it (its clock included). */
 export type PeriodicJobData = Record<string, never>;
@@ -36,7 +36,8 @@ export interface MaintenanceDeps {
 
 /**
  * A failed run is not retried: the next period runs again, as a timer would. Finished jobs are kept a
- * while for the dashboard, then dropped, so a job every few minutes does not grow Redis for ever.
+ * while (BullMQ's completed and failed sets, for an operator), then dropped, so a job every few
+ * minutes does not grow Redis for ever.
  */
 const PERIODIC_JOB_OPTIONS: JobSchedulerTemplateOptions = {
   attempts: 1,
