@@ -1,10 +1,11 @@
 import { setTimeout as delay } from "node:timers/promises";
+import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { redisTarget } from "../src/config.js";
 import { markDelivered } from "../src/outbox/outbox.repository.js";
 import { HOUSEKEEPING_EVERY_MS, runHousekeeping } from "../src/queue/housekeeping.js";
 import { startMaintenance, type Maintenance } from "../src/queue/maintenance.js";
-import { QueueConnections } from "../src/queue/queues.js";
+import { QueueConnections, queuePrefix } from "../src/queue/queues.js";
 import { runWorker } from "../src/run-worker.js";
 import { waitUntilDrained } from "./helpers/drain.js";
 import { startFakePlatform } from "./helpers/event-pipeline.js";
@@ -92,13 +93,10 @@ describe("housekeeping on a BullMQ job scheduler", () => {
           timeout: 20_000,
         })
         .toBe(0);
-      const connections = new QueueConnections(redisTarget(app.config));
-      const { queue } = startMaintenance({
-        connections,
-        redisPrefix: app.config.redisPrefix,
-        log: app.log,
-        jobs: [],
-        lockDurationMs: 30_000,
+      // The scheduler the worker left in Redis, as any BullMQ client sees it.
+      const queue = new Queue("maintenance", {
+        connection: new QueueConnections(redisTarget(app.config)).producer(),
+        prefix: queuePrefix(app.config.redisPrefix),
       });
       try {
         expect(await queue.getJobScheduler("housekeeping")).toMatchObject({
@@ -107,7 +105,6 @@ describe("housekeeping on a BullMQ job scheduler", () => {
         });
       } finally {
         await queue.close();
-        await connections.close();
       }
     } finally {
       await worker.stop();
