@@ -4,6 +4,14 @@ import { DEFAULT_RATE_LIMITS, type RateLimits } from "./modules/rate-limit/rate-
 /**
  * The only reader of process.env. Every setting is parsed and checked once at start-up, so a typo in
  * an environment variable stops the process with a clear message instead of failing a request later.
+ *
+ * Plain functions rather than a schema library (zod, envalid): the parsing is five small helpers,
+ * and what matters is beyond a per-variable schema: defaults that follow NODE_ENV or another
+ * variable, bounds that follow another (EVENT_RETRY_MAX_MS from EVENT_RETRY_BASE_MS), rules across
+ * variables (METRICS_PORT apart from PORT, both ADMIN_* or neither), TRUST_PROXY checked by
+ * proxy-addr and time zones by Intl. A library would hold those as custom refinements anyway, for a
+ * dependency more; this way each message names the variable and the value, and config.spec.ts
+ * covers them.
  */
 export interface Config {
   nodeEnv: "development" | "production" | "test";

@@ -7,7 +7,8 @@ import { openEventQueues } from "./queue/event-queues.js";
 import { registerBacklogGauges } from "./observability/metrics-sources.js";
 import { startMetricsServer } from "./observability/metrics-server.js";
 import { portInUse } from "./startup-failure.js";
-import { runHousekeeping } from "./queue/housekeeping.js";
+import { HOUSEKEEPING_EVERY_MS, runHousekeeping } from "./queue/housekeeping.js";
+import { startMaintenance } from "./queue/maintenance.js";
 import { OutboxRelay, relayOptions } from "./queue/outbox-relay.js";
 import { QueueConnections } from "./queue/queues.js";
 import { createRedis } from "./redis/connection.js";
@@ -15,14 +16,13 @@ import type { Running } from "./run-api.js";
 import { createServices } from "./services.js";
 import { systemClock, type Clock } from "./shared/clock.js";
 
-const HOUSEKEEPING_INTERVAL_MS = 10 * 60 * 1000;
-
 /** Where the worker delivers events when DATA_PLATFORM_URL is unset: `npm run data-platform`'s default. */
 export const LOCAL_FAKE_PLATFORM_URL = (port: number): string => `http://127.0.0.1:${port}/events`;
 
 /**
  * The background worker: BullMQ workers that count events into the ranking and deliver them to the
- * data platform, the outbox sweep, and the check that rebuilds the ranking when Redis lost it.
+ * data platform, the outbox sweep, housekeeping (a BullMQ job scheduler: once per period for all
+ * workers), and the check that rebuilds the ranking when Redis lost it.
  */
 export async function runWorker(config: Config, log: Logger, clock: Clock = systemClock): Promise<Running> {
   const database = await openDatabase(config, log);
@@ -45,23 +45,36 @@ export async function runWorker(config: Config, log: Logger, clock: Clock = syst
     clock,
   });
   relay.start();
+  const maintenance = startMaintenance({
+    connections,
+    redisPrefix: config.redisPrefix,
+    log,
+    lockDurationMs: config.workerLockMs,
+    jobs: [
+      { name: "housekeeping", everyMs: HOUSEKEEPING_EVERY_MS, run: () => runHousekeeping(database.db, clock, log) },
+    ],
+  });
 
+  // A timer in every worker process rather than a BullMQ job scheduler: it is what notices that Redis
+  // lost its data (a restart without persistence, FLUSHALL, a failover to an empty replica), and a job
+  // scheduler lives in that same Redis and would be lost with it. So it also (re)creates the
+  // housekeeping scheduler when Redis does not have it, this worker's first pass included. A pass is
+  // a few reads; a rebuild it starts takes a lock in Redis and checks again under it, so workers that
+  // notice together rebuild once.
   let checking: Promise<unknown> | null = null;
-  const checkRanking = () => {
+  const checkRedis = () => {
     if (checking) return; // the previous check (perhaps a rebuild) is still running
-    checking = ranking
-      .ensureBuilt()
-      .catch((error: Error) => log.warn({ err: { message: error.message } }, "ranking check failed"))
-      .finally(() => (checking = null));
+    checking = Promise.all([
+      ranking
+        .ensureBuilt()
+        .catch((error: Error) => log.warn({ err: { message: error.message } }, "ranking check failed")),
+      maintenance
+        .ensureScheduled()
+        .catch((error: Error) => log.debug({ err: { message: error.message } }, "periodic jobs check failed")),
+    ]).finally(() => (checking = null));
   };
-  checkRanking();
-  const timer = setInterval(checkRanking, config.rankingCheckMs);
-  const housekeeping = setInterval(() => {
-    runHousekeeping(database.db, clock, log).catch((error: Error) =>
-      log.warn({ err: { message: error.message } }, "housekeeping failed"),
-    );
-  }, HOUSEKEEPING_INTERVAL_MS);
-  housekeeping.unref();
+  checkRedis();
+  const timer = setInterval(checkRedis, config.rankingCheckMs);
   registerBacklogGauges(database.db, queues);
   const metrics =
     config.workerMetricsPort === null
@@ -74,9 +87,8 @@ export async function runWorker(config: Config, log: Logger, clock: Clock = syst
   return {
     async stop() {
       clearInterval(timer);
-      clearInterval(housekeeping);
       await metrics?.close();
-      await workers.close(config.shutdownGraceMs);
+      await Promise.all([workers.close(config.shutdownGraceMs), maintenance.close(config.shutdownGraceMs)]);
       await relay.stop();
       await checking;
       await Promise.allSettled([...queues.map((queue) => queue.close()), database.close(), redis.quit()]);

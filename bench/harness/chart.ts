@@ -6,6 +6,11 @@ import type { BenchSettings, Measurement, ScenarioResult } from "./scenario.js";
  * the same in a browser, on GitHub and in an image viewer. Per scenario measured at several
  * concurrencies, a panel with throughput and p99 latency against concurrency (log2 axis), one line per
  * series, the service's drawn heaviest. Scenarios measured at one concurrency get horizontal bars.
+ *
+ * Drawn by hand rather than by a charting library: it is one committed file, and a library (Vega,
+ * Chart.js with a canvas) would add a large dependency tree for it, and output (generated ids,
+ * embedded styles, text metrics) that changes with the library's version, so the committed chart
+ * would change without the numbers changing. Here the same results always give the same bytes.
  */
 
 const WIDTH = 980;

@@ -5,6 +5,13 @@
  * runs at once, as a group of one), and under load the group size grows by itself with the
  * backlog, so each commit, each round trip and each hold of a hot row lock is shared by many
  * requests. Each request still gets its own answer: `runGroup` settles one outcome per request.
+ *
+ * Hand-written on purpose. DataLoader (a dependency already) batches what arrives within one tick
+ * and dispatches each batch at once, whether or not the one before is done, and takes an Error value
+ * as a failure; p-limit and p-queue bound concurrency without batching. Here a group is whatever
+ * queued while the previous one ran (so groups grow with the load and a hot row is held once per
+ * group), one group runs at a time, and a stuck one is set aside: about sixty lines, which
+ * group-commit.spec.ts covers.
  */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 

@@ -1,8 +1,9 @@
 import { UnrecoverableError } from "bullmq";
 import { describe, expect, it } from "vitest";
 import { DataPlatformError } from "../modules/data-platform/data-platform.client.js";
+import { UncountableEventError } from "../modules/ranking/ranking.store.js";
 import { orderEvent, type OrderEvent } from "../outbox/order-event.js";
-import { deliverAll } from "./event-workers.js";
+import { countAll, deliverAll } from "./event-workers.js";
 import type { QueuedEvent } from "./queues.js";
 
 const queued = (outboxId: number): QueuedEvent => {
@@ -77,5 +78,43 @@ describe(deliverAll.name, () => {
     const { outcome } = await run({ 1: new Error("socket hang up") }, [1]);
     expect(outcome).not.toBeInstanceOf(UnrecoverableError);
     expect((outcome as Error).message).toBe("socket hang up");
+  });
+});
+
+describe(countAll.name, () => {
+  /** countAll over events 1..n with a ranking whose applyEvents answers `answer`. */
+  async function count(answer: () => Promise<number>, ids: number[]) {
+    const confirmed: number[][] = [];
+    const outcome = await countAll({ applyEvents: answer }, ids.map(queued), async (outboxIds) => {
+      confirmed.push([...outboxIds]);
+    }).then(
+      (applied) => applied,
+      (error: unknown) => error,
+    );
+    return { outcome, confirmed };
+  }
+  const eventIdOf = (outboxId: number) => queued(outboxId).event.eventId;
+
+  it("confirms every event once they are counted", async () => {
+    expect(await count(async () => 2, [1, 2])).toEqual({ outcome: 2, confirmed: [[1, 2]] });
+  });
+
+  it("confirms the others, then gives up at once on events no retry can count", async () => {
+    const { outcome, confirmed } = await count(async () => {
+      throw new UncountableEventError([eventIdOf(2)], "event 2 cancels item 7, which its order does not hold");
+    }, [1, 2, 3]);
+    expect(confirmed).toEqual([[1, 3]]);
+    expect(outcome).toBeInstanceOf(UnrecoverableError);
+    expect((outcome as Error).message).toBe("event 2 cancels item 7, which its order does not hold");
+  });
+
+  it("confirms nothing and retries on any other failure (Redis down, an event dated ahead)", async () => {
+    const failure = new Error("Connection is closed.");
+    const { outcome, confirmed } = await count(async () => {
+      throw failure;
+    }, [1, 2]);
+    expect(confirmed).toEqual([]);
+    expect(outcome).toBe(failure);
+    expect(outcome).not.toBeInstanceOf(UnrecoverableError);
   });
 });

@@ -7,12 +7,12 @@ import type { Logger } from "../logger.js";
 import type { Clock } from "../shared/clock.js";
 import { DataPlatformError, type DataPlatformClient } from "../modules/data-platform/data-platform.client.js";
 import type { RankingService } from "../modules/ranking/ranking.service.js";
+import { UncountableEventError } from "../modules/ranking/ranking.store.js";
 import { markDelivered } from "../outbox/outbox.repository.js";
 import { isWorthAWarning } from "../outbox/outbox.rules.js";
 import {
   QueueName,
   eventBackoff,
-  eventsOf,
   queuePrefix,
   queuedOf,
   type OrderEventJob,
@@ -63,13 +63,33 @@ function handlers({ db, ranking, dataPlatform, clock }: EventWorkerDeps): Record
   const confirmRanking = confirmations(db, QueueName.RANKING, clock);
   const confirmDelivery = confirmations(db, QueueName.DATA_PLATFORM, clock);
   return {
-    [QueueName.RANKING]: async (job) => {
-      const applied = await ranking.applyEvents(eventsOf(job.data));
-      await confirmRanking(queuedOf(job.data).map((queued) => queued.outboxId));
-      return applied;
-    },
+    [QueueName.RANKING]: (job) => countAll(ranking, queuedOf(job.data), confirmRanking),
     [QueueName.DATA_PLATFORM]: (job) => deliverAll(dataPlatform, queuedOf(job.data), confirmDelivery),
   };
+}
+
+/**
+ * Counts the events of a ranking job and confirms them. An event the ranking can never count (an
+ * UncountableEventError: a bug upstream, no passing failure) ends the job at once as unrecoverable,
+ * after the others, counted, are confirmed: retrying could only count it again as nothing. The
+ * outbox still owes it, so the failed set shows it and the worker's sweep publishes it again on its
+ * row's schedule. Every other failure fails the attempt and the job is retried.
+ */
+export async function countAll(
+  ranking: Pick<RankingService, "applyEvents">,
+  queued: readonly QueuedEvent[],
+  confirm: Confirm,
+): Promise<number> {
+  try {
+    const applied = await ranking.applyEvents(queued.map((entry) => entry.event));
+    await confirm(queued.map((entry) => entry.outboxId));
+    return applied;
+  } catch (error) {
+    if (!(error instanceof UncountableEventError)) throw error;
+    const uncountable = new Set(error.eventIds);
+    await confirm(queued.filter((entry) => !uncountable.has(entry.event.eventId)).map((entry) => entry.outboxId));
+    throw new UnrecoverableError(error.message);
+  }
 }
 
 /**

@@ -12,8 +12,11 @@ const BATCH = 1_000;
  */
 export const OUTBOX_RETENTION_MS = 14 * 24 * 3600 * 1000;
 
+/** How often housekeeping runs, once for all workers (a BullMQ job scheduler: src/queue/maintenance.ts). */
+export const HOUSEKEEPING_EVERY_MS = 10 * 60 * 1000;
+
 /**
- * Periodic clean-up the worker runs: expired idempotency keys and outbox rows every consumer
+ * Periodic clean-up the workers run, once per HOUSEKEEPING_EVERY_MS: expired idempotency keys and outbox rows every consumer
  * confirmed over OUTBOX_RETENTION_MS ago, in small batches so no statement holds locks for long.
  */
 export async function runHousekeeping(

@@ -100,6 +100,13 @@ export class OutboxRelay {
     this.notify();
   }
 
+  /**
+   * The sweep is a timer in every process that runs a relay, not a BullMQ job scheduler: it is how
+   * events reach the queues after Redis lost them or was down, and a job scheduler lives in that same
+   * Redis and would be lost with them. Each API copy sweeps too, so an event a crash kept from its
+   * notify() is published without waiting on any other process. Relays sweeping together cost
+   * nothing: job ids dedupe the publications, SKIP LOCKED splits the rows published again.
+   */
   start(): void {
     this.timer ??= setInterval(() => this.sweep(), this.sweepIntervalMs);
     this.timer.unref();

@@ -58,8 +58,8 @@ export const EVENT_BACKOFF = "capped-exponential";
  * Retries for as long as it takes (an outage of any length loses nothing), doubling from
  * `retryBaseMs` (by default 1 s, 2 s, 4 s ...) up to EVENT_RETRY_MAX_MS (5 minutes), then at that
  * pace (see eventBackoff). A job fails for good only on an UnrecoverableError (a request the data
- * platform refuses as malformed), and then the worker's outbox sweep publishes it again later: the
- * outbox, not the queue, is what says an event is owed. Completed jobs go after a day, failed ones
+ * platform refuses as malformed, an event the ranking can never count), and then the worker's outbox
+ * sweep publishes it again later: the outbox, not the queue, is what says an event is owed. Completed jobs go after a day, failed ones
  * after a week: every message has its TTL.
  */
 export const eventJobOptions = (retryBaseMs: number): DefaultJobOptions => ({

@@ -1,7 +1,14 @@
+import { setTimeout as delay } from "node:timers/promises";
+import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { redisTarget } from "../../src/config.js";
 import { markDelivered } from "../../src/outbox/outbox.repository.js";
-import { runHousekeeping } from "../../src/queue/housekeeping.js";
+import { HOUSEKEEPING_EVERY_MS, runHousekeeping } from "../../src/queue/housekeeping.js";
+import { startMaintenance, type Maintenance } from "../../src/queue/maintenance.js";
+import { QueueConnections, queuePrefix } from "../../src/queue/queues.js";
+import { runWorker } from "../../src/run-worker.js";
 import { waitUntilDrained } from "../helpers/drain.js";
+import { startFakePlatform } from "../helpers/event-pipeline.js";
 import { adminToken, chargePoints, createProduct, placeOrder, signUpMember } from "../helpers/factories.js";
 import { expectData } from "../helpers/graphql.js";
 import { TestClock } from "../helpers/test-clock.js";
@@ -70,5 +77,96 @@ describe(runHousekeeping.name, () => {
     expect(commitTokens).toBe(1);
     expect(await count("SELECT COUNT(*) AS n FROM commit_token WHERE token = 'old-token'")).toBe(0);
     expect(await count("SELECT COUNT(*) AS n FROM commit_token")).toBe(before - 1);
+  });
+});
+
+describe("housekeeping on a BullMQ job scheduler", () => {
+  it("is scheduled by the worker, which runs it at once on a Redis that had no scheduler", async () => {
+    await app.database.pool.query(
+      "INSERT INTO commit_token (token, created_at) VALUES ('scheduled-old-token', CURRENT_TIMESTAMP(3) - INTERVAL 25 HOUR)",
+    );
+    const { platform, url } = await startFakePlatform();
+    const worker = await runWorker({ ...app.config, dataPlatformUrl: url }, app.log, new TestClock(new Date()));
+    try {
+      await expect
+        .poll(() => count("SELECT COUNT(*) AS n FROM commit_token WHERE token = 'scheduled-old-token'"), {
+          timeout: 20_000,
+        })
+        .toBe(0);
+      // The scheduler the worker left in Redis, as any BullMQ client sees it.
+      const queue = new Queue("maintenance", {
+        connection: new QueueConnections(redisTarget(app.config)).producer(),
+        prefix: queuePrefix(app.config.redisPrefix),
+      });
+      try {
+        expect(await queue.getJobScheduler("housekeeping")).toMatchObject({
+          name: "housekeeping",
+          every: HOUSEKEEPING_EVERY_MS,
+        });
+      } finally {
+        await queue.close();
+      }
+    } finally {
+      await worker.stop();
+      await platform.close();
+    }
+  });
+
+  it("runs each period's job in one of two workers, never both, and is scheduled again once Redis lost it", async () => {
+    // A queue of this test's own: the service's housekeeping scheduler (above) stays out of it.
+    const redisPrefix = `${app.config.redisPrefix}:two-workers`;
+    const runs: Array<{ worker: string; jobId: string }> = [];
+    let running = 0;
+    const workers: Array<{ maintenance: Maintenance; connections: QueueConnections }> = ["a", "b"].map((name) => {
+      const connections = new QueueConnections(redisTarget(app.config));
+      const maintenance = startMaintenance({
+        connections,
+        redisPrefix,
+        log: app.log,
+        lockDurationMs: 30_000,
+        jobs: [
+          {
+            name: "tick",
+            everyMs: 100,
+            run: async (job) => {
+              running += 1;
+              runs.push({ worker: name, jobId: job.id! });
+              await delay(20); // long enough for the other worker to be waiting for jobs meanwhile
+              running -= 1;
+            },
+          },
+        ],
+      });
+      return { maintenance, connections };
+    });
+    const [a, b] = workers as [(typeof workers)[0], (typeof workers)[0]];
+    try {
+      // Both start together, each scheduling the job: one scheduler results.
+      await Promise.all([a.maintenance.ensureScheduled(), b.maintenance.ensureScheduled()]);
+      expect(await a.maintenance.queue.getJobSchedulersCount()).toBe(1);
+      await expect.poll(() => runs.length, { timeout: 20_000 }).toBeGreaterThanOrEqual(8);
+
+      // Redis loses the scheduler: the next check puts it back, and the jobs go on.
+      await a.maintenance.queue.removeJobScheduler("tick");
+      expect(await a.maintenance.queue.getJobScheduler("tick")).toBeUndefined();
+      await b.maintenance.ensureScheduled();
+      expect(await a.maintenance.queue.getJobScheduler("tick")).toMatchObject({ every: 100 });
+      const before = runs.length;
+      await expect.poll(() => runs.length, { timeout: 20_000 }).toBeGreaterThanOrEqual(before + 4);
+    } finally {
+      await a.maintenance.queue.removeJobScheduler("tick");
+      for (const { maintenance, connections } of workers) {
+        await maintenance.close(5_000);
+        await connections.close();
+      }
+    }
+
+    // One job per period (its id names the period), each run by one worker only.
+    const ids = runs.map((run) => run.jobId);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^repeat:tick:\d+$/);
+    // Closed: no job left running, no worker left taking jobs.
+    expect(running).toBe(0);
+    for (const { maintenance } of workers) expect(maintenance.worker.isRunning()).toBe(false);
   });
 });

@@ -19,9 +19,11 @@ export interface DataPlatformClientOptions {
 }
 
 /**
- * An event was not delivered. The queue retries every failure (at-least-once delivery); `retryable`
- * only tells the worker whether a retry can plausibly help, so a 400 or 401, which points at a bug
- * or a misconfiguration, can be logged loudly instead of quietly burning through attempts.
+ * An event was not delivered. `retryable` says whether a retry can plausibly help: no answer, a 5xx,
+ * or a 4xx meaning "not now" (RETRYABLE_CLIENT_ERRORS). The worker retries those without end, and
+ * ends a job whose every failure is not retryable (a 400 or 401, a redirect: a bug or a
+ * misconfiguration) at once as unrecoverable (deliverAll in src/queue/event-workers.ts), where an
+ * operator sees it; the outbox still owes the event, so it is published again later, never lost.
  */
 export class DataPlatformError extends Error {
   override name = "DataPlatformError";

@@ -1,5 +1,5 @@
 import { Cluster, type Redis } from "ioredis";
-import type { LuaScript, ScriptReply } from "../../redis/lua-script.js";
+import type { ScriptArg, ScriptReply } from "../../redis/commands.js";
 import type { RedisClient } from "../../redis/connection.js";
 import {
   generationGuardArgs,
@@ -8,7 +8,7 @@ import {
   type GenerationView,
   type RankingKeys,
 } from "./ranking.rules.js";
-import { STALE_GENERATION, beginBuildScript, finishBuildScript, keepBuildingScript } from "./ranking.scripts.js";
+import { STALE_GENERATION, defineRankingCommands, type GuardedCommand } from "./ranking.scripts.js";
 
 /** A build in progress: the generation it counts into, and the generations as they stood when it began. */
 export interface BuildTarget {
@@ -44,7 +44,9 @@ export class RankingGenerations {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: RankingKeys,
-  ) {}
+  ) {
+    defineRankingCommands(redis);
+  }
 
   /** Reads which generations exist, and remembers it. */
   async refresh(): Promise<GenerationView> {
@@ -55,16 +57,13 @@ export class RankingGenerations {
 
   /** Runs a guarded script for a caller who believes the generations are `view`. */
   run(
-    script: LuaScript,
+    command: GuardedCommand,
     view: GenerationView,
     keys: readonly string[],
-    args: ReadonlyArray<string | number>,
+    args: readonly ScriptArg[],
   ): Promise<ScriptReply> {
-    return script.run(
-      this.redis,
-      [this.keys.current(), this.keys.building(), ...keys],
-      [...generationGuardArgs(view), ...args],
-    );
+    const guardedKeys = [this.keys.current(), this.keys.building(), ...keys];
+    return this.redis[command](guardedKeys.length, ...guardedKeys, ...generationGuardArgs(view), ...args);
   }
 
   /**
@@ -110,11 +109,12 @@ export class RankingGenerations {
 
   /** Starts a build in a new generation; live events count into it from now on. */
   async begin(seconds: number): Promise<BuildTarget> {
-    const [current, generation] = (await beginBuildScript.run(
-      this.redis,
-      [this.keys.sequence(), this.keys.building(), this.keys.current()],
-      [seconds],
-    )) as [string, number];
+    const [current, generation] = await this.redis.rankingBeginBuild(
+      this.keys.sequence(),
+      this.keys.building(),
+      this.keys.current(),
+      seconds,
+    );
     const target = { generation: Number(generation), view: { current: Number(current), building: Number(generation) } };
     this.view = target.view;
     return target;
@@ -123,7 +123,7 @@ export class RankingGenerations {
   /** The build is alive: its generation (and the rebuild lock, if `owner` still holds it) expire `seconds` from now. */
   async keep(target: BuildTarget, seconds: number, owner: string): Promise<void> {
     await this.build(target, () =>
-      this.run(keepBuildingScript, target.view, [this.keys.building(), this.keys.rebuildLock()], [seconds, owner]),
+      this.run("rankingKeepBuilding", target.view, [this.keys.building(), this.keys.rebuildLock()], [seconds, owner]),
     );
   }
 
@@ -132,7 +132,7 @@ export class RankingGenerations {
     const built = this.keys.inGeneration(target.generation).built();
     await this.build(target, () =>
       this.run(
-        finishBuildScript,
+        "rankingFinishBuild",
         target.view,
         [built, this.keys.current(), this.keys.building()],
         [target.generation, at.toISOString()],

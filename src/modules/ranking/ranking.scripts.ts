@@ -1,4 +1,6 @@
-import { LuaScript } from "../../redis/lua-script.js";
+import type { ClientContext, Result } from "ioredis";
+import type { RedisClient } from "../../redis/connection.js";
+import { defineCommands, type ScriptArg, type ScriptCommand, type ScriptReply } from "../../redis/commands.js";
 
 /** What a guarded script answers when the generations are not what its caller believed. */
 export const STALE_GENERATION = "stale-generation";
@@ -11,14 +13,14 @@ export const STALE_GENERATION = "stale-generation";
  * the caller reads the generations again and retries. Checked inside the script, so no write can
  * land in a generation the switch has just retired. The body sees KEYS and ARGV without these two.
  */
-function guarded(body: string): LuaScript {
-  return new LuaScript(`
+function guarded(body: string): string {
+  return `
 if (redis.call('GET', KEYS[1]) or '0') ~= ARGV[1] or (redis.call('GET', KEYS[2]) or '') ~= ARGV[2] then return '${STALE_GENERATION}' end
 local keys, argv = {}, {}
 for i = 3, #KEYS do keys[i - 2] = KEYS[i] end
 for i = 3, #ARGV do argv[i - 2] = ARGV[i] end
 local KEYS, ARGV = keys, argv
-${body}`);
+${body}`;
 }
 
 /**
@@ -30,7 +32,7 @@ ${body}`);
  * ARGV: K, marker TTL, K key TTLs (seconds), n, then n pairs (member, quantity)
  * Returns 1 when applied, 0 when the event had been seen.
  */
-export const applyPaidScript = guarded(`
+const APPLY_PAID = guarded(`
 local k = tonumber(ARGV[1])
 if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then return 0 end
 local n = tonumber(ARGV[3 + k])
@@ -52,7 +54,7 @@ return 1
  * KEYS: cancel marker, paid marker, K score keys
  * ARGV: K, marker TTL, member, quantity
  */
-export const applyCancelScript = guarded(`
+const APPLY_CANCEL = guarded(`
 local k = tonumber(ARGV[1])
 if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then return 0 end
 if redis.call('EXISTS', KEYS[2]) == 1 then
@@ -75,7 +77,7 @@ return 1
  * ARGV: limit, union cache TTL seconds
  * Returns a flat list: member, score, member, score...
  */
-export const topScript = guarded(`
+const TOP = guarded(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 local source = KEYS[2]
 if #KEYS > 2 and redis.call('EXISTS', source) == 0 then
@@ -101,7 +103,7 @@ return top
 `);
 
 /**
- * ORDER_PAID for many orders in one call: for each order what applyPaidScript does (its paid marker
+ * ORDER_PAID for many orders in one call: for each order what APPLY_PAID does (its paid marker
  * set once, lines whose cancel marker exists skipped), but with the units summed per score key and
  * product in the script and written with one ZINCRBY per pair at the end. Markers are per order and
  * per line and adding is commutative, so the keys end as if the orders had been applied one by one;
@@ -111,7 +113,7 @@ return top
  * ARGV: marker TTL, G, per group (K, K key TTLs in seconds), N orders, then per order: group (1..G), n, n pairs (member, quantity)
  * Returns how many orders were applied (the others had been seen).
  */
-export const applyPaidBatchScript = guarded(`
+const APPLY_PAID_BATCH = guarded(`
 local ttl = ARGV[1]
 local a, k = 3, 1
 local groupKeys, groupTtl = {}, {}
@@ -165,7 +167,7 @@ return applied
  * KEYS: window key, its daily keys
  * ARGV: the window key's TTL in seconds
  */
-export const unionWindowScript = guarded(`
+const UNION_WINDOW = guarded(`
 local dailies = {}
 for i = 2, #KEYS do dailies[#dailies + 1] = KEYS[i] end
 if redis.call('ZUNIONSTORE', KEYS[1], #dailies, unpack(dailies)) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
@@ -182,18 +184,18 @@ return 1
  * ARGV: seconds the build may go without a sign of life
  * Returns { current generation, new generation }.
  */
-export const beginBuildScript = new LuaScript(`
+const BEGIN_BUILD = `
 local generation = redis.call('INCR', KEYS[1])
 redis.call('SET', KEYS[2], generation, 'EX', ARGV[1])
 return {redis.call('GET', KEYS[3]) or '0', generation}
-`);
+`;
 
 /**
  * A build is still alive: its expiry starts again, and the rebuild lock's if its owner still holds it.
  *
  * KEYS: building, rebuild lock. ARGV: seconds, owner.
  */
-export const keepBuildingScript = guarded(`
+const KEEP_BUILDING = guarded(`
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 if redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('EXPIRE', KEYS[2], ARGV[1]) end
 return 1
@@ -206,9 +208,56 @@ return 1
  * KEYS: the new generation's built marker, current, building
  * ARGV: new generation, built at (ISO 8601)
  */
-export const finishBuildScript = guarded(`
+const FINISH_BUILD = guarded(`
 redis.call('SET', KEYS[1], ARGV[2])
 redis.call('SET', KEYS[2], ARGV[1])
 redis.call('DEL', KEYS[3])
 return 1
 `);
+
+/**
+ * The ranking's scripts as ioredis commands on a client (see defineCommands). A guarded one takes
+ * the number of keys first, then its keys (the two generation keys first) and its arguments (the
+ * two expected generations first): RankingGenerations.run builds that list.
+ */
+interface RankingCommands<Context extends ClientContext> {
+  rankingApplyPaid(numberOfKeys: number, ...keysAndArgs: ScriptArg[]): Result<ScriptReply, Context>;
+  rankingApplyCancel(numberOfKeys: number, ...keysAndArgs: ScriptArg[]): Result<ScriptReply, Context>;
+  rankingTop(numberOfKeys: number, ...keysAndArgs: ScriptArg[]): Result<ScriptReply, Context>;
+  rankingApplyPaidBatch(numberOfKeys: number, ...keysAndArgs: ScriptArg[]): Result<ScriptReply, Context>;
+  rankingUnionWindow(numberOfKeys: number, ...keysAndArgs: ScriptArg[]): Result<ScriptReply, Context>;
+  rankingKeepBuilding(numberOfKeys: number, ...keysAndArgs: ScriptArg[]): Result<ScriptReply, Context>;
+  rankingFinishBuild(numberOfKeys: number, ...keysAndArgs: ScriptArg[]): Result<ScriptReply, Context>;
+  /** BEGIN_BUILD, not guarded: { current generation, new generation }. */
+  rankingBeginBuild(
+    sequence: string,
+    building: string,
+    current: string,
+    seconds: number,
+  ): Result<[string, number], Context>;
+}
+
+declare module "ioredis" {
+  // Merged into ioredis's own declaration, so Redis, Cluster and pipelines all carry the commands.
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface RedisCommander<Context> extends RankingCommands<Context> {}
+}
+
+/** The guarded commands: every one reads or writes one generation's keys, behind the guard. */
+export type GuardedCommand = Exclude<keyof RankingCommands<ClientContext>, "rankingBeginBuild">;
+
+const RANKING_COMMANDS: Record<keyof RankingCommands<ClientContext>, ScriptCommand> = {
+  rankingApplyPaid: { lua: APPLY_PAID },
+  rankingApplyCancel: { lua: APPLY_CANCEL },
+  rankingTop: { lua: TOP },
+  rankingApplyPaidBatch: { lua: APPLY_PAID_BATCH },
+  rankingUnionWindow: { lua: UNION_WINDOW },
+  rankingKeepBuilding: { lua: KEEP_BUILDING },
+  rankingFinishBuild: { lua: FINISH_BUILD },
+  rankingBeginBuild: { lua: BEGIN_BUILD, numberOfKeys: 3 },
+};
+
+/** Defines the ranking's commands on `redis` (once per client). */
+export function defineRankingCommands(redis: RedisClient): void {
+  defineCommands(redis, RANKING_COMMANDS);
+}

@@ -15,7 +15,14 @@ import {
   windowDays,
   type Ranked,
 } from "./ranking.rules.js";
-import type { ApplyOutcome, BatchOutcome, BuildTarget, PaidOrder, RankingStore } from "./ranking.store.js";
+import {
+  UncountableEventError,
+  type ApplyOutcome,
+  type BatchOutcome,
+  type BuildTarget,
+  type PaidOrder,
+  type RankingStore,
+} from "./ranking.store.js";
 
 /**
  * Orders per rebuild script call. The script holds Redis for its whole run (a SET per order, an
@@ -85,7 +92,9 @@ export class RankingService {
    * zero either way. Every part is attempted before a failure is thrown, so one bad event does not
    * hold back the others, and the retry of the job finds them counted (duplicates, no-ops).
    * Events dated too far after this worker's day (MAX_DAYS_AHEAD) fail the job once the others are
-   * counted: its retries count them when the day comes within reach, so none is dropped.
+   * counted: its retries count them when the day comes within reach, so none is dropped. When the
+   * only failures are events no retry can count, the error is an UncountableEventError naming them
+   * (the others were counted); any other failure is thrown as it is, to be retried.
    */
   async applyEvents(events: readonly OrderEvent[]): Promise<number> {
     const today = this.today();
@@ -101,14 +110,24 @@ export class RankingService {
     ]);
     let applied = 0;
     let ahead = 0;
+    const uncountable: UncountableEventError[] = [];
     for (const outcome of counted) {
-      if (outcome.status === "rejected") throw outcome.reason;
+      if (outcome.status === "rejected") {
+        if (!(outcome.reason instanceof UncountableEventError)) throw outcome.reason;
+        uncountable.push(outcome.reason);
+        continue;
+      }
       applied += outcome.value.applied;
       ahead += outcome.value.ahead;
     }
     if (ahead > 0)
       throw new Error(
         `${ahead} event(s) dated more than ${MAX_DAYS_AHEAD} day ahead of this worker's day (${today}): retried until it comes`,
+      );
+    if (uncountable.length > 0)
+      throw new UncountableEventError(
+        uncountable.flatMap((error) => error.eventIds),
+        uncountable.map((error) => error.message).join("; "),
       );
     return applied;
   }

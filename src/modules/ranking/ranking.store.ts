@@ -1,5 +1,5 @@
 import type { RedisClient } from "../../redis/connection.js";
-import type { ScriptReply } from "../../redis/lua-script.js";
+import type { ScriptReply } from "../../redis/commands.js";
 import type { OrderEvent } from "../../outbox/order-event.js";
 import type { Clock } from "../../shared/clock.js";
 import { RankingGenerations, type BuildTarget } from "./ranking.generations.js";
@@ -26,18 +26,27 @@ import {
   type RankingKeys,
   type Ranked,
 } from "./ranking.rules.js";
-import {
-  applyCancelScript,
-  applyPaidBatchScript,
-  applyPaidScript,
-  topScript,
-  unionWindowScript,
-} from "./ranking.scripts.js";
 
 export type { BuildTarget } from "./ranking.generations.js";
 
 /** "ahead": dated further after the worker's today than it counts yet (see MAX_DAYS_AHEAD); retry later. */
 export type ApplyOutcome = "applied" | "duplicate" | "outside-window" | "ahead";
+
+/**
+ * Events the ranking can never count, however often they are retried: a cancellation of a line its
+ * order does not hold. A bug upstream, never a passing failure, so the worker does not retry them
+ * (they stay owed in the outbox, and in BullMQ's failed set, for someone to look at).
+ */
+export class UncountableEventError extends Error {
+  override name = "UncountableEventError";
+
+  constructor(
+    readonly eventIds: readonly string[],
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 /** What a batch of payments did: orders counted now, and orders dated too far ahead to count yet. */
 export interface BatchOutcome {
@@ -97,7 +106,7 @@ export class RankingStore {
     const reply = await this.write(undefined, (keys, view) => {
       const score = this.scoreKeys(keys, day);
       return this.generations.run(
-        applyPaidScript,
+        "rankingApplyPaid",
         view,
         [
           keys.paidMarker(Number(event.order.id)),
@@ -123,11 +132,14 @@ export class RankingStore {
     if (reach !== "tracked") return reach === "past" ? "outside-window" : "ahead";
     const item = event.order.items.find((candidate) => candidate.id === event.orderItemId);
     if (!item)
-      throw new Error(`event ${event.eventId} cancels item ${event.orderItemId}, which its order does not hold`);
+      throw new UncountableEventError(
+        [event.eventId],
+        `event ${event.eventId} cancels item ${event.orderItemId}, which its order does not hold`,
+      );
     const reply = await this.write(target, (keys, view) => {
       const score = this.scoreKeys(keys, day);
       return this.generations.run(
-        applyCancelScript,
+        "rankingApplyCancel",
         view,
         [keys.cancelMarker(Number(item.id)), keys.paidMarker(Number(event.order.id)), ...score.keys],
         [score.keys.length, MARKER_TTL_SECONDS, memberOf(Number(item.productId)), item.quantity],
@@ -211,7 +223,7 @@ export class RankingStore {
         }
       }
       return this.generations.run(
-        applyPaidBatchScript,
+        "rankingApplyPaidBatch",
         view,
         [...groupKeys, ...orderKeys],
         [MARKER_TTL_SECONDS, groupDays.length, ...groupArgs, counted.length, ...orderArgs],
@@ -231,7 +243,7 @@ export class RankingStore {
         await this.write(target, (keys, view) => {
           const dailies = windowDays(end, days).map((day) => keys.daily(day));
           return this.generations.run(
-            unionWindowScript,
+            "rankingUnionWindow",
             view,
             [keys.window(days, end), ...dailies],
             [secondsUntil(windowKeyExpiresAt(end), this.clock.now())],
@@ -246,7 +258,7 @@ export class RankingStore {
     const reply = await this.generations.current((keys, view) => {
       const source = sourceFor(keys, days, today);
       return this.generations.run(
-        topScript,
+        "rankingTop",
         view,
         [keys.built(), source.key, ...(source.kind === "union" ? source.dailies : [])],
         [limit, UNION_CACHE_SECONDS],

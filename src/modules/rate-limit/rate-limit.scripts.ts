@@ -1,4 +1,6 @@
-import { LuaScript } from "../../redis/lua-script.js";
+import type { ClientContext, Result } from "ioredis";
+import type { RedisClient } from "../../redis/connection.js";
+import { defineCommands, type ScriptCommand } from "../../redis/commands.js";
 
 /**
  * Token bucket, refilled continuously: `capacity` tokens at most, `rate` per second. Takes `cost`
@@ -8,7 +10,7 @@ import { LuaScript } from "../../redis/lua-script.js";
  * KEYS: bucket; ARGV: capacity, rate per second, now (ms), cost (1..capacity)
  * Returns { allowed (1|0), milliseconds until `cost` tokens are available }
  */
-export const takeTokenScript = new LuaScript(`
+const TAKE_TOKEN = `
 local capacity = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
@@ -28,7 +30,7 @@ end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) * 1000 / rate) + 1000)
 return { allowed, wait }
-`);
+`;
 
 /**
  * An attempt counter over a fixed window that starts at the first attempt. Counts one more attempt
@@ -38,13 +40,13 @@ return { allowed, wait }
  * KEYS: counter; ARGV: limit, window seconds
  * Returns { allowed (1|0), milliseconds left in the window }
  */
-export const takeAttemptScript = new LuaScript(`
+const TAKE_ATTEMPT = `
 local count = tonumber(redis.call('GET', KEYS[1]) or '0')
 if count >= tonumber(ARGV[1]) then return { 0, redis.call('PTTL', KEYS[1]) } end
 count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
 return { 1, redis.call('PTTL', KEYS[1]) }
-`);
+`;
 
 /**
  * Gives one counted attempt back (it turned out not to count: refused by another limit, or a login
@@ -52,8 +54,41 @@ return { 1, redis.call('PTTL', KEYS[1]) }
  *
  * KEYS: counter. Returns the count before.
  */
-export const returnAttemptScript = new LuaScript(`
+const RETURN_ATTEMPT = `
 local count = tonumber(redis.call('GET', KEYS[1]) or '0')
 if count > 0 then redis.call('DECR', KEYS[1]) end
 return count
-`);
+`;
+
+/** The rate limiter's scripts as ioredis commands on a client (see defineCommands). */
+interface RateLimitCommands<Context extends ClientContext> {
+  /** TAKE_TOKEN: { allowed (1|0), milliseconds until `cost` tokens are available }. */
+  rateLimitTakeToken(
+    bucket: string,
+    capacity: number,
+    ratePerSecond: number,
+    nowMs: number,
+    cost: number,
+  ): Result<[number, number], Context>;
+  /** TAKE_ATTEMPT: { allowed (1|0), milliseconds left in the window }. */
+  rateLimitTakeAttempt(counter: string, limit: number, windowSeconds: number): Result<[number, number], Context>;
+  /** RETURN_ATTEMPT: the count before. */
+  rateLimitReturnAttempt(counter: string): Result<number, Context>;
+}
+
+declare module "ioredis" {
+  // Merged into ioredis's own declaration, so Redis, Cluster and pipelines all carry the commands.
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface RedisCommander<Context> extends RateLimitCommands<Context> {}
+}
+
+const RATE_LIMIT_COMMANDS: Record<keyof RateLimitCommands<ClientContext>, ScriptCommand> = {
+  rateLimitTakeToken: { lua: TAKE_TOKEN, numberOfKeys: 1 },
+  rateLimitTakeAttempt: { lua: TAKE_ATTEMPT, numberOfKeys: 1 },
+  rateLimitReturnAttempt: { lua: RETURN_ATTEMPT, numberOfKeys: 1 },
+};
+
+/** Defines the rate limiter's commands on `redis` (once per client). */
+export function defineRateLimitCommands(redis: RedisClient): void {
+  defineCommands(redis, RATE_LIMIT_COMMANDS);
+}

@@ -2,7 +2,7 @@ import type { Logger } from "../../logger.js";
 import type { RedisClient } from "../../redis/connection.js";
 import type { Clock } from "../../shared/clock.js";
 import { rateLimited, tokensToTake, type RateLimitKeys, type RateLimits } from "./rate-limit.rules.js";
-import { returnAttemptScript, takeAttemptScript, takeTokenScript } from "./rate-limit.scripts.js";
+import { defineRateLimitCommands } from "./rate-limit.scripts.js";
 
 /**
  * Rate limits kept in Redis, so they hold across every API copy.
@@ -20,7 +20,9 @@ export class RateLimiter {
     private readonly limits: RateLimits,
     private readonly clock: Clock,
     private readonly log: Logger,
-  ) {}
+  ) {
+    defineRateLimitCommands(redis);
+  }
 
   /**
    * `count` mutations of one request by a member, all or none: RATE_LIMITED with retryAfter when the
@@ -29,13 +31,15 @@ export class RateLimiter {
   async takeMutations(memberId: number, count: number): Promise<void> {
     const { mutationBurst, mutationsPerSecond } = this.limits;
     const reply = await this.safely(() =>
-      takeTokenScript.run(
-        this.redis,
-        [this.keys.mutations(memberId)],
-        [mutationBurst, mutationsPerSecond, this.clock.now().getTime(), tokensToTake(count, mutationBurst)],
+      this.redis.rateLimitTakeToken(
+        this.keys.mutations(memberId),
+        mutationBurst,
+        mutationsPerSecond,
+        this.clock.now().getTime(),
+        tokensToTake(count, mutationBurst),
       ),
     );
-    if (Array.isArray(reply) && Number(reply[0]) === 0) throw rateLimited("too many requests", Number(reply[1]));
+    if (reply !== null && Number(reply[0]) === 0) throw rateLimited("too many requests", Number(reply[1]));
   }
 
   /**
@@ -90,13 +94,13 @@ export class RateLimiter {
     limit: number,
     windowSeconds: number,
   ): Promise<{ allowed: boolean; windowLeftMs: number }> {
-    const reply = await this.safely(() => takeAttemptScript.run(this.redis, [key], [limit, windowSeconds]));
-    if (!Array.isArray(reply)) return { allowed: true, windowLeftMs: 0 }; // Redis unavailable: fail open
+    const reply = await this.safely(() => this.redis.rateLimitTakeAttempt(key, limit, windowSeconds));
+    if (reply === null) return { allowed: true, windowLeftMs: 0 }; // Redis unavailable: fail open
     return { allowed: Number(reply[0]) === 1, windowLeftMs: Math.max(0, Number(reply[1])) };
   }
 
   private async returnAttempt(key: string): Promise<void> {
-    await this.safely(() => returnAttemptScript.run(this.redis, [key], []));
+    await this.safely(() => this.redis.rateLimitReturnAttempt(key));
   }
 
   private async safely<T>(work: () => Promise<T>): Promise<T | null> {
