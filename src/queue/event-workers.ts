@@ -106,7 +106,7 @@ export async function deliverAll(
   confirm: Confirm,
 ): Promise<void> {
   const outcomes = await Promise.allSettled(queued.map((entry) => dataPlatform.send(entry.event)));
-  await confirm(queued.filter((_, index) => outcomes[index]!.status === "fulfilled").map((entry) => entry.outboxId));
+  await confirm(queued.filter((_, index) => outcomes[index]?.status === "fulfilled").map((entry) => entry.outboxId));
   const failures = outcomes.filter(isRejected).map((outcome) => outcome.reason as unknown);
   if (failures.length === 0) return;
   if (failures.every((reason) => reason instanceof DataPlatformError && !reason.retryable))

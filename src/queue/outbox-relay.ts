@@ -15,6 +15,7 @@ import {
 } from "../outbox/outbox.repository.js";
 import { cappedBackoffMs, republishAction } from "../outbox/outbox.rules.js";
 import { EVENTS_PER_JOB, type OrderEventJob, type QueueName } from "./queues.js";
+import { present } from "../shared/present.js";
 
 export interface OutboxRelayOptions {
   batchSize?: number;
@@ -162,7 +163,7 @@ export class OutboxRelay {
           const owed = rows.filter((row) => row.undelivered.includes(queue.name as QueueName));
           if (owed.length === 0) continue;
           const jobsAdded = await republishTo(queue, owed);
-          const seen = owedTo.get(queue.name) ?? { events: 0, jobsAdded: 0, oldest: owed[0]! };
+          const seen = owedTo.get(queue.name) ?? { events: 0, jobsAdded: 0, oldest: present(owed[0], "an owed event") };
           for (const row of owed) if (row.createdAt < seen.oldest.createdAt) seen.oldest = row;
           owedTo.set(queue.name, {
             events: seen.events + owed.length,
@@ -249,7 +250,8 @@ export function jobsFor(
   queueName: string,
   rows: readonly UnpublishedEvent[],
 ): Array<{ name: string; data: OrderEventJob; opts: { jobId: string } }> {
-  const size = EVENTS_PER_JOB[queueName as QueueName] ?? 1;
+  // A queue without a batch size (any other name) gets a job per event.
+  const size = (EVENTS_PER_JOB as Partial<Record<string, number>>)[queueName] ?? 1;
   const jobs: Array<{ name: string; data: OrderEventJob; opts: { jobId: string } }> = [];
   for (let start = 0; start < rows.length; start += size) {
     const chunk = rows.slice(start, start + size);

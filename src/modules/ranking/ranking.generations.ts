@@ -115,7 +115,7 @@ export class RankingGenerations {
       this.keys.current(),
       seconds,
     );
-    const target = { generation: Number(generation), view: { current: Number(current), building: Number(generation) } };
+    const target = { generation, view: { current: Number(current), building: generation } };
     this.view = target.view;
     return target;
   }

@@ -10,7 +10,8 @@ import type { Ranked } from "./ranking.rules.js";
  * clock is ahead), which the caller's window does not hold in Redis either.
  */
 export async function soldBetween(executor: Executor, from: Date, to: Date, limit: number): Promise<Ranked[]> {
-  const sold = sql<number>`CAST(SUM(${orderItem.quantity}) AS SIGNED)`;
+  // mapWith: mysql2 hands a BIGINT over as a string when it is past 2^53 (supportBigNumbers).
+  const sold = sql<number>`CAST(SUM(${orderItem.quantity}) AS SIGNED)`.mapWith(Number);
   const rows = await executor
     .select({ productId: orderItem.productId, soldQuantity: sold })
     .from(orderItem)
@@ -18,7 +19,7 @@ export async function soldBetween(executor: Executor, from: Date, to: Date, limi
     .groupBy(orderItem.productId)
     .orderBy(desc(sold), asc(orderItem.productId))
     .limit(limit);
-  return rows.map((row) => ({ productId: row.productId, soldQuantity: Number(row.soldQuantity) }));
+  return rows.map((row) => ({ productId: row.productId, soldQuantity: row.soldQuantity }));
 }
 
 export interface OrderForRebuild {

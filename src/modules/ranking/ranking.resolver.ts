@@ -4,6 +4,7 @@ import type { ProductRow } from "../catalog/catalog.repository.js";
 import { ProductType } from "../catalog/catalog.types.js";
 import type { RankingService } from "./ranking.service.js";
 import { PopularProductType } from "./ranking.types.js";
+import { present } from "../../shared/present.js";
 
 interface PopularRoot {
   rank: number;
@@ -35,6 +36,6 @@ export class RankingResolver {
 
   @FieldResolver(() => ProductType)
   async product(@Root() entry: PopularRoot, @Ctx() { loaders }: GraphQLContext): Promise<ProductRow> {
-    return (await loaders.productById.load(entry.productId))!;
+    return present(await loaders.productById.load(entry.productId), `ranked product ${entry.productId}`);
   }
 }

@@ -1,4 +1,5 @@
 import { badUserInput } from "../../shared/errors.js";
+import { present } from "../../shared/present.js";
 
 /**
  * Days and keys of the popular-products ranking. A "day" is a calendar day in RANKING_TIMEZONE,
@@ -92,7 +93,13 @@ export function startOfDay(day: Day, timeZone: string): Date {
 
 function offsetMs(instant: Date, timeZone: string): number {
   const parts = formatter("parts", timeZone).formatToParts(instant);
-  const field = (type: string) => Number(parts.find((part) => part.type === type)!.value);
+  const field = (type: string) =>
+    Number(
+      present(
+        parts.find((part) => part.type === type),
+        `the ${type} of a formatted date`,
+      ).value,
+    );
   const asUtc = Date.UTC(
     field("year"),
     field("month") - 1,

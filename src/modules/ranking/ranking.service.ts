@@ -23,6 +23,7 @@ import {
   type PaidOrder,
   type RankingStore,
 } from "./ranking.store.js";
+import { present } from "../../shared/present.js";
 
 /**
  * Orders per rebuild script call. The script holds Redis for its whole run (a SET per order, an
@@ -73,7 +74,7 @@ export class RankingService {
   popularFromDatabase(days: number, limit: number, today = this.today()): Promise<Ranked[]> {
     return soldBetween(
       this.db,
-      startOfDay(windowDays(today, days)[0]!, this.timeZone),
+      startOfDay(present(windowDays(today, days)[0], "the first day of the window"), this.timeZone),
       startOfDay(addDays(today, 1), this.timeZone),
       limit,
     );
@@ -179,7 +180,7 @@ export class RankingService {
       for (let batch = await this.rebuildBatch(from, 0); batch.length > 0;) {
         const [, next] = await Promise.all([
           this.countRebuildBatch(batch, today, report, target),
-          this.rebuildBatch(from, batch.at(-1)!.id),
+          this.rebuildBatch(from, present(batch.at(-1), "the batch's last order").id),
         ]);
         await this.store.keepBuilding(target, REBUILD_LOCK_SECONDS, owner);
         batch = next;
@@ -199,10 +200,10 @@ export class RankingService {
   private async rebuildBatch(from: Date, afterId: number): Promise<OrderSnapshot[]> {
     const orders = await ordersSince(this.db, from, afterId, REBUILD_BATCH);
     if (orders.length === 0) return [];
-    const items = await itemsOfOrders(this.db, afterId, orders.at(-1)!.id);
-    const byOrder = new Map<number, OrderSnapshot["items"][number][]>(orders.map((order) => [order.id, []]));
+    const items = await itemsOfOrders(this.db, afterId, present(orders.at(-1), "the batch's last order").id);
+    const byOrder = new Map<number, Array<OrderSnapshot["items"][number]>>(orders.map((order) => [order.id, []]));
     for (const item of items) byOrder.get(item.orderId)?.push(item);
-    return orders.map((order) => ({ ...order, items: byOrder.get(order.id)! }));
+    return orders.map((order) => ({ ...order, items: present(byOrder.get(order.id), `lines of order ${order.id}`) }));
   }
 
   /**

@@ -26,6 +26,7 @@ import {
   type RankingKeys,
   type Ranked,
 } from "./ranking.rules.js";
+import { present } from "../../shared/present.js";
 
 export type { BuildTarget } from "./ranking.generations.js";
 
@@ -195,7 +196,7 @@ export class RankingStore {
           // A tracked day's group is its place in groupDays from 1, as Lua indexes (push returns it).
           groups.set(day, reach === "tracked" ? groupDays.push(day) : reach);
         }
-        group = groups.get(day)!;
+        group = present(groups.get(day), `the group of day ${day}`);
       }
       if (group === "ahead") ahead += 1;
       if (typeof group === "number") counted.push({ group, order });

@@ -39,7 +39,7 @@ export class RateLimiter {
         tokensToTake(count, mutationBurst),
       ),
     );
-    if (reply !== null && Number(reply[0]) === 0) throw rateLimited("too many requests", Number(reply[1]));
+    if (reply?.[0] === 0) throw rateLimited("too many requests", reply[1]);
   }
 
   /**
@@ -96,7 +96,7 @@ export class RateLimiter {
   ): Promise<{ allowed: boolean; windowLeftMs: number }> {
     const reply = await this.safely(() => this.redis.rateLimitTakeAttempt(key, limit, windowSeconds));
     if (reply === null) return { allowed: true, windowLeftMs: 0 }; // Redis unavailable: fail open
-    return { allowed: Number(reply[0]) === 1, windowLeftMs: Math.max(0, Number(reply[1])) };
+    return { allowed: reply[0] === 1, windowLeftMs: Math.max(0, reply[1]) };
   }
 
   private async returnAttempt(key: string): Promise<void> {
