@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addDays } from "../src/modules/ranking/ranking.rules.js";
-import type { Running } from "../src/run-api.js";
+import type { Running } from "../src/process/lifecycle.js";
 import { waitUntilDrained } from "./helpers/drain.js";
 import { startFakePlatform, startWorker, type FakePlatform } from "./helpers/event-pipeline.js";
 import { adminToken, createProduct, fundedMembers, type CreatedProduct, type SignedIn } from "./helpers/factories.js";

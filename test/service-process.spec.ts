@@ -187,9 +187,9 @@ describe("npm start (the service as a process)", () => {
   });
 
   it.each([
-    ["FAKE_PLATFORM_PORT", "src/main.ts"],
-    ["PORT", "src/main.ts"],
-    ["PORT", "src/api.ts"],
+    ["FAKE_PLATFORM_PORT", "src/app/main.ts"],
+    ["PORT", "src/app/main.ts"],
+    ["PORT", "src/app/api.ts"],
   ])("refuses a taken %s in %s with one line naming it, exit code 1", async (variable, entry) => {
     const holder = net.createServer();
     await new Promise<void>((resolve) => holder.listen(0, "0.0.0.0", resolve));

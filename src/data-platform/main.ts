@@ -1,6 +1,6 @@
-import { createLogger } from "../logger.js";
-import { stopOnSignals } from "../process-lifecycle.js";
-import { exitOnStartupFailure, portInUse } from "../startup-failure.js";
+import { createLogger } from "../observability/logger.js";
+import { stopOnSignals } from "../process/lifecycle.js";
+import { exitOnStartupFailure, portInUse } from "../process/startup-failure.js";
 import { createFakeDataPlatform } from "./fake-platform.js";
 
 /**

@@ -1,5 +1,5 @@
 import type { Db } from "../db/client.js";
-import type { Logger } from "../logger.js";
+import type { Logger } from "../observability/logger.js";
 import { createCatalogLoaders } from "../modules/catalog/catalog.loaders.js";
 import { createMemberLoaders } from "../modules/member/member.loaders.js";
 import { createOrderLoaders } from "../modules/order/order.loaders.js";

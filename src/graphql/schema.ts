@@ -12,7 +12,7 @@ import { OrderConnectionResolver, OrderItemResolver, OrderResolver } from "../mo
 import { RankingResolver } from "../modules/ranking/ranking.resolver.js";
 import { MemberResolver } from "../modules/member/member.resolver.js";
 import { PointHistoryResolver, PointResolver } from "../modules/point/point.resolver.js";
-import type { Services } from "../services.js";
+import type { Services } from "../app/services.js";
 import { DateTime, SafeInt } from "./scalars.js";
 
 const resolverClasses = [

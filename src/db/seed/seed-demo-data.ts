@@ -1,6 +1,6 @@
 import { count, ne } from "drizzle-orm";
-import type { Logger } from "../../logger.js";
-import type { Services } from "../../services.js";
+import type { Logger } from "../../observability/logger.js";
+import type { Services } from "../../app/services.js";
 import { DomainError, ErrorCode } from "../../shared/errors.js";
 import type { Db } from "../client.js";
 import { member, product } from "../schema/index.js";

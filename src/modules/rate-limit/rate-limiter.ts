@@ -1,4 +1,4 @@
-import type { Logger } from "../../logger.js";
+import type { Logger } from "../../observability/logger.js";
 import type { RedisClient } from "../../redis/connection.js";
 import type { Clock } from "../../shared/clock.js";
 import { rateLimited, tokensToTake, type RateLimitKeys, type RateLimits } from "./rate-limit.rules.js";

@@ -1,8 +1,8 @@
 import "reflect-metadata";
 import { openDatabase } from "./bootstrap.js";
-import { loadConfig, redisTarget } from "./config.js";
-import { createLogger } from "./logger.js";
-import { createRedis } from "./redis/connection.js";
+import { loadConfig, redisTarget } from "../config/config.js";
+import { createLogger } from "../observability/logger.js";
+import { createRedis } from "../redis/connection.js";
 import { createServices } from "./services.js";
 
 /**

@@ -1,19 +1,19 @@
-import { redisTarget, type Config } from "./config.js";
+import { redisTarget, type Config } from "../config/config.js";
 import { openDatabase } from "./bootstrap.js";
-import type { Logger } from "./logger.js";
-import { DataPlatformClient } from "./modules/data-platform/data-platform.client.js";
-import { startEventWorkers } from "./queue/event-workers.js";
-import { openEventQueues } from "./queue/event-queues.js";
-import { registerBacklogGauges } from "./observability/metrics-sources.js";
-import { startMetricsServer } from "./observability/metrics-server.js";
-import { portInUse } from "./startup-failure.js";
-import { runHousekeeping } from "./queue/housekeeping.js";
-import { OutboxRelay, relayOptions } from "./queue/outbox-relay.js";
-import { QueueConnections } from "./queue/queues.js";
-import { createRedis } from "./redis/connection.js";
-import type { Running } from "./run-api.js";
+import type { Logger } from "../observability/logger.js";
+import { DataPlatformClient } from "../modules/data-platform/data-platform.client.js";
+import { startEventWorkers } from "../queue/event-workers.js";
+import { openEventQueues } from "../queue/event-queues.js";
+import { registerBacklogGauges } from "../observability/metrics-sources.js";
+import { startMetricsServer } from "../observability/metrics-server.js";
+import { portInUse } from "../process/startup-failure.js";
+import { runHousekeeping } from "../queue/housekeeping.js";
+import { OutboxRelay, relayOptions } from "../queue/outbox-relay.js";
+import { QueueConnections } from "../queue/queues.js";
+import { createRedis } from "../redis/connection.js";
+import type { Running } from "../process/lifecycle.js";
 import { createServices } from "./services.js";
-import { systemClock, type Clock } from "./shared/clock.js";
+import { systemClock, type Clock } from "../shared/clock.js";
 
 const HOUSEKEEPING_INTERVAL_MS = 10 * 60 * 1000;
 

@@ -1,5 +1,5 @@
 import proxyaddr from "proxy-addr";
-import { DEFAULT_RATE_LIMITS, type RateLimits } from "./modules/rate-limit/rate-limit.rules.js";
+import { DEFAULT_RATE_LIMITS, type RateLimits } from "../modules/rate-limit/rate-limit.rules.js";
 
 /**
  * The only reader of process.env. Every setting is parsed and checked once at start-up, so a typo in
