@@ -78,7 +78,7 @@ describe("docker-compose.yml", () => {
     for (const [name, entry] of [
       ["api", "dist/src/app/api.js"],
       ["worker", "dist/src/app/worker.js"],
-      ["data-platform", "dist/src/data-platform/main.js"],
+      ["data-platform", "dist/src/fake-data-platform/main.js"],
     ] as const) {
       const service = services[name]!;
       expect(service.build, name).toBe(".");

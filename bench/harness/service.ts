@@ -96,7 +96,7 @@ export interface BenchServiceOptions {
 
 /**
  * The service in its production shape: the API process (`dist/src/app/api.js`), the worker process
- * (`dist/src/app/worker.js`) and the fake data platform (`dist/src/data-platform/main.js`), in production
+ * (`dist/src/app/worker.js`) and the fake data platform (`dist/src/fake-data-platform/main.js`), in production
  * mode, on a scratch database and a private redis-server, so a run never touches anybody's data and
  * starts from nothing. The worker and the platform start only when a scenario asks for them, so the
  * order scenarios measure the API (its outbox relay included) with the queue filling up behind it.
@@ -163,7 +163,7 @@ export class BenchService {
   async startWorker(): Promise<string> {
     if (!this.platform) {
       const port = await freePort();
-      this.platform = NodeProcess.spawn("data-platform", "dist/src/data-platform/main.js", {
+      this.platform = NodeProcess.spawn("data-platform", "dist/src/fake-data-platform/main.js", {
         PORT: String(port),
         LOG_LEVEL: "warn",
       });

@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import { loadConfig, usesDevJwtSecret, type Config } from "../config/config.js";
-import { createFakeDataPlatform } from "../data-platform/fake-platform.js";
+import { createFakeDataPlatform } from "../fake-data-platform/fake-platform.js";
 import { createLogger } from "../observability/logger.js";
 import { stopOnSignals, type Running } from "../process/lifecycle.js";
 import { runApi } from "./run-api.js";

@@ -1,4 +1,4 @@
-import { createFakeDataPlatform } from "../../src/data-platform/fake-platform.js";
+import { createFakeDataPlatform } from "../../src/fake-data-platform/fake-platform.js";
 import type { Running } from "../../src/process/lifecycle.js";
 import { runWorker } from "../../src/app/run-worker.js";
 import type { Clock } from "../../src/shared/clock.js";

@@ -4,7 +4,7 @@ import { exitOnStartupFailure, portInUse } from "../process/startup-failure.js";
 import { createFakeDataPlatform } from "./fake-platform.js";
 
 /**
- * The fake data platform on its own: `node dist/src/data-platform/main.js` (or `npm run data-platform`).
+ * The fake data platform on its own: `node dist/src/fake-data-platform/main.js` (or `npm run data-platform`).
  * Point the service at it with DATA_PLATFORM_URL=http://<host>:<port>/events.
  *
  * It reads process.env itself instead of going through src/config.ts: this process is not the
