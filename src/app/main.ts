@@ -1,5 +1,5 @@
 import "reflect-metadata";
-import { loadConfig, usesDevJwtSecret, type Config } from "../config/config.js";
+import { loadConfig, loadLogLevel, usesDevJwtSecret, type Config } from "../config/config.js";
 import { createFakeDataPlatform } from "../fake-data-platform/fake-platform.js";
 import { createLogger } from "../observability/logger.js";
 import { stopOnSignals, type Running } from "../process/lifecycle.js";
@@ -12,7 +12,7 @@ import { exitOnStartupFailure, portInUse } from "../process/startup-failure.js";
  * DATA_PLATFORM_URL is unset, the bundled fake data platform. Production runs the parts apart
  * (src/app/api.ts, src/app/worker.ts, and a real data platform).
  */
-const log = createLogger();
+const log = createLogger(loadLogLevel());
 try {
   let config: Config = loadConfig();
   if (usesDevJwtSecret(config)) log.warn("JWT_SECRET is not set: using the development secret (never in production)");

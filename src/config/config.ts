@@ -2,8 +2,9 @@ import proxyaddr from "proxy-addr";
 import { DEFAULT_RATE_LIMITS, type RateLimits } from "../modules/rate-limit/rate-limit.rules.js";
 
 /**
- * The only reader of process.env. Every setting is parsed and checked once at start-up, so a typo in
- * an environment variable stops the process with a clear message instead of failing a request later.
+ * src/config is the only reader of process.env (this file, and fake-platform-config.ts for the fake
+ * platform's own settings). Every setting is parsed and checked once at start-up, so a typo in an
+ * environment variable stops the process with a clear message instead of failing a request later.
  */
 export interface Config {
   nodeEnv: "development" | "production" | "test";
@@ -73,7 +74,7 @@ export interface Config {
  */
 export type TrustProxy = number | string[];
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
 export const DEV_JWT_SECRET = "dev-only-secret-change-me-0123456789abcdef";
 
@@ -262,6 +263,22 @@ export function loadConfig(env: Env = process.env): Config {
     },
     trustProxy: trustProxy(env, "TRUST_PROXY"),
   };
+}
+
+/** pino's levels, `silent` included: what LOG_LEVEL may be. */
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const isLogLevel = (raw: string): raw is LogLevel => (LOG_LEVELS as readonly string[]).includes(raw);
+
+/**
+ * LOG_LEVEL alone (default info). Read apart from loadConfig because every entry point makes its
+ * logger first: a setting loadConfig refuses is then reported through that logger, as one line.
+ */
+export function loadLogLevel(env: Env = process.env): LogLevel {
+  const raw = env.LOG_LEVEL || "info";
+  if (!isLogLevel(raw)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${raw}"`);
+  return raw;
 }
 
 /** True when the dev JWT secret is in use: start-up logs a warning (never the secret itself). */
