@@ -1,5 +1,4 @@
 import proxyaddr from "proxy-addr";
-import { DEFAULT_RATE_LIMITS, type RateLimits } from "../modules/rate-limit/rate-limit.rules.js";
 
 /**
  * src/config is the only reader of process.env (this file, and fake-platform-config.ts for the fake
@@ -65,6 +64,22 @@ export interface Config {
   rateLimits: RateLimits;
   /** Which hops may say who the client is in X-Forwarded-For (src/http/client-address.ts). */
   trustProxy: TrustProxy;
+}
+
+/** Limits on what money-moving callers may do (src/modules/rate-limit), RATE_LIMIT_* in README. */
+export interface RateLimits {
+  /** Mutations a member may send at once. */
+  mutationBurst: number;
+  /** ...and sustained, per second. Defaults far above any shopper, flash sale included. */
+  mutationsPerSecond: number;
+  /** Failed logins of one loginId within the window that lock it for the rest of the window. */
+  loginFailuresPerId: number;
+  /** Failed logins from one IP within the window (a password-spraying source). */
+  loginFailuresPerIp: number;
+  loginWindowSeconds: number;
+  /** Sign-ups from one address within the window: each costs a password hash and a member row. */
+  signUpsPerIp: number;
+  signUpWindowSeconds: number;
 }
 
 /**
@@ -223,43 +238,13 @@ export function loadConfig(env: Env = process.env): Config {
     graphqlIntrospection: boolean(env, "GRAPHQL_INTROSPECTION", nodeEnv !== "production"),
     graphqlPlayground: boolean(env, "GRAPHQL_PLAYGROUND", nodeEnv !== "production"),
     rateLimits: {
-      mutationBurst: integer(env, "RATE_LIMIT_MUTATION_BURST", DEFAULT_RATE_LIMITS.mutationBurst, 1, 1_000_000),
-      mutationsPerSecond: integer(
-        env,
-        "RATE_LIMIT_MUTATIONS_PER_SECOND",
-        DEFAULT_RATE_LIMITS.mutationsPerSecond,
-        1,
-        1_000_000,
-      ),
-      loginFailuresPerId: integer(
-        env,
-        "RATE_LIMIT_LOGIN_FAILURES",
-        DEFAULT_RATE_LIMITS.loginFailuresPerId,
-        1,
-        1_000_000,
-      ),
-      loginFailuresPerIp: integer(
-        env,
-        "RATE_LIMIT_LOGIN_FAILURES_PER_IP",
-        DEFAULT_RATE_LIMITS.loginFailuresPerIp,
-        1,
-        1_000_000,
-      ),
-      loginWindowSeconds: integer(
-        env,
-        "RATE_LIMIT_LOGIN_WINDOW_SECONDS",
-        DEFAULT_RATE_LIMITS.loginWindowSeconds,
-        1,
-        86_400,
-      ),
-      signUpsPerIp: integer(env, "RATE_LIMIT_SIGNUPS_PER_IP", DEFAULT_RATE_LIMITS.signUpsPerIp, 1, 1_000_000),
-      signUpWindowSeconds: integer(
-        env,
-        "RATE_LIMIT_SIGNUP_WINDOW_SECONDS",
-        DEFAULT_RATE_LIMITS.signUpWindowSeconds,
-        1,
-        7 * 86_400,
-      ),
+      mutationBurst: integer(env, "RATE_LIMIT_MUTATION_BURST", 200, 1, 1_000_000),
+      mutationsPerSecond: integer(env, "RATE_LIMIT_MUTATIONS_PER_SECOND", 50, 1, 1_000_000),
+      loginFailuresPerId: integer(env, "RATE_LIMIT_LOGIN_FAILURES", 10, 1, 1_000_000),
+      loginFailuresPerIp: integer(env, "RATE_LIMIT_LOGIN_FAILURES_PER_IP", 100, 1, 1_000_000),
+      loginWindowSeconds: integer(env, "RATE_LIMIT_LOGIN_WINDOW_SECONDS", 15 * 60, 1, 86_400),
+      signUpsPerIp: integer(env, "RATE_LIMIT_SIGNUPS_PER_IP", 20, 1, 1_000_000),
+      signUpWindowSeconds: integer(env, "RATE_LIMIT_SIGNUP_WINDOW_SECONDS", 60 * 60, 1, 7 * 86_400),
     },
     trustProxy: trustProxy(env, "TRUST_PROXY"),
   };
