@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import mysql from "mysql2/promise";
-import { AuthTokens } from "../../src/modules/member/auth-token.js";
+import { AuthTokens } from "../../src/auth/auth-token.js";
 import { repositoryRoot } from "../../src/process/paths.js";
 import { PrivateRedis } from "../../test/helpers/private-redis.js";
 import { freePort } from "../../test/helpers/service-process.js";

@@ -6,7 +6,7 @@ import type { Logger } from "../observability/logger.js";
 import { CartService } from "../modules/cart/cart.service.js";
 import { CatalogService } from "../modules/catalog/catalog.service.js";
 import { IdempotencyService } from "../modules/idempotency/idempotency.service.js";
-import { AuthTokens } from "../modules/member/auth-token.js";
+import { AuthTokens } from "../auth/auth-token.js";
 import { MemberService } from "../modules/member/member.service.js";
 import { OrderService, type OutboxSignal } from "../modules/order/order.service.js";
 import { PointService } from "../modules/point/point.service.js";

@@ -3,7 +3,7 @@ import type { Logger } from "../observability/logger.js";
 import { createCatalogLoaders } from "../modules/catalog/catalog.loaders.js";
 import { createMemberLoaders } from "../modules/member/member.loaders.js";
 import { createOrderLoaders } from "../modules/order/order.loaders.js";
-import type { Viewer } from "../modules/member/viewer.js";
+import type { Viewer } from "../auth/viewer.js";
 
 /** DataLoaders live for one request: batching within it, no data cached across requests or members. */
 export function createLoaders(db: Db) {

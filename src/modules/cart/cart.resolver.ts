@@ -4,7 +4,7 @@ import { SafeInt } from "../../graphql/scalars.js";
 import { parseId } from "../../shared/ids.js";
 import type { OptionView, ProductRow } from "../catalog/catalog.repository.js";
 import { ProductOptionType, ProductType } from "../catalog/catalog.types.js";
-import { requireMemberId } from "../member/viewer.js";
+import { requireMemberId } from "../../auth/viewer.js";
 import type { CartItemRow } from "./cart.repository.js";
 import { cartTotals, lineTotal } from "./cart.rules.js";
 import type { CartService } from "./cart.service.js";

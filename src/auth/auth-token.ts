@@ -1,5 +1,5 @@
 import { SignJWT, jwtVerify, errors } from "jose";
-import type { Role } from "./member.rules.js";
+import type { Role } from "../shared/roles.js";
 
 export interface TokenClaims {
   memberId: number;
