@@ -6,6 +6,7 @@ import { startEventWorkers } from "../queue/event-workers.js";
 import { openEventQueues } from "../queue/event-queues.js";
 import { registerBacklogGauges } from "../observability/metrics-sources.js";
 import { startMetricsServer } from "../observability/metrics-server.js";
+import { deliveryBacklog } from "../outbox/outbox.repository.js";
 import { portInUse } from "../process/startup-failure.js";
 import { runHousekeeping } from "../queue/housekeeping.js";
 import { OutboxRelay, relayOptions } from "../queue/outbox-relay.js";
@@ -62,7 +63,7 @@ export async function runWorker(config: Config, log: Logger, clock: Clock = syst
     );
   }, HOUSEKEEPING_INTERVAL_MS);
   housekeeping.unref();
-  registerBacklogGauges(database.db, queues);
+  registerBacklogGauges({ deliveryBacklog: () => deliveryBacklog(database.db), queues });
   const metrics =
     config.workerMetricsPort === null
       ? null

@@ -18,6 +18,7 @@ import { graphqlLimits } from "../graphql/limits.js";
 import { metricsPlugin } from "../graphql/metrics-plugin.js";
 import { mutationRateLimitPlugin } from "../graphql/rate-limit-plugin.js";
 import { registerBacklogGauges } from "../observability/metrics-sources.js";
+import { deliveryBacklog } from "../outbox/outbox.repository.js";
 import { metricsHandler, startMetricsServer } from "../observability/metrics-server.js";
 import { portInUse } from "../process/startup-failure.js";
 import type { OrderEventJob } from "../queue/queues.js";
@@ -67,7 +68,7 @@ export async function createApiServer({
   // (req.ip, req.protocol from X-Forwarded-Proto).
   app.set("trust proxy", proxyTrust(config.trustProxy));
   app.use(requestLogging(log));
-  registerBacklogGauges(database.db, queues);
+  registerBacklogGauges({ deliveryBacklog: () => deliveryBacklog(database.db), queues });
   // Plain GraphQL POSTs skip Express once Apollo has started (graphql-post.ts); all else is Express's.
   let graphqlPost: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | null = null;
   const httpServer = http.createServer((req, res) => {
