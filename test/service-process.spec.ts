@@ -10,7 +10,7 @@ import {
   type ServiceProcess,
 } from "./helpers/service-process.js";
 import { dropDatabase, uniqueDatabaseUrl } from "./helpers/test-database.js";
-import { DEMO_ADMIN, DEMO_MEMBER, DEMO_MEMBER_POINTS, DEMO_PRODUCTS } from "../src/db/seed/demo-data.js";
+import { DEMO_ADMIN, DEMO_MEMBER, DEMO_MEMBER_POINTS, DEMO_PRODUCTS } from "../src/seed/demo-data.js";
 
 const databaseUrl = uniqueDatabaseUrl("process");
 const running: ServiceProcess[] = [];

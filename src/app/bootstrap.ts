@@ -1,7 +1,7 @@
 import { ConfigError, type Config } from "../config/config.js";
 import { createDatabase, ensureDatabaseExists, type Database } from "../db/client.js";
 import { runMigrations } from "../db/migrate.js";
-import { seedDemoData } from "../db/seed/seed-demo-data.js";
+import { seedDemoData } from "../seed/seed-demo-data.js";
 import type { Logger } from "../observability/logger.js";
 import type { MemberRow } from "../modules/member/member.repository.js";
 import type { Services } from "./services.js";
