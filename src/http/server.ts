@@ -23,9 +23,11 @@ import { metricsHandler, startMetricsServer } from "../observability/metrics-ser
 import { portInUse } from "../process/startup-failure.js";
 import type { OrderEventJob } from "../queue/queues.js";
 import { createPlayground } from "../graphql/playground.js";
-import { buildGraphQLSchema } from "../graphql/schema.js";
+import { createLoaders } from "../api/loaders.js";
+import { buildGraphQLSchema, type ResolverServices } from "../api/schema.js";
 import type { Logger } from "../observability/logger.js";
-import type { Services } from "../app/services.js";
+import type { AuthTokens } from "../auth/auth-token.js";
+import type { RateLimiter } from "../modules/rate-limit/rate-limiter.js";
 import { GRAPHQL_BODY_LIMIT, createGraphqlPostHandler, isPlainGraphqlPost } from "./graphql-post.js";
 import { healthRoutes } from "./health.js";
 import { QUEUE_DASHBOARD_PATH, adminBasicAuth, dashboardCsp, queueDashboard } from "./queue-dashboard.js";
@@ -34,12 +36,20 @@ import { viewerFrom } from "./request-context.js";
 import { requestErrorHandler } from "./request-errors.js";
 import { requestLogging } from "./request-logging.js";
 
+/** The services the API calls: the resolvers', and what requests pass through before them. */
+export interface ApiServices extends ResolverServices {
+  /** Reads the bearer token of each request. */
+  tokens: AuthTokens;
+  /** Limits mutations per member (the GraphQL plugin). */
+  rateLimiter: RateLimiter;
+}
+
 export interface ApiServerDeps {
   config: Config;
   log: Logger;
   database: Database;
   redis: RedisClient;
-  services: Services;
+  services: ApiServices;
   /** The event queues, for the backlog gauges on /metrics. */
   queues: ReadonlyArray<Queue<OrderEventJob>>;
 }
@@ -111,8 +121,9 @@ export async function createApiServer({
     const playground = createPlayground("/graphql");
     app.get("/graphql", (req, res, next) => (playground.wants(req) ? playground.send(req, res) : next()));
   }
+  const makeLoaders = () => createLoaders(database.db);
   const createContext = async (request: RequestFacts, req: http.IncomingMessage): Promise<GraphQLContext> =>
-    new RequestContext(request, await viewerFrom(req.headers, services.tokens), database.db);
+    new RequestContext(request, await viewerFrom(req.headers, services.tokens), makeLoaders);
   app.use(
     "/graphql",
     express.json({ limit: GRAPHQL_BODY_LIMIT }),
