@@ -33,7 +33,7 @@ if [[ $# -gt 0 ]]; then
   FILES=("$@")
 else
   FILES=(test/ranking.spec.ts test/ranking-batches.spec.ts test/ranking-rebuild.spec.ts test/ranking-clock-skew.spec.ts test/points.spec.ts
-    test/rate-limits.spec.ts test/housekeeping.spec.ts src/modules/ranking src/modules/member)
+    test/rate-limits.spec.ts test/housekeeping.spec.ts src/modules/ranking src/modules/member src/auth)
 fi
 
 failed=0
