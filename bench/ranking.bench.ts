@@ -13,7 +13,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { Redis } from "ioredis";
 import { orderEvent } from "../src/outbox/order-event.js";
-import { repositoryRoot } from "../src/paths.js";
+import { repositoryRoot } from "../src/process/paths.js";
 import { RankingKeys, dayOf, startOfDay, windowDays } from "../src/modules/ranking/ranking.rules.js";
 import { RankingStore } from "../src/modules/ranking/ranking.store.js";
 import { systemClock } from "../src/shared/clock.js";

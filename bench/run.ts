@@ -16,7 +16,7 @@
  * not failed (a shared 2-core machine is not a place to fail builds on throughput).
  */
 import path from "node:path";
-import { repositoryRoot } from "../src/paths.js";
+import { repositoryRoot } from "../src/process/paths.js";
 import { describeMachine } from "./harness/machine.js";
 import { printTable, renderMarkdownSummary, writeResults } from "./harness/report.js";
 import type { BenchSettings, ScenarioResult } from "./harness/scenario.js";

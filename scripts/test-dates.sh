@@ -36,7 +36,7 @@ else
     test/integration/ranking.spec.ts test/integration/ranking-batches.spec.ts test/integration/ranking-rebuild.spec.ts
     test/faults/ranking-clock-skew.spec.ts
     test/integration/points.spec.ts test/integration/rate-limits.spec.ts test/integration/housekeeping.spec.ts
-    src/modules/ranking src/modules/member
+    src/modules/ranking src/modules/member src/auth
   )
 fi
 

@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import mysql from "mysql2/promise";
-import { AuthTokens } from "../../src/modules/member/auth-token.js";
-import { repositoryRoot } from "../../src/paths.js";
+import { AuthTokens } from "../../src/auth/auth-token.js";
+import { repositoryRoot } from "../../src/process/paths.js";
 import { PrivateRedis } from "../../test/helpers/private-redis.js";
 import { freePort } from "../../test/helpers/service-process.js";
 
@@ -95,8 +95,8 @@ export interface BenchServiceOptions {
 }
 
 /**
- * The service in its production shape: the API process (`dist/src/api.js`), the worker process
- * (`dist/src/worker.js`) and the fake data platform (`dist/src/data-platform/main.js`), in production
+ * The service in its production shape: the API process (`dist/src/app/api.js`), the worker process
+ * (`dist/src/app/worker.js`) and the fake data platform (`dist/src/fake-data-platform/main.js`), in production
  * mode, on a scratch database and a private redis-server, so a run never touches anybody's data and
  * starts from nothing. The worker and the platform start only when a scenario asks for them, so the
  * order scenarios measure the API (its outbox relay included) with the queue filling up behind it.
@@ -145,7 +145,7 @@ export class BenchService {
     const profileDir = process.env.BENCH_API_CPU_PROF;
     const api = NodeProcess.spawn(
       "api",
-      "dist/src/api.js",
+      "dist/src/app/api.js",
       { ...env, PORT: String(port) },
       profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
     );
@@ -163,7 +163,7 @@ export class BenchService {
   async startWorker(): Promise<string> {
     if (!this.platform) {
       const port = await freePort();
-      this.platform = NodeProcess.spawn("data-platform", "dist/src/data-platform/main.js", {
+      this.platform = NodeProcess.spawn("data-platform", "dist/src/fake-data-platform/main.js", {
         PORT: String(port),
         LOG_LEVEL: "warn",
       });
@@ -171,7 +171,7 @@ export class BenchService {
       this.platformUrl = `http://127.0.0.1:${port}`;
     }
     if (!this.worker) {
-      this.worker = NodeProcess.spawn("worker", "dist/src/worker.js", {
+      this.worker = NodeProcess.spawn("worker", "dist/src/app/worker.js", {
         ...this.env,
         LOG_LEVEL: "info", // "worker ready" is an info line
         DATA_PLATFORM_URL: `${this.platformUrl}/events`,

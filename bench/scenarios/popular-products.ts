@@ -45,7 +45,7 @@ const SERVICE_CONCURRENCIES = [1, 16];
 const SQL_SAMPLES = { quick: 5, full: 10 };
 const INSERT_CHUNK = 5_000;
 const INSERT_PARALLEL = 3;
-// Same defaults as src/config.ts: the bench service sets neither, so the API and worker use these.
+// Same defaults as src/config/config.ts: the bench service sets neither, so the API and worker use these.
 const TIME_ZONE = process.env.RANKING_TIMEZONE || "Asia/Seoul";
 const REDIS_PREFIX = process.env.REDIS_PREFIX || "shop";
 

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { migrate } from "drizzle-orm/mysql2/migrator";
-import { repositoryRoot } from "../paths.js";
+import { repositoryRoot } from "../process/paths.js";
 import type { Database } from "./client.js";
 
 /** drizzle/ at the repository root, where drizzle-kit writes the migrations. */

@@ -1,16 +1,12 @@
-import type { Db } from "../db/client.js";
-import type { Logger } from "../logger.js";
-import { createCatalogLoaders } from "../modules/catalog/catalog.loaders.js";
-import { createMemberLoaders } from "../modules/member/member.loaders.js";
-import { createOrderLoaders } from "../modules/order/order.loaders.js";
-import type { Viewer } from "../modules/member/viewer.js";
+import type { Viewer } from "../auth/viewer.js";
+import type { Logger } from "../observability/logger.js";
 
-/** DataLoaders live for one request: batching within it, no data cached across requests or members. */
-export function createLoaders(db: Db) {
-  return { ...createMemberLoaders(db), ...createCatalogLoaders(db), ...createOrderLoaders(db) };
-}
-
-export type Loaders = ReturnType<typeof createLoaders>;
+/**
+ * The DataLoaders of one request, by name. Declared empty and filled in by src/api/loaders.ts, which
+ * merges every module's loaders into it (declaration merging): this file, which every resolver
+ * imports, then imports no module, and the API's assembly is the one place that knows them all.
+ */
+export interface Loaders {}
 
 export interface GraphQLContext {
   requestId: string;
@@ -43,7 +39,8 @@ export class RequestContext implements GraphQLContext {
   constructor(
     private readonly request: RequestFacts,
     readonly viewer: Viewer,
-    private readonly db: Db,
+    /** Makes this request's loaders (src/api/loaders.ts), on first use. */
+    private readonly makeLoaders: () => Loaders,
   ) {}
 
   get requestId(): string {
@@ -59,6 +56,6 @@ export class RequestContext implements GraphQLContext {
   }
 
   get loaders(): Loaders {
-    return (this.madeLoaders ??= createLoaders(this.db));
+    return (this.madeLoaders ??= this.makeLoaders());
   }
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import proxyaddr from "proxy-addr";
-import type { TrustProxy } from "../config.js";
+import type { TrustProxy } from "../config/config.js";
 
 export type ProxyTrust = (address: string, hop: number) => boolean;
 export type ClientAddressOf = (req: IncomingMessage) => string;

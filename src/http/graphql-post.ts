@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from "@apollo/server";
 import type { GraphQLContext, RequestFacts } from "../graphql/context.js";
-import type { Logger } from "../logger.js";
+import type { Logger } from "../observability/logger.js";
 import { answerRequestError, type RequestErrorAnswer } from "./request-errors.js";
 import { beginRequest } from "./request-logging.js";
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
-import type { AuthTokens } from "../modules/member/auth-token.js";
-import { anonymous, type Viewer } from "../modules/member/viewer.js";
+import type { AuthTokens } from "../auth/auth-token.js";
+import { anonymous, type Viewer } from "../auth/viewer.js";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RequestHandler } from "express";
-import type { Logger } from "../logger.js";
+import type { Logger } from "../observability/logger.js";
 import { requestIdFrom } from "./request-context.js";
 
 declare module "express-serve-static-core" {

@@ -10,7 +10,7 @@ import { expressMiddleware } from "@as-integrations/express5";
 import type { Queue } from "bullmq";
 import express from "express";
 import type { RedisClient } from "../redis/connection.js";
-import { metricsOnApiPort, type Config } from "../config.js";
+import { metricsOnApiPort, type Config } from "../config/config.js";
 import type { Database } from "../db/client.js";
 import { RequestContext, type GraphQLContext, type RequestFacts } from "../graphql/context.js";
 import { formatError, internalErrorLogging } from "../graphql/format-error.js";
@@ -18,13 +18,16 @@ import { graphqlLimits } from "../graphql/limits.js";
 import { metricsPlugin } from "../graphql/metrics-plugin.js";
 import { mutationRateLimitPlugin } from "../graphql/rate-limit-plugin.js";
 import { registerBacklogGauges } from "../observability/metrics-sources.js";
+import { deliveryBacklog } from "../outbox/outbox.repository.js";
 import { metricsHandler, startMetricsServer } from "../observability/metrics-server.js";
-import { portInUse } from "../startup-failure.js";
+import { portInUse } from "../process/startup-failure.js";
 import type { OrderEventJob } from "../queue/queues.js";
 import { createPlayground } from "../graphql/playground.js";
-import { buildGraphQLSchema } from "../graphql/schema.js";
-import type { Logger } from "../logger.js";
-import type { Services } from "../services.js";
+import { createLoaders } from "../api/loaders.js";
+import { buildGraphQLSchema, type ResolverServices } from "../api/schema.js";
+import type { Logger } from "../observability/logger.js";
+import type { AuthTokens } from "../auth/auth-token.js";
+import type { RateLimiter } from "../modules/rate-limit/rate-limiter.js";
 import { GRAPHQL_BODY_LIMIT, createGraphqlPostHandler, isPlainGraphqlPost } from "./graphql-post.js";
 import { healthRoutes } from "./health.js";
 import { QUEUE_DASHBOARD_PATH, adminBasicAuth, dashboardCsp, queueDashboard } from "./queue-dashboard.js";
@@ -33,12 +36,20 @@ import { viewerFrom } from "./request-context.js";
 import { requestErrorHandler } from "./request-errors.js";
 import { requestLogging } from "./request-logging.js";
 
+/** The services the API calls: the resolvers', and what requests pass through before them. */
+export interface ApiServices extends ResolverServices {
+  /** Reads the bearer token of each request. */
+  tokens: AuthTokens;
+  /** Limits mutations per member (the GraphQL plugin). */
+  rateLimiter: RateLimiter;
+}
+
 export interface ApiServerDeps {
   config: Config;
   log: Logger;
   database: Database;
   redis: RedisClient;
-  services: Services;
+  services: ApiServices;
   /** The event queues, for the backlog gauges on /metrics. */
   queues: ReadonlyArray<Queue<OrderEventJob>>;
 }
@@ -67,7 +78,7 @@ export async function createApiServer({
   // (req.ip, req.protocol from X-Forwarded-Proto).
   app.set("trust proxy", proxyTrust(config.trustProxy));
   app.use(requestLogging(log));
-  registerBacklogGauges(database.db, queues);
+  registerBacklogGauges({ deliveryBacklog: () => deliveryBacklog(database.db), queues });
   // Plain GraphQL POSTs skip Express once Apollo has started (graphql-post.ts); all else is Express's.
   let graphqlPost: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | null = null;
   const httpServer = http.createServer((req, res) => {
@@ -110,8 +121,9 @@ export async function createApiServer({
     const playground = createPlayground("/graphql");
     app.get("/graphql", (req, res, next) => (playground.wants(req) ? playground.send(req, res) : next()));
   }
+  const makeLoaders = () => createLoaders(database.db);
   const createContext = async (request: RequestFacts, req: http.IncomingMessage): Promise<GraphQLContext> =>
-    new RequestContext(request, await viewerFrom(req.headers, services.tokens), database.db);
+    new RequestContext(request, await viewerFrom(req.headers, services.tokens), makeLoaders);
   app.use(
     "/graphql",
     express.json({ limit: GRAPHQL_BODY_LIMIT }),

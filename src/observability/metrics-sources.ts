@@ -1,8 +1,16 @@
 import type { Queue } from "bullmq";
-import type { Db } from "../db/client.js";
-import { deliveryBacklog } from "../outbox/outbox.repository.js";
-import type { OrderEventJob } from "../queue/queues.js";
 import { scrapeGauge } from "./metrics.js";
+
+/**
+ * Where the backlog gauges read from, passed in so that observability imports no layer it measures
+ * (the database layer reports to it: src/db/client.ts counts statements here).
+ */
+export interface BacklogSources {
+  /** Per consumer, the outbox events it has not confirmed and the age in seconds of the oldest. */
+  deliveryBacklog(): Promise<Record<string, { events: number; oldestSeconds: number }>>;
+  /** The event queues, for their job counts. */
+  queues: ReadonlyArray<Pick<Queue, "name" | "getJobCounts">>;
+}
 
 let registered = false;
 
@@ -11,7 +19,7 @@ let registered = false;
  * age of the oldest (an alert on that age catches an event stuck for any reason, lost jobs
  * included), and waiting / failed jobs per queue.
  */
-export function registerBacklogGauges(db: Db, queues: ReadonlyArray<Queue<OrderEventJob>>): void {
+export function registerBacklogGauges({ deliveryBacklog, queues }: BacklogSources): void {
   if (registered) return; // one set per process: the registry refuses a metric name twice
   registered = true;
   scrapeGauge(
@@ -19,7 +27,7 @@ export function registerBacklogGauges(db: Db, queues: ReadonlyArray<Queue<OrderE
     "Outbox events committed and not yet confirmed, per consumer (ranking counted, platform answered 2xx)",
     ["consumer"],
     async (gauge) => {
-      for (const [consumer, { events }] of Object.entries(await deliveryBacklog(db))) gauge.set({ consumer }, events);
+      for (const [consumer, { events }] of Object.entries(await deliveryBacklog())) gauge.set({ consumer }, events);
     },
   );
   scrapeGauge(
@@ -27,7 +35,7 @@ export function registerBacklogGauges(db: Db, queues: ReadonlyArray<Queue<OrderE
     "Age of the oldest outbox event a consumer has not confirmed, 0 when none",
     ["consumer"],
     async (gauge) => {
-      for (const [consumer, { oldestSeconds }] of Object.entries(await deliveryBacklog(db)))
+      for (const [consumer, { oldestSeconds }] of Object.entries(await deliveryBacklog()))
         gauge.set({ consumer }, oldestSeconds);
     },
   );

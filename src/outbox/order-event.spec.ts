@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { OrderItemStatus } from "../modules/order/order.rules.js";
-import { orderEvent, type OrderSnapshot } from "./order-event.js";
+import { orderEvent, type OrderEventItemStatus, type OrderSnapshot } from "./order-event.js";
 
 const paidAt = new Date("2025-03-01T09:30:00.000Z");
 const cancelledAt = new Date("2025-03-02T10:15:30.123Z");
@@ -74,7 +73,7 @@ describe(orderEvent.name, () => {
       optionId: number;
       quantity: number;
       unitPrice: number;
-      status: OrderItemStatus;
+      status: OrderEventItemStatus;
     }> = [{ ...order.items[0]!, status: "PAID" }];
     const event = orderEvent("ORDER_PAID", "evt-5", paidAt, { ...order, items });
     items[0]!.status = "CANCELLED";

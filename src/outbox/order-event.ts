@@ -1,7 +1,13 @@
-import type { OrderItemStatus } from "../modules/order/order.rules.js";
-
 /** The events other systems hear about. Names and body follow the data platform contract (SPEC.md). */
 export type OrderEventType = "ORDER_PAID" | "ORDER_ITEM_CANCELLED";
+
+/**
+ * A line's status as the contract names it. Written here rather than taken from the order module:
+ * the outbox sits below every module that writes or reads events, and the contract is the platform's,
+ * not the order table's. The order module's own status must fit it, which the compiler checks where
+ * the order service builds an event.
+ */
+export type OrderEventItemStatus = "PAID" | "CANCELLED";
 
 export interface OrderEventItem {
   id: string;
@@ -9,7 +15,7 @@ export interface OrderEventItem {
   optionId: string;
   quantity: number;
   unitPrice: number;
-  status: OrderItemStatus;
+  status: OrderEventItemStatus;
 }
 
 export interface OrderEvent {
@@ -39,7 +45,7 @@ export interface OrderSnapshot {
     optionId: number;
     quantity: number;
     unitPrice: number;
-    status: OrderItemStatus;
+    status: OrderEventItemStatus;
   }>;
 }
 

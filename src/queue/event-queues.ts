@@ -1,5 +1,5 @@
 import { Queue } from "bullmq";
-import type { Logger } from "../logger.js";
+import type { Logger } from "../observability/logger.js";
 import { QueueName, eventJobOptions, queuePrefix, type OrderEventJob, type QueueConnections } from "./queues.js";
 
 /** Producers for every event queue, as the outbox relay needs them. */

@@ -3,7 +3,7 @@ import { UnrecoverableError, Worker, type Job } from "bullmq";
 import type { Db } from "../db/client.js";
 import { GroupCommit, type Outcome } from "../db/group-commit.js";
 import { retryOnLockConflict } from "../db/transaction.js";
-import type { Logger } from "../logger.js";
+import type { Logger } from "../observability/logger.js";
 import type { Clock } from "../shared/clock.js";
 import { DataPlatformError, type DataPlatformClient } from "../modules/data-platform/data-platform.client.js";
 import type { RankingService } from "../modules/ranking/ranking.service.js";

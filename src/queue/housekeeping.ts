@@ -1,6 +1,6 @@
 import type { Db } from "../db/client.js";
 import { deleteStaleCommitTokens } from "../db/commit-outcome.js";
-import type { Logger } from "../logger.js";
+import type { Logger } from "../observability/logger.js";
 import { deleteExpiredKeys } from "../modules/idempotency/idempotency.repository.js";
 import { deleteDeliveredBefore } from "../outbox/outbox.repository.js";
 import type { Clock } from "../shared/clock.js";

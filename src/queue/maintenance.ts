@@ -1,6 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { Queue, Worker, type Job, type JobSchedulerTemplateOptions } from "bullmq";
-import type { Logger } from "../logger.js";
+import type { Logger } from "../observability/logger.js";
 import { queuePrefix, type QueueConnections } from "./queues.js";
 
 /**

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import type { Queue } from "bullmq";
-import type { Config } from "../config.js";
+import type { Config } from "../config/config.js";
 import type { Db } from "../db/client.js";
 import { runInTransaction } from "../db/transaction.js";
-import type { Logger } from "../logger.js";
+import type { Logger } from "../observability/logger.js";
 import { systemClock, type Clock } from "../shared/clock.js";
 import {
   listUnpublished,

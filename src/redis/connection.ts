@@ -1,5 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from "ioredis";
-import type { Logger } from "../logger.js";
+import type { Logger } from "../observability/logger.js";
 
 /** A single Redis server or a Redis Cluster: every command the service sends works on both. */
 export type RedisClient = Redis | Cluster;

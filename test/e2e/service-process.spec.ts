@@ -10,7 +10,7 @@ import {
   type ServiceProcess,
 } from "../helpers/service-process.js";
 import { dropDatabase, uniqueDatabaseUrl } from "../helpers/test-database.js";
-import { DEMO_ADMIN, DEMO_MEMBER, DEMO_MEMBER_POINTS, DEMO_PRODUCTS } from "../../src/db/seed/demo-data.js";
+import { DEMO_ADMIN, DEMO_MEMBER, DEMO_MEMBER_POINTS, DEMO_PRODUCTS } from "../../src/seed/demo-data.js";
 
 const databaseUrl = uniqueDatabaseUrl("process");
 const running: ServiceProcess[] = [];
@@ -189,9 +189,9 @@ describe("npm start (the service as a process)", () => {
   });
 
   it.each([
-    ["FAKE_PLATFORM_PORT", "src/main.ts"],
-    ["PORT", "src/main.ts"],
-    ["PORT", "src/api.ts"],
+    ["FAKE_PLATFORM_PORT", "src/app/main.ts"],
+    ["PORT", "src/app/main.ts"],
+    ["PORT", "src/app/api.ts"],
   ])("refuses a taken %s in %s with one line naming it, exit code 1", async (variable, entry) => {
     const holder = net.createServer();
     await new Promise<void>((resolve) => holder.listen(0, "0.0.0.0", resolve));

@@ -1,7 +1,7 @@
 import type { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QueueName, type OrderEventJob } from "../../src/queue/queues.js";
-import type { Running } from "../../src/run-api.js";
+import type { Running } from "../../src/process/lifecycle.js";
 import { waitUntilDelivered } from "../helpers/drain.js";
 import { startFakePlatform, startWorker, type FakePlatform } from "../helpers/event-pipeline.js";
 import {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Running } from "../../src/run-api.js";
+import type { Running } from "../../src/process/lifecycle.js";
 import { waitUntilDrained } from "../helpers/drain.js";
 import { startFakePlatform, startWorker, type FakePlatform } from "../helpers/event-pipeline.js";
 import {

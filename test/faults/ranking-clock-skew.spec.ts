@@ -2,8 +2,8 @@ import type { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addDays, startOfDay } from "../../src/modules/ranking/ranking.rules.js";
 import { QueueName, type OrderEventJob } from "../../src/queue/queues.js";
-import type { Running } from "../../src/run-api.js";
-import { createServices } from "../../src/services.js";
+import type { Running } from "../../src/process/lifecycle.js";
+import { createServices } from "../../src/app/services.js";
 import { waitUntilDrained } from "../helpers/drain.js";
 import { startFakePlatform, startWorker, type FakePlatform } from "../helpers/event-pipeline.js";
 import {

@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "../../src/logger.js";
+import { createLogger } from "../../src/observability/logger.js";
 import { RankingKeys, dayOf } from "../../src/modules/ranking/ranking.rules.js";
 import { RankingStore } from "../../src/modules/ranking/ranking.store.js";
 import { RateLimitKeys } from "../../src/modules/rate-limit/rate-limit.rules.js";

@@ -1,6 +1,6 @@
-import { createFakeDataPlatform } from "../../src/data-platform/fake-platform.js";
-import type { Running } from "../../src/run-api.js";
-import { runWorker } from "../../src/run-worker.js";
+import { createFakeDataPlatform } from "../../src/fake-data-platform/fake-platform.js";
+import type { Running } from "../../src/process/lifecycle.js";
+import { runWorker } from "../../src/app/run-worker.js";
 import type { Clock } from "../../src/shared/clock.js";
 import type { TestApp } from "./test-app.js";
 

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
-import { repositoryRoot } from "../../src/paths.js";
+import { repositoryRoot } from "../../src/process/paths.js";
 
 /** A free TCP port on loopback, for a child process that must be told its port up front. */
 export function freePort(): Promise<number> {
@@ -23,14 +23,14 @@ export interface ServiceProcess {
 }
 
 /**
- * Runs `src/worker.ts` as its own process and waits until it logs that it is ready (the worker serves
+ * Runs `src/app/worker.ts` as its own process and waits until it logs that it is ready (the worker serves
  * no HTTP to poll).
  */
 export async function startWorkerProcess(
   env: Record<string, string>,
   timeoutMs = 60_000,
 ): Promise<Omit<ServiceProcess, "url">> {
-  const child = spawn(process.execPath, ["--import", "@swc-node/register/esm-register", "src/worker.ts"], {
+  const child = spawn(process.execPath, ["--import", "@swc-node/register/esm-register", "src/app/worker.ts"], {
     cwd: repositoryRoot(),
     env: { ...process.env, NODE_ENV: "development", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -54,12 +54,12 @@ export async function startWorkerProcess(
 }
 
 /**
- * Runs `src/main.ts` as its own process, exactly as `npm run dev` does (swc emits the decorator
+ * Runs `src/app/main.ts` as its own process, exactly as `npm run dev` does (swc emits the decorator
  * metadata type-graphql needs), without waiting for it: for a start that is meant to fail.
  */
 export async function spawnServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "@swc-node/register/esm-register", "src/main.ts"], {
+  const child = spawn(process.execPath, ["--import", "@swc-node/register/esm-register", "src/app/main.ts"], {
     cwd: repositoryRoot(),
     env: {
       ...process.env,
@@ -94,7 +94,7 @@ export async function startServiceProcess(env: Record<string, string>, timeoutMs
   throw new Error(`service did not become healthy:\n${service.output()}`);
 }
 
-/** Runs an entry point (`src/main.ts`, `src/api.ts`...) that is expected to stop by itself; its exit code and output. */
+/** Runs an entry point (`src/app/main.ts`, `src/app/api.ts`...) that is expected to stop by itself; its exit code and output. */
 export async function runUntilExit(
   entry: string,
   env: Record<string, string>,

@@ -1,18 +1,18 @@
 import "reflect-metadata";
 import { randomBytes } from "node:crypto";
 import type { RedisClient } from "../../src/redis/connection.js";
-import { loadStartupData, openDatabase } from "../../src/bootstrap.js";
-import { loadConfig, redisTarget, type Config } from "../../src/config.js";
+import { loadStartupData, openDatabase } from "../../src/app/bootstrap.js";
+import { loadConfig, loadLogLevel, redisTarget, type Config } from "../../src/config/config.js";
 import type { Database } from "../../src/db/client.js";
 import { createApiServer, type ApiServer } from "../../src/http/server.js";
-import { createLogger, type Logger } from "../../src/logger.js";
+import { createLogger, type Logger } from "../../src/observability/logger.js";
 import type { Queue } from "bullmq";
 import { openEventQueues } from "../../src/queue/event-queues.js";
 import { OutboxRelay, relayOptions } from "../../src/queue/outbox-relay.js";
 import { QueueConnections, type OrderEventJob } from "../../src/queue/queues.js";
 import type { Clock } from "../../src/shared/clock.js";
 import { createRedis } from "../../src/redis/connection.js";
-import { createServices, type Services } from "../../src/services.js";
+import { createServices, type Services } from "../../src/app/services.js";
 import { postGraphQL, type GraphQLResponse, type RequestOptions } from "./graphql.js";
 import { dropDatabase, uniqueDatabaseUrl } from "./test-database.js";
 
@@ -69,7 +69,7 @@ export async function startTestApp(
   const lines = options.logLines;
   const log = lines
     ? createLogger("debug", { write: (line: string) => void lines.push(line) })
-    : createLogger(process.env.TEST_LOG_LEVEL ?? "silent");
+    : createLogger(loadLogLevel({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent" }));
   const database = await openDatabase(config, log);
   const redis = createRedis(redisTarget(config), log);
   const connections = new QueueConnections(redisTarget(config));

@@ -1,12 +1,12 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { redisTarget } from "../../src/config.js";
+import { redisTarget } from "../../src/config/config.js";
 import { markDelivered } from "../../src/outbox/outbox.repository.js";
 import { HOUSEKEEPING_EVERY_MS, runHousekeeping } from "../../src/queue/housekeeping.js";
 import { startMaintenance, type Maintenance } from "../../src/queue/maintenance.js";
 import { QueueConnections, queuePrefix } from "../../src/queue/queues.js";
-import { runWorker } from "../../src/run-worker.js";
+import { runWorker } from "../../src/app/run-worker.js";
 import { waitUntilDrained } from "../helpers/drain.js";
 import { startFakePlatform } from "../helpers/event-pipeline.js";
 import { adminToken, chargePoints, createProduct, placeOrder, signUpMember } from "../helpers/factories.js";

@@ -1,8 +1,8 @@
 import { SignJWT } from "jose";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadStartupData } from "../../src/bootstrap.js";
-import { ConfigError } from "../../src/config.js";
+import { loadStartupData } from "../../src/app/bootstrap.js";
+import { ConfigError } from "../../src/config/config.js";
 import { member, pointWallet, cart } from "../../src/db/schema/index.js";
 import { signUpMember } from "../helpers/factories.js";
 import { errorCode, expectData } from "../helpers/graphql.js";

@@ -2,7 +2,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RankingKeys, addDays } from "../../src/modules/ranking/ranking.rules.js";
 import type { OrderEvent } from "../../src/outbox/order-event.js";
-import { createServices, type Services } from "../../src/services.js";
+import { createServices, type Services } from "../../src/app/services.js";
 import { adminToken, createProduct, fundedMembers, type CreatedProduct, type SignedIn } from "../helpers/factories.js";
 import { seededRandom } from "../helpers/seeded-random.js";
 import { TEST_ZONE, TODAY, instantIn, noonClock } from "../helpers/test-day.js";

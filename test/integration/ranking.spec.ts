@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addDays } from "../../src/modules/ranking/ranking.rules.js";
-import type { OrderEvent } from "../../src/outbox/order-event.js";
-import type { Running } from "../../src/run-api.js";
+import type { Running } from "../../src/process/lifecycle.js";
 import { waitUntilDrained } from "../helpers/drain.js";
 import { startFakePlatform, startWorker, type FakePlatform } from "../helpers/event-pipeline.js";
 import { adminToken, createProduct, fundedMembers, type CreatedProduct, type SignedIn } from "../helpers/factories.js";
@@ -10,6 +9,7 @@ import { checkInvariants } from "../helpers/invariants.js";
 import { startTestApp, type TestApp } from "../helpers/test-app.js";
 import { seededRandom as random } from "../helpers/seeded-random.js";
 import { TEST_ZONE, TODAY, instantIn, noonClock } from "../helpers/test-day.js";
+import type { OrderEvent } from "../../src/outbox/order-event.js";
 
 const ZONE = TEST_ZONE;
 const clock = noonClock();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadStartupData } from "../../src/bootstrap.js";
-import { DEMO_ADMIN, DEMO_MEMBER, DEMO_PRODUCTS } from "../../src/db/seed/demo-data.js";
+import { loadStartupData } from "../../src/app/bootstrap.js";
+import { DEMO_ADMIN, DEMO_MEMBER, DEMO_PRODUCTS } from "../../src/seed/demo-data.js";
 import { signUpMember } from "../helpers/factories.js";
 import { expectData } from "../helpers/graphql.js";
 import { TEST_ADMIN, startTestApp, type TestApp } from "../helpers/test-app.js";

@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { loadConfig, metricsOnApiPort } from "../../src/config.js";
-import { repositoryRoot } from "../../src/paths.js";
+import { loadConfig, metricsOnApiPort } from "../../src/config/config.js";
+import { repositoryRoot } from "../../src/process/paths.js";
 
 interface Service {
   image?: string;
@@ -76,9 +76,9 @@ describe("docker-compose.yml", () => {
 
   it("builds the api and the worker from the repository's Dockerfile, each with its entry point and a health check", () => {
     for (const [name, entry] of [
-      ["api", "dist/src/api.js"],
-      ["worker", "dist/src/worker.js"],
-      ["data-platform", "dist/src/data-platform/main.js"],
+      ["api", "dist/src/app/api.js"],
+      ["worker", "dist/src/app/worker.js"],
+      ["data-platform", "dist/src/fake-data-platform/main.js"],
     ] as const) {
       const service = services[name]!;
       expect(service.build, name).toBe(".");

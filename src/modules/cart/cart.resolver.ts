@@ -2,9 +2,8 @@ import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } fro
 import type { GraphQLContext } from "../../graphql/context.js";
 import { SafeInt } from "../../graphql/scalars.js";
 import { parseId } from "../../shared/ids.js";
-import type { OptionView, ProductRow } from "../catalog/catalog.repository.js";
 import { ProductOptionType, ProductType } from "../catalog/catalog.types.js";
-import { requireMemberId } from "../member/viewer.js";
+import { requireMemberId } from "../../auth/viewer.js";
 import type { CartItemRow } from "./cart.repository.js";
 import { cartTotals, lineTotal } from "./cart.rules.js";
 import type { CartService } from "./cart.service.js";
@@ -86,12 +85,12 @@ export class CartResolver {
 @Resolver(() => CartItemType)
 export class CartItemResolver {
   @FieldResolver(() => ProductType)
-  async product(@Root() line: CartItemRow, @Ctx() { loaders }: GraphQLContext): Promise<ProductRow> {
+  async product(@Root() line: CartItemRow, @Ctx() { loaders }: GraphQLContext): Promise<ProductType> {
     return present(await loaders.productById.load(line.productId), `product ${line.productId} of a cart line`);
   }
 
   @FieldResolver(() => ProductOptionType)
-  async option(@Root() line: CartItemRow, @Ctx() { loaders }: GraphQLContext): Promise<OptionView> {
+  async option(@Root() line: CartItemRow, @Ctx() { loaders }: GraphQLContext): Promise<ProductOptionType> {
     return present(await loaders.optionById.load(line.optionId), `option ${line.optionId} of a cart line`);
   }
 
@@ -102,7 +101,7 @@ export class CartItemResolver {
 }
 
 /** Cart lines reference options by foreign key, so a missing option is a broken database, not user input. */
-function priceOf(option: OptionView | Error | null | undefined): number {
+function priceOf(option: ProductOptionType | Error | null | undefined): number {
   if (!option || option instanceof Error)
     throw option instanceof Error ? option : new Error("cart line without its option");
   return option.price;

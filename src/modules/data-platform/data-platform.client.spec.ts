@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createFakeDataPlatform, type FakeDataPlatform } from "../../data-platform/fake-platform.js";
+import { createFakeDataPlatform, type FakeDataPlatform } from "../../fake-data-platform/fake-platform.js";
 import type { OrderEvent } from "../../outbox/order-event.js";
 import { DataPlatformClient, DataPlatformError } from "./data-platform.client.js";
 

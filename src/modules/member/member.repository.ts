@@ -1,7 +1,7 @@
 import { eq, inArray } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { member } from "../../db/schema/index.js";
-import type { Role } from "./member.rules.js";
+import type { Role } from "../../shared/roles.js";
 import { present } from "../../shared/present.js";
 
 export type MemberRow = typeof member.$inferSelect;

@@ -3,7 +3,7 @@ import type { GraphQLContext } from "../../graphql/context.js";
 import type { MemberRow } from "./member.repository.js";
 import type { AuthResult, MemberService } from "./member.service.js";
 import { AuthPayloadType, MemberType, SignUpInputType } from "./member.types.js";
-import { requireMemberId } from "./viewer.js";
+import { requireMemberId } from "../../auth/viewer.js";
 
 @ArgsType()
 class LoginArgs {

@@ -1,7 +1,5 @@
 import { DomainError, ErrorCode, badUserInput } from "../../shared/errors.js";
-
-export const ROLES = ["MEMBER", "ADMIN"] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from "../../shared/roles.js";
 
 export interface SignUpInput {
   loginId: string;

@@ -1,9 +1,11 @@
+import type { AuthTokens } from "../../auth/auth-token.js";
+import { adminOnly, requireMemberId, type Viewer } from "../../auth/viewer.js";
 import type { Db } from "../../db/client.js";
 import { isDuplicateKey } from "../../db/errors.js";
 import { runInTransaction } from "../../db/transaction.js";
 import type { CartService } from "../cart/cart.service.js";
 import type { PointService } from "../point/point.service.js";
-import type { AuthTokens } from "./auth-token.js";
+import type { Role } from "../../shared/roles.js";
 import { findMemberByLoginId, findMembersByIds, insertMember, type MemberRow } from "./member.repository.js";
 import {
   LOGIN_ID_PATTERN,
@@ -12,10 +14,8 @@ import {
   invalidCredentials,
   loginIdTaken,
   validateSignUp,
-  type Role,
   type SignUpInput,
 } from "./member.rules.js";
-import { adminOnly, requireMemberId, type Viewer } from "./viewer.js";
 import { decoyPasswordHash, hashPassword, verifyPassword } from "./password-hasher.js";
 
 /** Limits logins and sign-ups (the rate limiter); the member module only says when they happen. */

@@ -5,7 +5,7 @@ import { parseId } from "../../shared/ids.js";
 import { toPageRequest } from "../../shared/pagination.js";
 import type { OptionView, ProductRow } from "../catalog/catalog.repository.js";
 import { ProductOptionType, ProductType } from "../catalog/catalog.types.js";
-import { requireMemberId } from "../member/viewer.js";
+import { requireMemberId } from "../../auth/viewer.js";
 import type { OrderItemRow, OrderRow } from "./order.repository.js";
 import type { OrderService } from "./order.service.js";
 import { OrderConnectionType, OrderItemType, OrderType, PlaceOrderInputType } from "./order.types.js";

@@ -3,7 +3,7 @@ import type { GraphQLContext } from "../../graphql/context.js";
 import { PageArgs, toConnection, type ConnectionParts } from "../../graphql/connection.js";
 import { SafeInt } from "../../graphql/scalars.js";
 import { toPageRequest } from "../../shared/pagination.js";
-import { requireMemberId } from "../member/viewer.js";
+import { requireMemberId } from "../../auth/viewer.js";
 import type { LedgerRow } from "./point.repository.js";
 import type { PointService } from "./point.service.js";
 import { PointTransactionConnectionType, PointType } from "./point.types.js";

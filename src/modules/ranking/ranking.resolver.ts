@@ -1,6 +1,5 @@
 import { Args, ArgsType, Ctx, Field, FieldResolver, Int, Query, Resolver, Root } from "type-graphql";
 import type { GraphQLContext } from "../../graphql/context.js";
-import type { ProductRow } from "../catalog/catalog.repository.js";
 import { ProductType } from "../catalog/catalog.types.js";
 import type { RankingService } from "./ranking.service.js";
 import { PopularProductType } from "./ranking.types.js";
@@ -35,7 +34,7 @@ export class RankingResolver {
   }
 
   @FieldResolver(() => ProductType)
-  async product(@Root() entry: PopularRoot, @Ctx() { loaders }: GraphQLContext): Promise<ProductRow> {
+  async product(@Root() entry: PopularRoot, @Ctx() { loaders }: GraphQLContext): Promise<ProductType> {
     return present(await loaders.productById.load(entry.productId), `ranked product ${entry.productId}`);
   }
 }

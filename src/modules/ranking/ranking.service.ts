@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Db } from "../../db/client.js";
-import type { Logger } from "../../logger.js";
+import type { Logger } from "../../observability/logger.js";
 import { rankingRebuilds } from "../../observability/metrics.js";
 import { orderEvent, type OrderEvent, type OrderSnapshot } from "../../outbox/order-event.js";
 import type { Clock } from "../../shared/clock.js";

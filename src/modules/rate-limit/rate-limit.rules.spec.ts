@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../shared/errors.js";
-import {
-  DEFAULT_RATE_LIMITS,
-  RateLimitKeys,
-  rateLimited,
-  retryAfterSeconds,
-  tokensToTake,
-} from "./rate-limit.rules.js";
+import { RateLimitKeys, rateLimited, retryAfterSeconds, tokensToTake } from "./rate-limit.rules.js";
 
 describe(retryAfterSeconds.name, () => {
   it.each([
@@ -58,15 +52,5 @@ describe(RateLimitKeys.name, () => {
   it("counts a loginId under the canonical form it is given, byte for byte", () => {
     expect(keys.loginFailures("demo")).toBe("shop:rl:login:demo");
     expect(keys.loginFailures("\u00E0lice")).not.toBe(keys.loginFailures("alice"));
-  });
-});
-
-describe("DEFAULT_RATE_LIMITS", () => {
-  it("lets a shopper and a flash sale through: a burst of 200, 50 per second", () => {
-    expect(DEFAULT_RATE_LIMITS).toMatchObject({ mutationBurst: 200, mutationsPerSecond: 50, loginFailuresPerId: 10 });
-  });
-
-  it("lets 20 sign-ups an hour come from one address", () => {
-    expect(DEFAULT_RATE_LIMITS).toMatchObject({ signUpsPerIp: 20, signUpWindowSeconds: 3_600 });
   });
 });

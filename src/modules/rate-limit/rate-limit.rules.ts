@@ -1,31 +1,5 @@
 import { DomainError, ErrorCode } from "../../shared/errors.js";
 
-/** Limits on what money-moving callers may do, read from the environment (see README). */
-export interface RateLimits {
-  /** Mutations a member may send at once. */
-  mutationBurst: number;
-  /** ...and sustained, per second. Defaults far above any shopper, flash sale included. */
-  mutationsPerSecond: number;
-  /** Failed logins of one loginId within the window that lock it for the rest of the window. */
-  loginFailuresPerId: number;
-  /** Failed logins from one IP within the window (a password-spraying source). */
-  loginFailuresPerIp: number;
-  loginWindowSeconds: number;
-  /** Sign-ups from one address within the window: each costs a password hash and a member row. */
-  signUpsPerIp: number;
-  signUpWindowSeconds: number;
-}
-
-export const DEFAULT_RATE_LIMITS: RateLimits = {
-  mutationBurst: 200,
-  mutationsPerSecond: 50,
-  loginFailuresPerId: 10,
-  loginFailuresPerIp: 100,
-  loginWindowSeconds: 15 * 60,
-  signUpsPerIp: 20,
-  signUpWindowSeconds: 60 * 60,
-};
-
 /**
  * Tokens a request of `count` mutations takes: one each, but never more than the bucket holds, or a
  * request could never pass (a burst configured below the 5 mutations a document may hold).

@@ -1,7 +1,8 @@
-import type { Logger } from "../../logger.js";
+import type { Logger } from "../../observability/logger.js";
 import type { RedisClient } from "../../redis/connection.js";
 import type { Clock } from "../../shared/clock.js";
-import { rateLimited, tokensToTake, type RateLimitKeys, type RateLimits } from "./rate-limit.rules.js";
+import type { RateLimits } from "../../config/config.js";
+import { rateLimited, tokensToTake, type RateLimitKeys } from "./rate-limit.rules.js";
 import { defineRateLimitCommands } from "./rate-limit.scripts.js";
 
 /**

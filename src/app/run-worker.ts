@@ -1,20 +1,22 @@
-import { redisTarget, type Config } from "./config.js";
+import { setTimeout as delay } from "node:timers/promises";
+import { redisTarget, type Config } from "../config/config.js";
 import { openDatabase } from "./bootstrap.js";
-import type { Logger } from "./logger.js";
-import { DataPlatformClient } from "./modules/data-platform/data-platform.client.js";
-import { startEventWorkers } from "./queue/event-workers.js";
-import { openEventQueues } from "./queue/event-queues.js";
-import { registerBacklogGauges } from "./observability/metrics-sources.js";
-import { startMetricsServer } from "./observability/metrics-server.js";
-import { portInUse } from "./startup-failure.js";
-import { HOUSEKEEPING_EVERY_MS, runHousekeeping } from "./queue/housekeeping.js";
-import { startMaintenance } from "./queue/maintenance.js";
-import { OutboxRelay, relayOptions } from "./queue/outbox-relay.js";
-import { QueueConnections } from "./queue/queues.js";
-import { createRedis } from "./redis/connection.js";
-import type { Running } from "./run-api.js";
+import type { Logger } from "../observability/logger.js";
+import { DataPlatformClient } from "../modules/data-platform/data-platform.client.js";
+import { startEventWorkers } from "../queue/event-workers.js";
+import { openEventQueues } from "../queue/event-queues.js";
+import { registerBacklogGauges } from "../observability/metrics-sources.js";
+import { startMetricsServer } from "../observability/metrics-server.js";
+import { deliveryBacklog } from "../outbox/outbox.repository.js";
+import { portInUse } from "../process/startup-failure.js";
+import { HOUSEKEEPING_EVERY_MS, runHousekeeping } from "../queue/housekeeping.js";
+import { startMaintenance } from "../queue/maintenance.js";
+import { OutboxRelay, relayOptions } from "../queue/outbox-relay.js";
+import { QueueConnections } from "../queue/queues.js";
+import { createRedis } from "../redis/connection.js";
+import type { Running } from "../process/lifecycle.js";
 import { createServices } from "./services.js";
-import { systemClock, type Clock } from "./shared/clock.js";
+import { systemClock, type Clock } from "../shared/clock.js";
 
 /** Where the worker delivers events when DATA_PLATFORM_URL is unset: `npm run data-platform`'s default. */
 export const LOCAL_FAKE_PLATFORM_URL = (port: number): string => `http://127.0.0.1:${port}/events`;
@@ -75,7 +77,7 @@ export async function runWorker(config: Config, log: Logger, clock: Clock = syst
   };
   checkRedis();
   const timer = setInterval(checkRedis, config.rankingCheckMs);
-  registerBacklogGauges(database.db, queues);
+  registerBacklogGauges({ deliveryBacklog: () => deliveryBacklog(database.db), queues });
   const metrics =
     config.workerMetricsPort === null
       ? null
@@ -90,7 +92,9 @@ export async function runWorker(config: Config, log: Logger, clock: Clock = syst
       await metrics?.close();
       await Promise.all([workers.close(config.shutdownGraceMs), maintenance.close(config.shutdownGraceMs)]);
       await relay.stop();
-      await checking;
+      // A check can wait for Redis as long as it is unreachable (BullMQ holds a command until its
+      // connection is ready): shutdown waits for it no longer than for the jobs.
+      await Promise.race([checking, delay(config.shutdownGraceMs, undefined, { ref: false })]);
       await Promise.allSettled([...queues.map((queue) => queue.close()), database.close(), redis.quit()]);
       await connections.close();
     },

@@ -1,5 +1,5 @@
-import { DomainError, ErrorCode } from "../../shared/errors.js";
-import type { Role } from "./member.rules.js";
+import { DomainError, ErrorCode } from "../shared/errors.js";
+import type { Role } from "../shared/roles.js";
 
 /** Who is calling, as far as the bearer token says. Resolved once per request in the GraphQL context. */
 export type Viewer =

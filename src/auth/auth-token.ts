@@ -1,6 +1,6 @@
 import { SignJWT, jwtVerify, errors } from "jose";
-import type { Role } from "./member.rules.js";
-import { present } from "../../shared/present.js";
+import type { Role } from "../shared/roles.js";
+import { present } from "../shared/present.js";
 
 export interface TokenClaims {
   memberId: number;

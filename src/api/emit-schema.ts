@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { printSchema } from "graphql";
-import { repositoryRoot } from "../paths.js";
+import { repositoryRoot } from "../process/paths.js";
 import { buildGraphQLSchema } from "./schema.js";
 
 /** The SDL the code defines, exactly as committed in schema.graphql. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, DEV_JWT_SECRET, loadConfig, metricsOnApiPort, usesDevJwtSecret } from "./config.js";
+import { ConfigError, DEV_JWT_SECRET, loadConfig, loadLogLevel, metricsOnApiPort, usesDevJwtSecret } from "./config.js";
 
 const SECRET = "s".repeat(32);
 
@@ -357,5 +357,22 @@ describe(loadConfig.name, () => {
       expect(message).toMatch(why);
       expect(message).toContain("Accepted: ");
     });
+  });
+});
+
+describe(loadLogLevel.name, () => {
+  it("logs at info when LOG_LEVEL is unset or empty", () => {
+    expect(loadLogLevel({})).toBe("info");
+    expect(loadLogLevel({ LOG_LEVEL: "" })).toBe("info");
+  });
+
+  it.each(["fatal", "error", "warn", "info", "debug", "trace", "silent"])("takes pino's level %s", (level) => {
+    expect(loadLogLevel({ LOG_LEVEL: level })).toBe(level);
+  });
+
+  it.each(["verbose", "INFO", "10"])("refuses %j, naming LOG_LEVEL and the levels it takes", (level) => {
+    expect(configError(() => loadLogLevel({ LOG_LEVEL: level })).message).toBe(
+      `LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "${level}"`,
+    );
   });
 });

@@ -1,18 +1,14 @@
-import { redisTarget, type Config } from "./config.js";
+import { redisTarget, type Config } from "../config/config.js";
 import { loadStartupData, openDatabase } from "./bootstrap.js";
-import { createApiServer } from "./http/server.js";
-import type { Logger } from "./logger.js";
-import { openEventQueues } from "./queue/event-queues.js";
-import { OutboxRelay, relayOptions } from "./queue/outbox-relay.js";
-import { QueueConnections } from "./queue/queues.js";
-import { createRedis } from "./redis/connection.js";
+import { createApiServer } from "../http/server.js";
+import type { Logger } from "../observability/logger.js";
+import { openEventQueues } from "../queue/event-queues.js";
+import { OutboxRelay, relayOptions } from "../queue/outbox-relay.js";
+import { QueueConnections } from "../queue/queues.js";
+import { createRedis } from "../redis/connection.js";
 import { createServices } from "./services.js";
-import { portInUse } from "./startup-failure.js";
-
-export interface Running {
-  /** Finishes in-flight work, then closes every connection this part opened. */
-  stop(): Promise<void>;
-}
+import type { Running } from "../process/lifecycle.js";
+import { portInUse } from "../process/startup-failure.js";
 
 /** Migrations, start-up data, the outbox relay and the HTTP API on config.port. */
 export async function runApi(config: Config, log: Logger): Promise<Running> {

@@ -1,9 +1,9 @@
 import proxyaddr from "proxy-addr";
-import { DEFAULT_RATE_LIMITS, type RateLimits } from "./modules/rate-limit/rate-limit.rules.js";
 
 /**
- * The only reader of process.env. Every setting is parsed and checked once at start-up, so a typo in
- * an environment variable stops the process with a clear message instead of failing a request later.
+ * src/config is the only reader of process.env (this file, and fake-platform-config.ts for the fake
+ * platform's own settings). Every setting is parsed and checked once at start-up, so a typo in an
+ * environment variable stops the process with a clear message instead of failing a request later.
  *
  * Plain functions rather than a schema library (zod, envalid): the parsing is five small helpers,
  * and what matters is beyond a per-variable schema: defaults that follow NODE_ENV or another
@@ -74,6 +74,22 @@ export interface Config {
   trustProxy: TrustProxy;
 }
 
+/** Limits on what money-moving callers may do (src/modules/rate-limit), RATE_LIMIT_* in README. */
+export interface RateLimits {
+  /** Mutations a member may send at once. */
+  mutationBurst: number;
+  /** ...and sustained, per second. Defaults far above any shopper, flash sale included. */
+  mutationsPerSecond: number;
+  /** Failed logins of one loginId within the window that lock it for the rest of the window. */
+  loginFailuresPerId: number;
+  /** Failed logins from one IP within the window (a password-spraying source). */
+  loginFailuresPerIp: number;
+  loginWindowSeconds: number;
+  /** Sign-ups from one address within the window: each costs a password hash and a member row. */
+  signUpsPerIp: number;
+  signUpWindowSeconds: number;
+}
+
 /**
  * Express's `trust proxy` forms, less "trust every hop": a number of proxy hops in front of the API
  * (0: none, the socket's peer is the client), or the proxies' addresses and subnets (proxy-addr's
@@ -81,7 +97,7 @@ export interface Config {
  */
 export type TrustProxy = number | string[];
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
 export const DEV_JWT_SECRET = "dev-only-secret-change-me-0123456789abcdef";
 
@@ -230,46 +246,32 @@ export function loadConfig(env: Env = process.env): Config {
     graphqlIntrospection: boolean(env, "GRAPHQL_INTROSPECTION", nodeEnv !== "production"),
     graphqlPlayground: boolean(env, "GRAPHQL_PLAYGROUND", nodeEnv !== "production"),
     rateLimits: {
-      mutationBurst: integer(env, "RATE_LIMIT_MUTATION_BURST", DEFAULT_RATE_LIMITS.mutationBurst, 1, 1_000_000),
-      mutationsPerSecond: integer(
-        env,
-        "RATE_LIMIT_MUTATIONS_PER_SECOND",
-        DEFAULT_RATE_LIMITS.mutationsPerSecond,
-        1,
-        1_000_000,
-      ),
-      loginFailuresPerId: integer(
-        env,
-        "RATE_LIMIT_LOGIN_FAILURES",
-        DEFAULT_RATE_LIMITS.loginFailuresPerId,
-        1,
-        1_000_000,
-      ),
-      loginFailuresPerIp: integer(
-        env,
-        "RATE_LIMIT_LOGIN_FAILURES_PER_IP",
-        DEFAULT_RATE_LIMITS.loginFailuresPerIp,
-        1,
-        1_000_000,
-      ),
-      loginWindowSeconds: integer(
-        env,
-        "RATE_LIMIT_LOGIN_WINDOW_SECONDS",
-        DEFAULT_RATE_LIMITS.loginWindowSeconds,
-        1,
-        86_400,
-      ),
-      signUpsPerIp: integer(env, "RATE_LIMIT_SIGNUPS_PER_IP", DEFAULT_RATE_LIMITS.signUpsPerIp, 1, 1_000_000),
-      signUpWindowSeconds: integer(
-        env,
-        "RATE_LIMIT_SIGNUP_WINDOW_SECONDS",
-        DEFAULT_RATE_LIMITS.signUpWindowSeconds,
-        1,
-        7 * 86_400,
-      ),
+      mutationBurst: integer(env, "RATE_LIMIT_MUTATION_BURST", 200, 1, 1_000_000),
+      mutationsPerSecond: integer(env, "RATE_LIMIT_MUTATIONS_PER_SECOND", 50, 1, 1_000_000),
+      loginFailuresPerId: integer(env, "RATE_LIMIT_LOGIN_FAILURES", 10, 1, 1_000_000),
+      loginFailuresPerIp: integer(env, "RATE_LIMIT_LOGIN_FAILURES_PER_IP", 100, 1, 1_000_000),
+      loginWindowSeconds: integer(env, "RATE_LIMIT_LOGIN_WINDOW_SECONDS", 15 * 60, 1, 86_400),
+      signUpsPerIp: integer(env, "RATE_LIMIT_SIGNUPS_PER_IP", 20, 1, 1_000_000),
+      signUpWindowSeconds: integer(env, "RATE_LIMIT_SIGNUP_WINDOW_SECONDS", 60 * 60, 1, 7 * 86_400),
     },
     trustProxy: trustProxy(env, "TRUST_PROXY"),
   };
+}
+
+/** pino's levels, `silent` included: what LOG_LEVEL may be. */
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const isLogLevel = (raw: string): raw is LogLevel => (LOG_LEVELS as readonly string[]).includes(raw);
+
+/**
+ * LOG_LEVEL alone (default info). Read apart from loadConfig because every entry point makes its
+ * logger first: a setting loadConfig refuses is then reported through that logger, as one line.
+ */
+export function loadLogLevel(env: Env = process.env): LogLevel {
+  const raw = env.LOG_LEVEL || "info";
+  if (!isLogLevel(raw)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${raw}"`);
+  return raw;
 }
 
 /** True when the dev JWT secret is in use: start-up logs a warning (never the secret itself). */

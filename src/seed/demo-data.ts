@@ -1,4 +1,4 @@
-import type { CreateProductInput } from "../../modules/catalog/catalog.rules.js";
+import type { CreateProductInput } from "../modules/catalog/catalog.rules.js";
 
 /** Logins printed in the README so a person can try the API at once. Never loaded in production. */
 export const DEMO_MEMBER = { loginId: "demo", password: "demo-pass-1234", nickname: "Demo shopper" };

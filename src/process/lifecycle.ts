@@ -1,5 +1,10 @@
-import type { Logger } from "./logger.js";
-import type { Running } from "./run-api.js";
+import type { Logger } from "../observability/logger.js";
+
+/** A part of the process (the API, the worker, the fake platform) that can be stopped. */
+export interface Running {
+  /** Finishes in-flight work, then closes every connection this part opened. */
+  stop(): Promise<void>;
+}
 
 /**
  * SIGTERM / SIGINT: stop every running part (in-flight requests and jobs finish first), then exit.

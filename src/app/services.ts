@@ -1,21 +1,21 @@
-import type { RedisClient } from "./redis/connection.js";
-import type { Config } from "./config.js";
+import type { RedisClient } from "../redis/connection.js";
+import type { Config } from "../config/config.js";
 import type { Pool } from "mysql2/promise";
-import type { Db } from "./db/client.js";
-import type { Logger } from "./logger.js";
-import { CartService } from "./modules/cart/cart.service.js";
-import { CatalogService } from "./modules/catalog/catalog.service.js";
-import { IdempotencyService } from "./modules/idempotency/idempotency.service.js";
-import { AuthTokens } from "./modules/member/auth-token.js";
-import { MemberService } from "./modules/member/member.service.js";
-import { OrderService, type OutboxSignal } from "./modules/order/order.service.js";
-import { PointService } from "./modules/point/point.service.js";
-import { RateLimitKeys } from "./modules/rate-limit/rate-limit.rules.js";
-import { RateLimiter } from "./modules/rate-limit/rate-limiter.js";
-import { RankingKeys } from "./modules/ranking/ranking.rules.js";
-import { RankingService } from "./modules/ranking/ranking.service.js";
-import { RankingStore } from "./modules/ranking/ranking.store.js";
-import { systemClock, type Clock } from "./shared/clock.js";
+import type { Db } from "../db/client.js";
+import type { Logger } from "../observability/logger.js";
+import { CartService } from "../modules/cart/cart.service.js";
+import { CatalogService } from "../modules/catalog/catalog.service.js";
+import { IdempotencyService } from "../modules/idempotency/idempotency.service.js";
+import { AuthTokens } from "../auth/auth-token.js";
+import { MemberService } from "../modules/member/member.service.js";
+import { OrderService, type OutboxSignal } from "../modules/order/order.service.js";
+import { PointService } from "../modules/point/point.service.js";
+import { RateLimitKeys } from "../modules/rate-limit/rate-limit.rules.js";
+import { RateLimiter } from "../modules/rate-limit/rate-limiter.js";
+import { RankingKeys } from "../modules/ranking/ranking.rules.js";
+import { RankingService } from "../modules/ranking/ranking.service.js";
+import { RankingStore } from "../modules/ranking/ranking.store.js";
+import { systemClock, type Clock } from "../shared/clock.js";
 
 export interface ServiceDeps {
   db: Db;

@@ -1,11 +1,11 @@
-import { ConfigError, type Config } from "./config.js";
-import { createDatabase, ensureDatabaseExists, type Database } from "./db/client.js";
-import { runMigrations } from "./db/migrate.js";
-import { seedDemoData } from "./db/seed/seed-demo-data.js";
-import type { Logger } from "./logger.js";
-import type { MemberRow } from "./modules/member/member.repository.js";
+import { ConfigError, type Config } from "../config/config.js";
+import { createDatabase, ensureDatabaseExists, type Database } from "../db/client.js";
+import { runMigrations } from "../db/migrate.js";
+import { seedDemoData } from "../seed/seed-demo-data.js";
+import type { Logger } from "../observability/logger.js";
+import type { MemberRow } from "../modules/member/member.repository.js";
 import type { Services } from "./services.js";
-import { DomainError } from "./shared/errors.js";
+import { DomainError } from "../shared/errors.js";
 
 /** Creates the database when missing and applies migrations; returns the pool every part shares. */
 export async function openDatabase(config: Config, log: Logger): Promise<Database> {

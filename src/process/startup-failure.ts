@@ -1,5 +1,5 @@
-import { ConfigError } from "./config.js";
-import type { Logger } from "./logger.js";
+import { ConfigError } from "../config/config.js";
+import type { Logger } from "../observability/logger.js";
 
 /** A port another process holds; `variable` is the setting that chose it. */
 export class PortInUseError extends Error {

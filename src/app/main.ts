@@ -1,18 +1,18 @@
 import "reflect-metadata";
-import { loadConfig, usesDevJwtSecret, type Config } from "./config.js";
-import { createFakeDataPlatform } from "./data-platform/fake-platform.js";
-import { createLogger } from "./logger.js";
-import { stopOnSignals } from "./process-lifecycle.js";
-import { runApi, type Running } from "./run-api.js";
+import { loadConfig, loadLogLevel, usesDevJwtSecret, type Config } from "../config/config.js";
+import { createFakeDataPlatform } from "../fake-data-platform/fake-platform.js";
+import { createLogger } from "../observability/logger.js";
+import { stopOnSignals, type Running } from "../process/lifecycle.js";
+import { runApi } from "./run-api.js";
 import { LOCAL_FAKE_PLATFORM_URL, runWorker } from "./run-worker.js";
-import { exitOnStartupFailure, portInUse } from "./startup-failure.js";
+import { exitOnStartupFailure, portInUse } from "../process/startup-failure.js";
 
 /**
  * `npm start`: everything in one process, for a laptop or a demo: the API, the worker and, when
  * DATA_PLATFORM_URL is unset, the bundled fake data platform. Production runs the parts apart
- * (src/api.ts, src/worker.ts, and a real data platform).
+ * (src/app/api.ts, src/app/worker.ts, and a real data platform).
  */
-const log = createLogger();
+const log = createLogger(loadLogLevel());
 try {
   let config: Config = loadConfig();
   if (usesDevJwtSecret(config)) log.warn("JWT_SECRET is not set: using the development secret (never in production)");

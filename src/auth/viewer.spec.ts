@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ErrorCode } from "../../shared/errors.js";
+import { ErrorCode } from "../shared/errors.js";
 import { adminOnly, anonymous, requireMemberId, unauthenticated, type Viewer } from "./viewer.js";
-import { thrown } from "../../../test/helpers/thrown.js";
+import { thrown } from "../../test/helpers/thrown.js";
 
 type SignedOut = Exclude<Viewer, { kind: "member" }>;
 

@@ -1,8 +1,8 @@
 import "reflect-metadata";
 import { openDatabase } from "./bootstrap.js";
-import { loadConfig, redisTarget } from "./config.js";
-import { createLogger } from "./logger.js";
-import { createRedis } from "./redis/connection.js";
+import { loadConfig, loadLogLevel, redisTarget } from "../config/config.js";
+import { createLogger } from "../observability/logger.js";
+import { createRedis } from "../redis/connection.js";
 import { createServices } from "./services.js";
 
 /**
@@ -10,7 +10,7 @@ import { createServices } from "./services.js";
  * and switches to it (RankingService.rebuild). Exact while the API and workers run: events counted
  * meanwhile are counted once, and readers keep the old ranking until the switch.
  */
-const log = createLogger();
+const log = createLogger(loadLogLevel());
 const config = loadConfig();
 const database = await openDatabase(config, log);
 const redis = createRedis(redisTarget(config), log);

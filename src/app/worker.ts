@@ -1,12 +1,12 @@
 import "reflect-metadata";
-import { loadConfig } from "./config.js";
-import { createLogger } from "./logger.js";
-import { stopOnSignals } from "./process-lifecycle.js";
+import { loadConfig, loadLogLevel } from "../config/config.js";
+import { createLogger } from "../observability/logger.js";
+import { stopOnSignals } from "../process/lifecycle.js";
 import { runWorker } from "./run-worker.js";
-import { exitOnStartupFailure } from "./startup-failure.js";
+import { exitOnStartupFailure } from "../process/startup-failure.js";
 
 /** `npm run start:worker`: the background worker alone; run as many copies as the queues need. */
-const log = createLogger();
+const log = createLogger(loadLogLevel());
 try {
   const config = loadConfig();
   stopOnSignals(log, [await runWorker(config, log)], config.shutdownGraceMs);

@@ -1,10 +1,19 @@
 import { count, ne } from "drizzle-orm";
-import type { Logger } from "../../logger.js";
-import type { Services } from "../../services.js";
-import { DomainError, ErrorCode } from "../../shared/errors.js";
-import type { Db } from "../client.js";
-import { member, product } from "../schema/index.js";
+import type { Logger } from "../observability/logger.js";
+import type { CatalogService } from "../modules/catalog/catalog.service.js";
+import type { MemberService } from "../modules/member/member.service.js";
+import type { PointService } from "../modules/point/point.service.js";
+import { DomainError, ErrorCode } from "../shared/errors.js";
+import type { Db } from "../db/client.js";
+import { member, product } from "../db/schema/index.js";
 import { DEMO_ADMIN, DEMO_MEMBER, DEMO_MEMBER_POINTS, DEMO_PRODUCTS } from "./demo-data.js";
+
+/** The use cases demo data goes through: the same the API uses, so it obeys every rule real data does. */
+export interface DemoDataServices {
+  members: Pick<MemberService, "ensureAdmin" | "createMemberAccount">;
+  points: Pick<PointService, "chargePoints">;
+  catalog: Pick<CatalogService, "createProduct">;
+}
 
 /**
  * Loads demo products and logins into an empty shop (no products, and no members but the operator's
@@ -13,7 +22,7 @@ import { DEMO_ADMIN, DEMO_MEMBER, DEMO_MEMBER_POINTS, DEMO_PRODUCTS } from "./de
  */
 export async function seedDemoData(
   db: Db,
-  services: Services,
+  services: DemoDataServices,
   log: Logger,
   operatorAdminId?: number,
 ): Promise<boolean> {

@@ -12,8 +12,23 @@ import { OrderConnectionResolver, OrderItemResolver, OrderResolver } from "../mo
 import { RankingResolver } from "../modules/ranking/ranking.resolver.js";
 import { MemberResolver } from "../modules/member/member.resolver.js";
 import { PointHistoryResolver, PointResolver } from "../modules/point/point.resolver.js";
-import type { Services } from "../services.js";
-import { DateTime, SafeInt } from "./scalars.js";
+import type { CartService } from "../modules/cart/cart.service.js";
+import type { CatalogService } from "../modules/catalog/catalog.service.js";
+import type { MemberService } from "../modules/member/member.service.js";
+import type { OrderService } from "../modules/order/order.service.js";
+import type { PointService } from "../modules/point/point.service.js";
+import type { RankingService } from "../modules/ranking/ranking.service.js";
+import { DateTime, SafeInt } from "../graphql/scalars.js";
+
+/** The services the resolvers call (src/app/services.ts makes them). */
+export interface ResolverServices {
+  members: MemberService;
+  catalog: CatalogService;
+  points: PointService;
+  carts: CartService;
+  orders: OrderService;
+  ranking: RankingService;
+}
 
 const resolverClasses = [
   MemberResolver,
@@ -31,7 +46,7 @@ const resolverClasses = [
 ] as const;
 
 /** Resolver instances built from the services; the map is what type-graphql's container hands out. */
-function resolverInstances(services: Services): Map<Function, object> {
+function resolverInstances(services: ResolverServices): Map<Function, object> {
   return new Map<Function, object>([
     [MemberResolver, new MemberResolver(services.members)],
     [CatalogResolver, new CatalogResolver(services.catalog, services.members)],
@@ -52,7 +67,7 @@ function resolverInstances(services: Services): Map<Function, object> {
  * Builds the executable schema. Without services it can still be printed (schema.graphql), but not run.
  * Input is validated by the domain rules, not class-validator, so every rule lives in one covered place.
  */
-export async function buildGraphQLSchema(services?: Services): Promise<GraphQLSchema> {
+export async function buildGraphQLSchema(services?: ResolverServices): Promise<GraphQLSchema> {
   const instances = services ? resolverInstances(services) : new Map<Function, object>();
   const container: ContainerType = {
     get(someClass: Function) {
