@@ -13,5 +13,6 @@ type ModuleLoaders = ReturnType<typeof createLoaders>;
 // The request context's Loaders (src/graphql/context.ts) are every module's: said here, where the
 // API is assembled, so that the context every resolver imports imports no module itself.
 declare module "../graphql/context.js" {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- merges ModuleLoaders into the context's Loaders
   interface Loaders extends ModuleLoaders {}
 }

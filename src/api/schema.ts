@@ -18,7 +18,7 @@ import type { MemberService } from "../modules/member/member.service.js";
 import type { OrderService } from "../modules/order/order.service.js";
 import type { PointService } from "../modules/point/point.service.js";
 import type { RankingService } from "../modules/ranking/ranking.service.js";
-import { DateTime, SafeInt } from "../graphql/scalars.js";
+import { DateTime } from "../graphql/scalars.js";
 
 /** The services the resolvers call (src/app/services.ts makes them). */
 export interface ResolverServices {
@@ -29,6 +29,9 @@ export interface ResolverServices {
   orders: OrderService;
   ranking: RankingService;
 }
+
+/** A resolver class, as type-graphql asks the container for it. */
+type ResolverClass = abstract new (...args: never[]) => object;
 
 const resolverClasses = [
   MemberResolver,
@@ -46,8 +49,8 @@ const resolverClasses = [
 ] as const;
 
 /** Resolver instances built from the services; the map is what type-graphql's container hands out. */
-function resolverInstances(services: ResolverServices): Map<Function, object> {
-  return new Map<Function, object>([
+function resolverInstances(services: ResolverServices): Map<ResolverClass, object> {
+  return new Map<ResolverClass, object>([
     [MemberResolver, new MemberResolver(services.members)],
     [CatalogResolver, new CatalogResolver(services.catalog, services.members)],
     [ProductFieldsResolver, new ProductFieldsResolver()],
@@ -68,9 +71,9 @@ function resolverInstances(services: ResolverServices): Map<Function, object> {
  * Input is validated by the domain rules, not class-validator, so every rule lives in one covered place.
  */
 export async function buildGraphQLSchema(services?: ResolverServices): Promise<GraphQLSchema> {
-  const instances = services ? resolverInstances(services) : new Map<Function, object>();
+  const instances = services ? resolverInstances(services) : new Map<ResolverClass, object>();
   const container: ContainerType = {
-    get(someClass: Function) {
+    get(someClass: ResolverClass) {
       const instance = instances.get(someClass);
       if (!instance) throw new Error(`no resolver instance for ${someClass.name}`);
       return instance;

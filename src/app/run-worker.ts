@@ -19,6 +19,8 @@ import { createServices } from "./services.js";
 import { systemClock, type Clock } from "../shared/clock.js";
 
 /** Where the worker delivers events when DATA_PLATFORM_URL is unset: `npm run data-platform`'s default. */
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
 export const LOCAL_FAKE_PLATFORM_URL = (port: number): string => `http://127.0.0.1:${port}/events`;
 
 /**
@@ -69,10 +71,10 @@ export async function runWorker(config: Config, log: Logger, clock: Clock = syst
     checking = Promise.all([
       ranking
         .ensureBuilt()
-        .catch((error: Error) => log.warn({ err: { message: error.message } }, "ranking check failed")),
+        .catch((error: unknown) => log.warn({ err: { message: messageOf(error) } }, "ranking check failed")),
       maintenance
         .ensureScheduled()
-        .catch((error: Error) => log.debug({ err: { message: error.message } }, "periodic jobs check failed")),
+        .catch((error: unknown) => log.debug({ err: { message: messageOf(error) } }, "periodic jobs check failed")),
     ]).finally(() => (checking = null));
   };
   checkRedis();

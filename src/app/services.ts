@@ -37,7 +37,7 @@ export function createServices({
   redis,
   config,
   log,
-  outbox = { notify: () => {} },
+  outbox = { notify: () => undefined }, // no relay in this process: nobody to tell
   clock = systemClock,
 }: ServiceDeps) {
   const tokens = new AuthTokens(config.jwtSecret, config.jwtTtlSeconds);

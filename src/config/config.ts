@@ -151,6 +151,8 @@ function trustProxy(env: Env, name: string): TrustProxy {
   return proxies;
 }
 
+function url(env: Env, name: string, fallback: string, protocols: string[]): string;
+function url(env: Env, name: string, fallback: null, protocols: string[]): string | null;
 function url(env: Env, name: string, fallback: string | null, protocols: string[]): string | null {
   const raw = env[name] || fallback;
   if (raw === null) return null;
@@ -206,10 +208,10 @@ export function loadConfig(env: Env = process.env): Config {
   return {
     nodeEnv,
     port,
-    databaseUrl: url(env, "DATABASE_URL", "mysql://root@127.0.0.1:3306/ecommerce", ["mysql:", "mariadb:"])!,
+    databaseUrl: url(env, "DATABASE_URL", "mysql://root@127.0.0.1:3306/ecommerce", ["mysql:", "mariadb:"]),
     dbPoolSize: integer(env, "DB_POOL_SIZE", 20, 1, 500),
     dbBatchTimeoutMs: integer(env, "DB_BATCH_TIMEOUT_MS", 20_000, 100, 600_000),
-    redisUrl: url(env, "REDIS_URL", "redis://127.0.0.1:6379", ["redis:", "rediss:"])!,
+    redisUrl: url(env, "REDIS_URL", "redis://127.0.0.1:6379", ["redis:", "rediss:"]),
     redisCluster: boolean(env, "REDIS_CLUSTER", false),
     redisPrefix: env.REDIS_PREFIX || "shop",
     dataPlatformUrl: url(env, "DATA_PLATFORM_URL", null, ["http:", "https:"]),

@@ -108,10 +108,10 @@ describe(createFakeDataPlatform.name, () => {
     const event = anEvent();
     const missing = await post(event, null);
     expect(missing.status).toBe(400);
-    expect(await missing.json()).toMatchObject({ error: expect.stringContaining("Idempotency-Key") });
+    expect(await missing.json()).toMatchObject({ error: expect.stringContaining("Idempotency-Key") as string });
     const differs = await post(event, "some-other-key");
     expect(differs.status).toBe(400);
-    expect(await differs.json()).toMatchObject({ error: expect.stringContaining("eventId") });
+    expect(await differs.json()).toMatchObject({ error: expect.stringContaining("eventId") as string });
     expect(platform.events()).toEqual([]);
   });
 
@@ -226,7 +226,7 @@ describe(createFakeDataPlatform.name, () => {
     await post(paid);
     await post(anEvent("ORDER_ITEM_CANCELLED"));
 
-    const count = async (query = "") => (await fetch(`${base}/events/count${query}`)).json();
+    const count = async (query = ""): Promise<unknown> => (await fetch(`${base}/events/count${query}`)).json();
     expect(await count()).toEqual({ count: 2, deliveries: 3 });
     expect(await count("?type=ORDER_PAID")).toEqual({ count: 1, deliveries: 2 });
     expect(await count("?type=ORDER_ITEM_CANCELLED")).toEqual({ count: 1, deliveries: 1 });
@@ -263,7 +263,7 @@ describe(createFakeDataPlatform.name, () => {
     const unknown = await fetch(`${base}/nowhere`);
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get("content-type")).toContain("application/json");
-    expect(await unknown.json()).toMatchObject({ error: expect.any(String) });
+    expect(await unknown.json()).toMatchObject({ error: expect.any(String) as string });
 
     const wrongMethod = await fetch(`${base}/healthz`, { method: "POST", body: "{}" });
     expect(wrongMethod.status).toBe(405);

@@ -6,6 +6,7 @@ import type { Logger } from "../observability/logger.js";
  * merges every module's loaders into it (declaration merging): this file, which every resolver
  * imports, then imports no module, and the API's assembly is the one place that knows them all.
  */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by declaration merging (above)
 export interface Loaders {}
 
 export interface GraphQLContext {

@@ -7,7 +7,7 @@ import { scrapeGauge } from "./metrics.js";
  */
 export interface BacklogSources {
   /** Per consumer, the outbox events it has not confirmed and the age in seconds of the oldest. */
-  deliveryBacklog(): Promise<Record<string, { events: number; oldestSeconds: number }>>;
+  deliveryBacklog: () => Promise<Record<string, { events: number; oldestSeconds: number }>>;
   /** The event queues, for their job counts. */
   queues: ReadonlyArray<Pick<Queue, "name" | "getJobCounts">>;
 }
