@@ -70,7 +70,7 @@ export function niceTicks(max: number, target = 5): number[] {
 }
 
 /** Tick labels: "0", "250", "1.5k", "20k", "1.2M", "0.25". */
-export function formatTick(value: number, step: number, top: number): string {
+function formatTick(value: number, step: number, top: number): string {
   const [unit, suffix] = top >= 1e6 ? [1e6, "M"] : top >= 1e4 ? [1e3, "k"] : [1, ""];
   const scaledStep = step / unit;
   const decimals =

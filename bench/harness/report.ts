@@ -31,7 +31,7 @@ export interface WrittenResults {
 // Number formatting (deterministic: no locale).
 
 /** 1234567.8 → "1,234,568" */
-export function groupThousands(value: number, decimals = 0): string {
+function groupThousands(value: number, decimals = 0): string {
   if (!Number.isFinite(value)) return String(value);
   const [whole = "0", fraction] = Math.abs(value).toFixed(decimals).split(".");
   const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
@@ -39,12 +39,12 @@ export function groupThousands(value: number, decimals = 0): string {
 }
 
 /** Throughput: whole numbers once they are big, a decimal below 100. */
-export function formatRate(value: number): string {
+function formatRate(value: number): string {
   return groupThousands(value, Math.abs(value) < 100 ? 1 : 0);
 }
 
 /** Milliseconds: three significant figures or so, never exponent notation. */
-export function formatMs(value: number): string {
+function formatMs(value: number): string {
   const abs = Math.abs(value);
   if (abs >= 100) return groupThousands(value, 0);
   if (abs >= 10) return value.toFixed(1);
@@ -52,7 +52,7 @@ export function formatMs(value: number): string {
   return value.toFixed(3);
 }
 
-export function formatRatio(value: number): string {
+function formatRatio(value: number): string {
   const abs = Math.abs(value);
   const digits =
     abs >= 100 || (abs >= 10 && Number.isInteger(value))
@@ -63,7 +63,7 @@ export function formatRatio(value: number): string {
   return `${digits}×`;
 }
 
-export function formatFigure(value: number | string): string {
+function formatFigure(value: number | string): string {
   if (typeof value === "string") return value;
   if (Number.isInteger(value)) return groupThousands(value);
   const abs = Math.abs(value);
@@ -81,7 +81,7 @@ export function formatErrors(errors: Record<string, number>): string {
   return entries.map(([code, count]) => `${code}:${count}`).join(" ");
 }
 
-export function describeSettings(settings: BenchSettings): string {
+function describeSettings(settings: BenchSettings): string {
   const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
   return [
     settings.quick ? "quick run" : "full run",
@@ -122,7 +122,7 @@ function orderedMeasurements(measurements: readonly Measurement[]): Measurement[
 }
 
 /** Series names of a scenario, "service" first, the others in the order they were measured. */
-export function seriesNames(measurements: readonly Measurement[]): string[] {
+function seriesNames(measurements: readonly Measurement[]): string[] {
   const names = [...new Set(measurements.map((m) => m.series))];
   return names.sort((a, b) => Number(b === "service") - Number(a === "service"));
 }

@@ -261,7 +261,7 @@ export function loadConfig(env: Env = process.env): Config {
 }
 
 /** pino's levels, `silent` included: what LOG_LEVEL may be. */
-export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const isLogLevel = (raw: string): raw is LogLevel => (LOG_LEVELS as readonly string[]).includes(raw);

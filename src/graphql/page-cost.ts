@@ -106,7 +106,7 @@ function costOf(
 }
 
 /** A rule factory: the cost depends on the request's variables (`first: $first`). */
-export function pageCostRule(maxCost: number, variables: Variables): ValidationRule {
+function pageCostRule(maxCost: number, variables: Variables): ValidationRule {
   return (context: ValidationContext): ASTVisitor => {
     const fragments = fragmentsOf(context.getDocument());
     return {

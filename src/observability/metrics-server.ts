@@ -9,7 +9,7 @@ const digest = (text: string): Buffer => createHash("sha256").update(text).diges
  * Whether an Authorization header carries `Bearer <token>`. Compared as digests in constant time, so
  * neither the token's characters nor its length show in how long a refusal takes.
  */
-export function hasBearerToken(authorization: string | undefined, token: string): boolean {
+function hasBearerToken(authorization: string | undefined, token: string): boolean {
   const given = /^Bearer +(\S+) *$/i.exec(authorization ?? "")?.[1];
   return given !== undefined && timingSafeEqual(digest(given), digest(token));
 }

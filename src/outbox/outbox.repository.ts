@@ -22,7 +22,7 @@ export async function appendOutboxEvents(tx: Tx, events: readonly OrderEvent[]):
 }
 
 /** Who must confirm every event before its row is done with, named as their queues. */
-export const CONSUMERS = ["ranking", "data-platform"] as const;
+const CONSUMERS = ["ranking", "data-platform"] as const;
 export type Consumer = (typeof CONSUMERS)[number];
 
 /** Each consumer's confirmation column. */

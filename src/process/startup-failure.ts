@@ -2,7 +2,7 @@ import { ConfigError } from "../config/config.js";
 import type { Logger } from "../observability/logger.js";
 
 /** A port another process holds; `variable` is the setting that chose it. */
-export class PortInUseError extends Error {
+class PortInUseError extends Error {
   override name = "PortInUseError";
   constructor(
     readonly port: number,

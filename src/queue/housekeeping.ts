@@ -10,7 +10,7 @@ const BATCH = 1_000;
  * Delivered events are kept a while for operators (what was sent, when) after the queues forgot
  * them. An event some consumer has not confirmed is kept however old: it is still owed.
  */
-export const OUTBOX_RETENTION_MS = 14 * 24 * 3600 * 1000;
+const OUTBOX_RETENTION_MS = 14 * 24 * 3600 * 1000;
 
 /** How often housekeeping runs, once for all workers (a BullMQ job scheduler: src/queue/maintenance.ts). */
 export const HOUSEKEEPING_EVERY_MS = 10 * 60 * 1000;

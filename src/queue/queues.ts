@@ -52,7 +52,7 @@ export const EVENTS_PER_JOB: Record<QueueName, number> = {
 export const queuePrefix = (redisPrefix: string): string => `{${redisPrefix}:bull}`;
 
 /** BullMQ's name for the retry delays of event jobs, computed by the workers' backoffStrategy. */
-export const EVENT_BACKOFF = "capped-exponential";
+const EVENT_BACKOFF = "capped-exponential";
 
 /**
  * Retries for as long as it takes (an outage of any length loses nothing), doubling from

@@ -29,7 +29,7 @@ const NOT_APP_TABLES = new Set(["__drizzle_migrations"]);
  * background. Callers wait for the outbox to drain (test/helpers/drain.ts) before taking a snapshot
  * rather than hiding that column.
  */
-export const VOLATILE_COLUMNS: Readonly<Record<string, readonly string[]>> = {};
+const VOLATILE_COLUMNS: Readonly<Record<string, readonly string[]>> = {};
 
 export type TableRows = Array<Record<string, unknown>>;
 export type DatabaseSnapshot = Record<string, TableRows>;

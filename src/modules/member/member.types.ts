@@ -1,7 +1,7 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from "type-graphql";
 import type { Role } from "../../shared/roles.js";
 
-export const RoleEnum = { MEMBER: "MEMBER", ADMIN: "ADMIN" } as const satisfies Record<Role, Role>;
+const RoleEnum = { MEMBER: "MEMBER", ADMIN: "ADMIN" } as const satisfies Record<Role, Role>;
 registerEnumType(RoleEnum, { name: "Role" });
 
 @ObjectType("Member")

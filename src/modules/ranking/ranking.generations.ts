@@ -17,7 +17,7 @@ export interface BuildTarget {
 }
 
 /** The rebuild's generation was retired under it (Redis lost its data, or another rebuild took over). */
-export class RebuildSupersededError extends Error {
+class RebuildSupersededError extends Error {
   override name = "RebuildSupersededError";
 
   constructor(generation: number) {
