@@ -13,7 +13,7 @@ import { RankingResolver } from "../modules/ranking/ranking.resolver.js";
 import { MemberResolver } from "../modules/member/member.resolver.js";
 import { PointHistoryResolver, PointResolver } from "../modules/point/point.resolver.js";
 import type { Services } from "../services.js";
-import { DateTime, SafeInt } from "./scalars.js";
+import { DateTime } from "./scalars.js";
 
 const resolverClasses = [
   MemberResolver,

@@ -11,7 +11,6 @@ import {
   listProducts,
   adjustStocks,
   lockStock,
-  lockStocks,
   setStock,
   type OptionView,
   type ProductRow,
@@ -57,25 +56,9 @@ export class CatalogService {
     return findOptionViewsByProductIds(executor, [productId]);
   }
 
-  optionsOfProducts(executor: Executor, productIds: readonly number[]): Promise<OptionView[]> {
-    return findOptionViewsByProductIds(executor, productIds);
-  }
-
+  /** The options with stock and price as committed now (on `executor`, e.g. a transaction). */
   optionsByIds(executor: Executor, optionIds: readonly number[]): Promise<OptionView[]> {
     return findOptionViewsByIds(executor, optionIds);
-  }
-
-  /** Inside an order's transaction: locks the options' stock rows (ascending id) and returns their quantities. */
-  lockStock(tx: Tx, optionIds: readonly number[]): Promise<Map<number, number>> {
-    return lockStocks(tx, optionIds);
-  }
-
-  /** Inside an order's transaction, after lockStock: takes the ordered units. */
-  takeStock(tx: Tx, lines: ReadonlyArray<{ optionId: number; quantity: number }>): Promise<void> {
-    return adjustStocks(
-      tx,
-      lines.map((line) => ({ optionId: line.optionId, delta: -line.quantity })),
-    );
   }
 
   /** Inside a cancellation's transaction: puts cancelled units back (the UPDATE locks in id order). */
