@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Pool, PoolConnection } from "mysql2/promise";
 import { drizzle } from "drizzle-orm/mysql2";
 import { commitBatchLockHeld, dbStatements } from "../observability/metrics.js";
-import type { Db } from "./client.js";
+import type { ConnectionTx } from "./client.js";
 import {
   INSERT_COMMIT_TOKEN,
   isConnectionFailure,
@@ -47,11 +47,37 @@ export const DEFAULT_BATCH_TIMEOUT_MS = 20_000;
  * Statements are joined into one multi-statement query: the server runs them in order and stops at
  * the first error, so nothing after a failing statement (COMMIT included) runs. Every value is a bound
  * parameter, escaped by mysql2, so joining statements adds no way to inject one.
+ *
+ * This is what the work given to runBatchedTransaction sees; committing and rolling back are the
+ * runner's alone.
  */
-export class BatchedTransaction {
+export interface BatchedTransaction {
+  /** Sends the statements now, in one round trip; returns one result per statement. */
+  send(statements: readonly Statement[]): Promise<StatementResult[]>;
+  /**
+   * Keeps the statements to send with COMMIT, in one round trip, once the work is done. Put here what
+   * locks rows other transactions queue for; if one of them fails, the transaction rolls back and its
+   * error reaches the caller.
+   */
+  sendAtCommit(statements: readonly Statement[]): void;
+  /**
+   * Drizzle on this transaction's connection, for the statements of other modules (idempotency keys,
+   * carts) that are sent one by one. Opens the transaction first if nothing has been sent yet, so the
+   * handle is a `Tx`: what a repository function that locks rows asks for.
+   */
+  drizzle(): Promise<ConnectionTx>;
+  /**
+   * The work decided to write nothing (every order of a group refused): the runner ends the
+   * transaction with a ROLLBACK, and no commit token is written for it.
+   */
+  endWithoutWriting(): void;
+}
+
+/** The runner's side of a BatchedTransaction: the work's view, plus the commit and rollback only the runner calls. */
+class ConnectionBatches implements BatchedTransaction {
   private started = false;
   private atCommit: Statement[] = [];
-  private boundDb: Db | null = null;
+  private boundDrizzle: ConnectionTx | null = null;
   /** Inserted with COMMIT, so the outcome of a COMMIT whose answer is lost can be asked (commit-outcome.ts). */
   readonly commitToken = randomUUID();
   private writesNothing = false;
@@ -77,34 +103,21 @@ export class BatchedTransaction {
     return results.slice(opening.length);
   }
 
-  /**
-   * Keeps the statements to send with COMMIT, in one round trip, once the work is done. Put here what
-   * locks rows other transactions queue for; if one of them fails, the transaction rolls back and its
-   * error reaches the caller.
-   */
   sendAtCommit(statements: readonly Statement[]): void {
     this.atCommit.push(...statements);
   }
 
-  /**
-   * Drizzle on this transaction's connection, for the statements of other modules (idempotency keys,
-   * carts) that are sent one by one. Opens the transaction first if nothing has been sent yet.
-   */
-  async drizzle(): Promise<Db> {
+  async drizzle(): Promise<ConnectionTx> {
     if (!this.started) await this.send([]);
-    this.boundDb ??= drizzle({ client: this.connection, schema, mode: "default" }) as unknown as Db;
-    return this.boundDb;
+    this.boundDrizzle ??= drizzle({ client: this.connection, schema, mode: "default" });
+    return this.boundDrizzle;
   }
 
-  /**
-   * The work decided to write nothing (every order of a group refused): the runner ends the
-   * transaction with a ROLLBACK, and no commit token is written for it.
-   */
   endWithoutWriting(): void {
     this.writesNothing = true;
   }
 
-  /** @internal the runner's: sends the commit token, what waited for the commit, and COMMIT. */
+  /** Sends the commit token, what waited for the commit, and COMMIT. */
   async commit(): Promise<void> {
     if (!this.started && this.atCommit.length === 0) return;
     if (this.writesNothing && this.atCommit.length === 0) {
@@ -131,7 +144,6 @@ export class BatchedTransaction {
     commitBatchLockHeld.observe({ unit: this.unit }, Number(timing!.held) / 1e6);
   }
 
-  /** @internal the runner's. */
   async rollback(): Promise<void> {
     if (this.started) await this.connection.query("ROLLBACK");
   }
@@ -167,7 +179,7 @@ export async function runBatchedTransaction<T>(
 ): Promise<T> {
   return retryOnLockConflict(async () => {
     const connection = await pool.getConnection();
-    const tx = new BatchedTransaction(connection, options.isolationLevel, unit, options.batchTimeoutMs);
+    const tx = new ConnectionBatches(connection, options.isolationLevel, unit, options.batchTimeoutMs);
     let result: T;
     try {
       result = await work(tx);
@@ -196,7 +208,7 @@ export async function runBatchedTransaction<T>(
  */
 async function abandon(
   pool: Pool,
-  tx: BatchedTransaction,
+  tx: ConnectionBatches,
   connection: PoolConnection,
   connectionFailed: boolean,
 ): Promise<void> {
