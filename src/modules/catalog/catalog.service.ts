@@ -17,6 +17,9 @@ import {
 } from "./catalog.repository.js";
 import { restockedQuantity, validateCreateProduct, type CreateProductInput } from "./catalog.rules.js";
 
+// The shapes other modules receive from this service (order lines show their product and option).
+export type { OptionView, ProductRow };
+
 /** A product as a page lists it: its options are there when the page was asked for them. */
 export interface ListedProduct extends ProductRow {
   options?: OptionView[];

@@ -3,7 +3,7 @@ import type { GraphQLContext } from "../../graphql/context.js";
 import { PageArgs, toConnection, type ConnectionParts } from "../../graphql/connection.js";
 import { parseId } from "../../shared/ids.js";
 import { toPageRequest } from "../../shared/pagination.js";
-import type { OptionView, ProductRow } from "../catalog/catalog.repository.js";
+import type { OptionView, ProductRow } from "../catalog/catalog.service.js";
 import { ProductOptionType, ProductType } from "../catalog/catalog.types.js";
 import { requireMemberId } from "../member/viewer.js";
 import type { OrderItemRow, OrderRow } from "./order.repository.js";

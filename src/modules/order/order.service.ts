@@ -3,7 +3,6 @@ import type { Pool } from "mysql2/promise";
 import { runBatchedTransaction, type BatchedTransaction } from "../../db/batched-transaction.js";
 import { GroupCommit, type Outcome } from "../../db/group-commit.js";
 import type { Db } from "../../db/client.js";
-import { isCheckViolation } from "../../db/errors.js";
 import { runInTransaction, type TransactionOptions } from "../../db/transaction.js";
 import { groupFallbacks, ordersPlaced } from "../../observability/metrics.js";
 import { appendOutboxEvents } from "../../outbox/outbox.repository.js";
@@ -14,13 +13,13 @@ import { toPage, type Page, type PageRequest } from "../../shared/pagination.js"
 import type { CartService } from "../cart/cart.service.js";
 import { pickOption } from "../catalog/catalog.rules.js";
 import type { CatalogService } from "../catalog/catalog.service.js";
+import { isStockShortage } from "../catalog/catalog.statements.js";
 import type { IdempotencyService } from "../idempotency/idempotency.service.js";
 import { balanceAfterUse } from "../point/point.rules.js";
 import type { PointService } from "../point/point.service.js";
 import {
   appendOutboxAtCommit,
   readForPlacement,
-  STOCK_CHECK_CONSTRAINT,
   takeStockAtCommit,
   writeOrders,
   type WalletLocking,
@@ -308,8 +307,7 @@ export class OrderService {
         this.orderTx,
       ));
     } catch (error) {
-      if (attempt.paid && isCheckViolation(error, STOCK_CHECK_CONSTRAINT))
-        throw new StockTakenMeanwhile(attempt.paid.lines);
+      if (attempt.paid && isStockShortage(error)) throw new StockTakenMeanwhile(attempt.paid.lines);
       throw error;
     }
     if (attempt.paid) return this.committed(attempt.paid);
