@@ -22,6 +22,10 @@ export interface Statement {
 /** What the driver returns for one statement: rows for a SELECT, a header for a write. */
 export type StatementResult = unknown;
 
+/** The rows a SELECT answered, for whoever wrote it and knows their columns. */
+export const rowsOf = (result: StatementResult): ReadonlyArray<Record<string, unknown>> =>
+  result as ReadonlyArray<Record<string, unknown>>;
+
 const isolationSql: Record<IsolationLevel, string> = {
   "read committed": "SET TRANSACTION ISOLATION LEVEL READ COMMITTED",
   "repeatable read": "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ",
@@ -35,6 +39,14 @@ const isolationSql: Record<IsolationLevel, string> = {
  * connection.
  */
 export const DEFAULT_BATCH_TIMEOUT_MS = 20_000;
+
+/**
+ * What a refusal of the statements kept for COMMIT means to the work that kept them. Given the
+ * server's error, it returns the error the caller gets instead (e.g. "the stock of these lines was
+ * taken since it was read", which only the work can name), or undefined to pass the server's on. The
+ * work's own result is lost with the COMMIT, so this is how it says what failed.
+ */
+export type CommitRefusal = (error: unknown) => Error | undefined;
 
 /**
  * A transaction that sends its statements in batches, one network round trip per batch, on a
@@ -57,9 +69,9 @@ export interface BatchedTransaction {
   /**
    * Keeps the statements to send with COMMIT, in one round trip, once the work is done. Put here what
    * locks rows other transactions queue for; if one of them fails, the transaction rolls back and its
-   * error reaches the caller.
+   * error reaches the caller, as `refused` reads it when given.
    */
-  sendAtCommit(statements: readonly Statement[]): void;
+  sendAtCommit(statements: readonly Statement[], refused?: CommitRefusal): void;
   /**
    * Drizzle on this transaction's connection, for the statements of other modules (idempotency keys,
    * carts) that are sent one by one. Opens the transaction first if nothing has been sent yet, so the
@@ -77,6 +89,7 @@ export interface BatchedTransaction {
 class ConnectionBatches implements BatchedTransaction {
   private started = false;
   private atCommit: Statement[] = [];
+  private refusals: CommitRefusal[] = [];
   private boundDrizzle: ConnectionTx | null = null;
   /** Inserted with COMMIT, so the outcome of a COMMIT whose answer is lost can be asked (commit-outcome.ts). */
   readonly commitToken = randomUUID();
@@ -103,8 +116,18 @@ class ConnectionBatches implements BatchedTransaction {
     return results.slice(opening.length);
   }
 
-  sendAtCommit(statements: readonly Statement[]): void {
+  sendAtCommit(statements: readonly Statement[], refused?: CommitRefusal): void {
     this.atCommit.push(...statements);
+    if (refused) this.refusals.push(refused);
+  }
+
+  /** The error a refused COMMIT batch reaches the caller as (see CommitRefusal). */
+  refusal(error: unknown): unknown {
+    for (const read of this.refusals) {
+      const meaning = read(error);
+      if (meaning) return meaning;
+    }
+    return error;
   }
 
   async drizzle(): Promise<ConnectionTx> {
@@ -191,8 +214,9 @@ export async function runBatchedTransaction<T>(
       await tx.commit();
     } catch (error) {
       if (!isOutcomeUnknown(error)) {
+        // The server refused a statement of the batch, so the COMMIT after it never ran.
         await abandon(pool, tx, connection, false);
-        throw error;
+        throw tx.refusal(error);
       }
       connection.destroy();
       if ((await resolveCommitOutcome(pool, tx.commitToken, connection.threadId, unit)) === "rolled-back") throw error;

@@ -8,6 +8,11 @@ import { insertCommitToken, isOutcomeUnknown, resolveCommitOutcome } from "./com
 import { MysqlErrno, mysqlErrnoOf } from "./errors.js";
 import { DEFAULT_RETRY_POLICY, retryDelayMs, shouldRetry, type RetryPolicy } from "./retry-policy.js";
 
+// Services name the handles they pass to repositories by these, so that only repositories (and this
+// layer) import the database client and the driver.
+export type { Db, Executor, Tx } from "./client.js";
+export type { Pool } from "mysql2/promise";
+
 /**
  * Isolation levels the service asks for explicitly, so no transaction silently depends on the
  * server's default (REPEATABLE READ on both MySQL and MariaDB, but a DBA may change it).

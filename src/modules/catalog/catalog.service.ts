@@ -1,5 +1,4 @@
-import type { Db, Executor, Tx } from "../../db/client.js";
-import { runInTransaction } from "../../db/transaction.js";
+import { runInTransaction, type Db, type Executor, type Tx } from "../../db/transaction.js";
 import { notFound } from "../../shared/errors.js";
 import { toPage, type Page, type PageRequest } from "../../shared/pagination.js";
 import {

@@ -1,5 +1,4 @@
-import type { RowDataPacket } from "mysql2/promise";
-import type { Statement, StatementResult } from "../../db/batched-transaction.js";
+import { rowsOf, type Statement, type StatementResult } from "../../db/batched-transaction.js";
 import { isCheckViolation } from "../../db/errors.js";
 import type { OptionView } from "./catalog.repository.js";
 import { optionPrice } from "./catalog.rules.js";
@@ -29,7 +28,7 @@ export function selectOptionsOfProducts(productIds: readonly number[]): Statemen
 }
 
 export function optionViewsOf(result: StatementResult): OptionView[] {
-  return (result as RowDataPacket[]).map((row) => ({
+  return rowsOf(result).map((row) => ({
     id: Number(row.id),
     productId: Number(row.productId),
     productName: String(row.productName),

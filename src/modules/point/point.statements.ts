@@ -1,5 +1,4 @@
-import type { RowDataPacket } from "mysql2/promise";
-import type { Statement, StatementResult } from "../../db/batched-transaction.js";
+import { rowsOf, type Statement, type StatementResult } from "../../db/batched-transaction.js";
 import { movesPoints } from "./point.rules.js";
 
 /**
@@ -36,7 +35,7 @@ export function lockWallets(memberIds: readonly number[], locking: WalletLocking
 
 /** Balance by member id from lockWallets' answer; with "skip-locked", a wallet held elsewhere is missing. */
 export function balancesOf(result: StatementResult): Map<number, number> {
-  return new Map((result as RowDataPacket[]).map((row) => [Number(row.member_id), Number(row.balance)]));
+  return new Map(rowsOf(result).map((row) => [Number(row.member_id), Number(row.balance)]));
 }
 
 /** Sets each member's wallet to its balance, one statement for all of them. */
