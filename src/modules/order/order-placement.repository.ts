@@ -1,7 +1,7 @@
 import type { ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import type { BatchedTransaction, Statement } from "../../db/batched-transaction.js";
 import type { OrderEvent } from "../../outbox/order-event.js";
-import { optionViewsOf, selectOptionsOfProducts, takeStock } from "../catalog/catalog.statements.js";
+import { isStockShortage, optionViewsOf, selectOptionsOfProducts, takeStock } from "../catalog/catalog.statements.js";
 import type { OptionView } from "../catalog/catalog.service.js";
 import {
   balancesOf,
@@ -120,13 +120,15 @@ export async function writeOrders(
 /**
  * Kept for COMMIT's batch: takes the ordered units off the stock rows, the rows a flash sale queues
  * on, so they are locked only between this statement and COMMIT inside the server (see takeStock).
- * If the stock no longer covers a line, the statement is refused, and with it the COMMIT after it.
+ * If the stock no longer covers a line, the statement is refused, and with it the COMMIT after it:
+ * the caller then gets `stockTaken()`'s error instead of the server's.
  */
 export function takeStockAtCommit(
   tx: BatchedTransaction,
   units: ReadonlyArray<{ optionId: number; quantity: number }>,
+  stockTaken: () => Error,
 ): void {
-  tx.sendAtCommit([takeStock(units)]);
+  tx.sendAtCommit([takeStock(units)], (error) => (isStockShortage(error) ? stockTaken() : undefined));
 }
 
 /** Kept for COMMIT's batch: the order's event rows for the outbox relay. */

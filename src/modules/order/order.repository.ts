@@ -7,6 +7,12 @@ import type { OrderStatus } from "./order.rules.js";
 export type OrderRow = typeof orders.$inferSelect;
 export type OrderItemRow = typeof orderItem.$inferSelect;
 
+/** An order as committed, with its lines. */
+export interface PlacedOrder {
+  order: OrderRow;
+  items: OrderItemRow[];
+}
+
 /** The caller's order, locked for a cancellation; undefined for another member's order too. */
 export async function lockOrderOfMember(tx: Tx, orderId: number, memberId: number): Promise<OrderRow | undefined> {
   const rows = await tx
