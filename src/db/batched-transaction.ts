@@ -185,8 +185,12 @@ class ConnectionBatches implements BatchedTransaction {
 }
 
 /**
- * Runs `work` in a BatchedTransaction on a pooled connection, commits with whatever `sendAtCommit`
- * kept, and retries the whole unit of work on a deadlock or lock-wait timeout, like runInTransaction.
+ * Opens a transaction the second of the two ways (README, "Two ways to open a transaction"): runs
+ * `work` in a BatchedTransaction on a pooled connection, commits with whatever `sendAtCommit` kept,
+ * and retries the whole unit of work on a deadlock or lock-wait timeout, like runInTransaction. Use
+ * runInTransaction unless the round trips made while a hot row is locked are the throughput, as
+ * they are for placeOrder on a flash sale: this one costs hand-written statements and results read
+ * by position. A refused COMMIT batch reaches the caller as the kept statements' CommitRefusal reads it.
  *
  * When the COMMIT batch gets no answer (the connection was cut or timed out after sending it), the
  * outcome is asked, never guessed (resolveCommitOutcome): if the transaction committed, `work`'s
