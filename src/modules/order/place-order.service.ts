@@ -1,4 +1,5 @@
 import { runBatchedTransaction, type BatchedTransaction } from "../../db/batched-transaction.js";
+import type { TransactionOptions } from "../../db/transaction.js";
 import { ordersPlaced } from "../../observability/metrics.js";
 import { badUserInput } from "../../shared/errors.js";
 import { orderTransaction, type OrderDeps } from "./order.deps.js";
@@ -34,13 +35,15 @@ const STOCK_RACE_ATTEMPTS = 3;
  * stock UPDATE in step 3 is what decides, under the row lock.
  */
 export class PlaceOrderService {
+  private readonly transaction: TransactionOptions;
   private readonly groups: OrderGroups;
 
   constructor(
     private readonly deps: OrderDeps,
     private readonly queries: OrderQueries,
   ) {
-    this.groups = new OrderGroups(deps.pool, orderTransaction(deps), deps.clock);
+    this.transaction = orderTransaction(deps);
+    this.groups = new OrderGroups(deps.pool, this.transaction, deps.clock);
   }
 
   /** Places the order; with an idempotency key, a repeat returns the first order. Returns it as committed, with its lines. */
@@ -81,7 +84,7 @@ export class PlaceOrderService {
       this.deps.pool,
       "place_order",
       (tx) => this.payOnce(tx, memberId, source, input),
-      orderTransaction(this.deps),
+      this.transaction,
     );
     if ("replayOf" in result) return this.queries.placedOrder(memberId, result.replayOf);
     return this.committed(result.paid);
