@@ -15,7 +15,7 @@ import { PointHistoryResolver, PointResolver } from "../modules/point/point.reso
 import type { CartService } from "../modules/cart/cart.service.js";
 import type { CatalogService } from "../modules/catalog/catalog.service.js";
 import type { MemberService } from "../modules/member/member.service.js";
-import type { OrderService } from "../modules/order/order.service.js";
+import type { OrderUseCases } from "../modules/order/order.module.js";
 import type { PointService } from "../modules/point/point.service.js";
 import type { RankingService } from "../modules/ranking/ranking.service.js";
 import { DateTime } from "../graphql/scalars.js";
@@ -26,7 +26,7 @@ export interface ResolverServices {
   catalog: CatalogService;
   points: PointService;
   carts: CartService;
-  orders: OrderService;
+  orders: OrderUseCases;
   ranking: RankingService;
 }
 

@@ -8,7 +8,8 @@ import { CatalogService } from "../modules/catalog/catalog.service.js";
 import { IdempotencyService } from "../modules/idempotency/idempotency.service.js";
 import { AuthTokens } from "../auth/auth-token.js";
 import { MemberService } from "../modules/member/member.service.js";
-import { OrderService, type OutboxSignal } from "../modules/order/order.service.js";
+import type { OutboxSignal } from "../modules/order/order.deps.js";
+import { createOrderUseCases } from "../modules/order/order.module.js";
 import { PointService } from "../modules/point/point.service.js";
 import { RateLimitKeys } from "../modules/rate-limit/rate-limit.rules.js";
 import { RateLimiter } from "../modules/rate-limit/rate-limiter.js";
@@ -47,7 +48,7 @@ export function createServices({
   const carts = new CartService(db, catalog);
   const rateLimiter = new RateLimiter(redis, new RateLimitKeys(config.redisPrefix), config.rateLimits, clock, log);
   const members = new MemberService(db, tokens, points, carts, rateLimiter);
-  const orders = new OrderService(
+  const orders = createOrderUseCases({
     db,
     pool,
     clock,
@@ -56,8 +57,8 @@ export function createServices({
     carts,
     idempotency,
     outbox,
-    config.dbBatchTimeoutMs,
-  );
+    batchTimeoutMs: config.dbBatchTimeoutMs,
+  });
   const rankingStore = new RankingStore(redis, new RankingKeys(config.redisPrefix), config.rankingTimezone, clock);
   const ranking = new RankingService(db, rankingStore, clock, config.rankingTimezone, log);
   return { tokens, idempotency, points, carts, members, catalog, orders, ranking, rateLimiter };

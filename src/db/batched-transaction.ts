@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Pool, PoolConnection } from "mysql2/promise";
 import { drizzle } from "drizzle-orm/mysql2";
 import { commitBatchLockHeld, dbStatements } from "../observability/metrics.js";
-import type { Db } from "./client.js";
+import type { ConnectionTx } from "./client.js";
 import {
   INSERT_COMMIT_TOKEN,
   isConnectionFailure,
@@ -22,6 +22,10 @@ export interface Statement {
 /** What the driver returns for one statement: rows for a SELECT, a header for a write. */
 export type StatementResult = unknown;
 
+/** The rows a SELECT answered, for whoever wrote it and knows their columns. */
+export const rowsOf = (result: StatementResult): ReadonlyArray<Record<string, unknown>> =>
+  result as ReadonlyArray<Record<string, unknown>>;
+
 const isolationSql: Record<IsolationLevel, string> = {
   "read committed": "SET TRANSACTION ISOLATION LEVEL READ COMMITTED",
   "repeatable read": "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ",
@@ -37,6 +41,14 @@ const isolationSql: Record<IsolationLevel, string> = {
 export const DEFAULT_BATCH_TIMEOUT_MS = 20_000;
 
 /**
+ * What a refusal of the statements kept for COMMIT means to the work that kept them. Given the
+ * server's error, it returns the error the caller gets instead (e.g. "the stock of these lines was
+ * taken since it was read", which only the work can name), or undefined to pass the server's on. The
+ * work's own result is lost with the COMMIT, so this is how it says what failed.
+ */
+export type CommitRefusal = (error: unknown) => Error | undefined;
+
+/**
  * A transaction that sends its statements in batches, one network round trip per batch, on a
  * connection of its own. It exists for the order hot path: every round trip a transaction makes while
  * it holds a row lock adds to the time every other buyer of that row waits, and on a flash sale the
@@ -47,11 +59,38 @@ export const DEFAULT_BATCH_TIMEOUT_MS = 20_000;
  * Statements are joined into one multi-statement query: the server runs them in order and stops at
  * the first error, so nothing after a failing statement (COMMIT included) runs. Every value is a bound
  * parameter, escaped by mysql2, so joining statements adds no way to inject one.
+ *
+ * This is what the work given to runBatchedTransaction sees; committing and rolling back are the
+ * runner's alone.
  */
-export class BatchedTransaction {
+export interface BatchedTransaction {
+  /** Sends the statements now, in one round trip; returns one result per statement. */
+  send(statements: readonly Statement[]): Promise<StatementResult[]>;
+  /**
+   * Keeps the statements to send with COMMIT, in one round trip, once the work is done. Put here what
+   * locks rows other transactions queue for; if one of them fails, the transaction rolls back and its
+   * error reaches the caller, as `refused` reads it when given.
+   */
+  sendAtCommit(statements: readonly Statement[], refused?: CommitRefusal): void;
+  /**
+   * Drizzle on this transaction's connection, for the statements of other modules (idempotency keys,
+   * carts) that are sent one by one. Opens the transaction first if nothing has been sent yet, so the
+   * handle is a `Tx`: what a repository function that locks rows asks for.
+   */
+  drizzle(): Promise<ConnectionTx>;
+  /**
+   * The work decided to write nothing (every order of a group refused): the runner ends the
+   * transaction with a ROLLBACK, and no commit token is written for it.
+   */
+  endWithoutWriting(): void;
+}
+
+/** The runner's side of a BatchedTransaction: the work's view, plus the commit and rollback only the runner calls. */
+class ConnectionBatches implements BatchedTransaction {
   private started = false;
   private atCommit: Statement[] = [];
-  private boundDb: Db | null = null;
+  private refusals: CommitRefusal[] = [];
+  private boundDrizzle: ConnectionTx | null = null;
   /** Inserted with COMMIT, so the outcome of a COMMIT whose answer is lost can be asked (commit-outcome.ts). */
   readonly commitToken = randomUUID();
   private writesNothing = false;
@@ -77,34 +116,31 @@ export class BatchedTransaction {
     return results.slice(opening.length);
   }
 
-  /**
-   * Keeps the statements to send with COMMIT, in one round trip, once the work is done. Put here what
-   * locks rows other transactions queue for; if one of them fails, the transaction rolls back and its
-   * error reaches the caller.
-   */
-  sendAtCommit(statements: readonly Statement[]): void {
+  sendAtCommit(statements: readonly Statement[], refused?: CommitRefusal): void {
     this.atCommit.push(...statements);
+    if (refused) this.refusals.push(refused);
   }
 
-  /**
-   * Drizzle on this transaction's connection, for the statements of other modules (idempotency keys,
-   * carts) that are sent one by one. Opens the transaction first if nothing has been sent yet.
-   */
-  async drizzle(): Promise<Db> {
+  /** The error a refused COMMIT batch reaches the caller as (see CommitRefusal). */
+  refusal(error: unknown): unknown {
+    for (const read of this.refusals) {
+      const meaning = read(error);
+      if (meaning) return meaning;
+    }
+    return error;
+  }
+
+  async drizzle(): Promise<ConnectionTx> {
     if (!this.started) await this.send([]);
-    this.boundDb ??= drizzle({ client: this.connection, schema, mode: "default" }) as unknown as Db;
-    return this.boundDb;
+    this.boundDrizzle ??= drizzle({ client: this.connection, schema, mode: "default" });
+    return this.boundDrizzle;
   }
 
-  /**
-   * The work decided to write nothing (every order of a group refused): the runner ends the
-   * transaction with a ROLLBACK, and no commit token is written for it.
-   */
   endWithoutWriting(): void {
     this.writesNothing = true;
   }
 
-  /** @internal the runner's: sends the commit token, what waited for the commit, and COMMIT. */
+  /** Sends the commit token, what waited for the commit, and COMMIT. */
   async commit(): Promise<void> {
     if (!this.started && this.atCommit.length === 0) return;
     if (this.writesNothing && this.atCommit.length === 0) {
@@ -131,7 +167,6 @@ export class BatchedTransaction {
     commitBatchLockHeld.observe({ unit: this.unit }, Number(timing!.held) / 1e6);
   }
 
-  /** @internal the runner's. */
   async rollback(): Promise<void> {
     if (this.started) await this.connection.query("ROLLBACK");
   }
@@ -150,8 +185,12 @@ export class BatchedTransaction {
 }
 
 /**
- * Runs `work` in a BatchedTransaction on a pooled connection, commits with whatever `sendAtCommit`
- * kept, and retries the whole unit of work on a deadlock or lock-wait timeout, like runInTransaction.
+ * Opens a transaction the second of the two ways (README, "Two ways to open a transaction"): runs
+ * `work` in a BatchedTransaction on a pooled connection, commits with whatever `sendAtCommit` kept,
+ * and retries the whole unit of work on a deadlock or lock-wait timeout, like runInTransaction. Use
+ * runInTransaction unless the round trips made while a hot row is locked are the throughput, as
+ * they are for placeOrder on a flash sale: this one costs hand-written statements and results read
+ * by position. A refused COMMIT batch reaches the caller as the kept statements' CommitRefusal reads it.
  *
  * When the COMMIT batch gets no answer (the connection was cut or timed out after sending it), the
  * outcome is asked, never guessed (resolveCommitOutcome): if the transaction committed, `work`'s
@@ -167,7 +206,7 @@ export async function runBatchedTransaction<T>(
 ): Promise<T> {
   return retryOnLockConflict(async () => {
     const connection = await pool.getConnection();
-    const tx = new BatchedTransaction(connection, options.isolationLevel, unit, options.batchTimeoutMs);
+    const tx = new ConnectionBatches(connection, options.isolationLevel, unit, options.batchTimeoutMs);
     let result: T;
     try {
       result = await work(tx);
@@ -179,8 +218,9 @@ export async function runBatchedTransaction<T>(
       await tx.commit();
     } catch (error) {
       if (!isOutcomeUnknown(error)) {
+        // The server refused a statement of the batch, so the COMMIT after it never ran.
         await abandon(pool, tx, connection, false);
-        throw error;
+        throw tx.refusal(error);
       }
       connection.destroy();
       if ((await resolveCommitOutcome(pool, tx.commitToken, connection.threadId, unit)) === "rolled-back") throw error;
@@ -196,7 +236,7 @@ export async function runBatchedTransaction<T>(
  */
 async function abandon(
   pool: Pool,
-  tx: BatchedTransaction,
+  tx: ConnectionBatches,
   connection: PoolConnection,
   connectionFailed: boolean,
 ): Promise<void> {

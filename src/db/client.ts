@@ -1,13 +1,27 @@
-import mysql from "mysql2/promise";
+import mysql, { type PoolConnection } from "mysql2/promise";
 import { drizzle, type MySql2Database } from "drizzle-orm/mysql2";
 import type { Logger as DrizzleLogger } from "drizzle-orm/logger";
 import { dbStatements } from "../observability/metrics.js";
 import * as schema from "./schema/index.js";
 
 export type Schema = typeof schema;
+/** The pool: reads that need no lock, and where a transaction is opened. */
 export type Db = MySql2Database<Schema>;
+/** Drizzle's own transaction handle, what runInTransaction (src/db/transaction.ts) hands its work. */
+type DrizzleTx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+/**
+ * Drizzle on the one connection of a batched transaction, handed out only once that transaction is
+ * open (BatchedTransaction.drizzle() in src/db/batched-transaction.ts): the statements of other
+ * modules (carts, idempotency keys) it sends one by one.
+ */
+export type ConnectionTx = MySql2Database<Schema> & { $client: PoolConnection };
+/**
+ * What a statement inside an open transaction runs on, whichever of the two runners opened it. The
+ * pool (`Db`) is not one, so a repository function that takes `Tx`, as every SELECT ... FOR UPDATE
+ * does, proves by its signature that its locks belong to a transaction and last until it ends.
+ */
+export type Tx = DrizzleTx | ConnectionTx;
 /** What a repository runs its statements on: the pool, or the transaction it was handed. */
-export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 export type Executor = Db | Tx;
 
 /**

@@ -8,6 +8,11 @@ import { insertCommitToken, isOutcomeUnknown, resolveCommitOutcome } from "./com
 import { MysqlErrno, mysqlErrnoOf } from "./errors.js";
 import { DEFAULT_RETRY_POLICY, retryDelayMs, shouldRetry, type RetryPolicy } from "./retry-policy.js";
 
+// Services name the handles they pass to repositories by these, so that only repositories (and this
+// layer) import the database client and the driver.
+export type { Db, Executor, Tx } from "./client.js";
+export type { Pool } from "mysql2/promise";
+
 /**
  * Isolation levels the service asks for explicitly, so no transaction silently depends on the
  * server's default (REPEATABLE READ on both MySQL and MariaDB, but a DBA may change it).
@@ -33,7 +38,11 @@ const isLockConflict = (errno: number | undefined): errno is number =>
   errno === MysqlErrno.DEADLOCK || errno === MysqlErrno.LOCK_WAIT_TIMEOUT;
 
 /**
- * The one way to open a transaction; `work` receives the handle every repository call must use.
+ * Opens a transaction: the default of the two ways (README, "Two ways to open a transaction"). `work`
+ * receives the handle every repository call inside it must use; statements go one per round trip,
+ * through drizzle. The other way, runBatchedTransaction (batched-transaction.ts), sends hand-written
+ * statements in batches and keeps some for the COMMIT batch; it exists for placeOrder alone, where a
+ * round trip made while the stock row is locked is time every other buyer of that row waits.
  *
  * A deadlock or a lock-wait timeout rolls the whole transaction back, so the whole unit of work is
  * run again (not just the failed statement), a bounded number of times with jittered backoff. `work`

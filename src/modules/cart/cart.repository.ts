@@ -9,7 +9,7 @@ export async function insertCart(tx: Executor, memberId: number): Promise<void> 
 }
 
 /** Locks the member's cart row: a member's cart changes one at a time, so lines never race. */
-export async function lockCart(tx: Executor, memberId: number): Promise<number> {
+export async function lockCart(tx: Tx, memberId: number): Promise<number> {
   const rows = await tx.select({ id: cart.id }).from(cart).where(eq(cart.memberId, memberId)).for("update");
   if (!rows[0]) throw new Error(`member ${memberId} has no cart`);
   return rows[0].id;

@@ -1,4 +1,4 @@
-import type { Db, Executor, Tx } from "../../db/client.js";
+import type { Db, Tx } from "../../db/client.js";
 import { runInTransaction } from "../../db/transaction.js";
 import { notFound } from "../../shared/errors.js";
 import { ensureInStock, pickOption } from "../catalog/catalog.rules.js";
@@ -99,13 +99,13 @@ export class CartService {
   }
 
   /** Inside an order's transaction: locks the cart and returns its lines, for ordering "from the cart". */
-  async lockLinesForOrder(tx: Executor, memberId: number): Promise<{ cartId: number; lines: CartItemRow[] }> {
+  async lockLinesForOrder(tx: Tx, memberId: number): Promise<{ cartId: number; lines: CartItemRow[] }> {
     const cartId = await lockCart(tx, memberId);
     return { cartId, lines: await listCartItems(tx, cartId) };
   }
 
   /** Inside an order's transaction: removes the lines that were ordered. */
-  removeOrderedLines(tx: Executor, cartId: number, lineIds: readonly number[]): Promise<void> {
+  removeOrderedLines(tx: Tx, cartId: number, lineIds: readonly number[]): Promise<void> {
     return deleteCartItems(tx, cartId, lineIds);
   }
 

@@ -155,21 +155,6 @@ export async function lockStock(tx: Tx, optionId: number): Promise<number | unde
   return rows[0]?.quantity;
 }
 
-/**
- * Locks the stock rows of these options, one statement, in ascending option id order (the primary
- * key's order, which InnoDB follows), so concurrent orders over the same options queue instead of
- * deadlocking. Returns the quantities the rows hold.
- */
-export async function lockStocks(tx: Tx, optionIds: readonly number[]): Promise<Map<number, number>> {
-  const rows = await tx
-    .select({ optionId: stock.optionId, quantity: stock.quantity })
-    .from(stock)
-    .where(inArray(stock.optionId, [...optionIds]))
-    .orderBy(asc(stock.optionId))
-    .for("update");
-  return new Map(rows.map((row) => [row.optionId, row.quantity]));
-}
-
 /** Adds `delta` (negative to take) to each option's stock, in one statement. */
 export async function adjustStocks(tx: Tx, deltas: ReadonlyArray<{ optionId: number; delta: number }>): Promise<void> {
   if (deltas.length === 0) return;

@@ -1,5 +1,4 @@
-import type { Db, Executor, Tx } from "../../db/client.js";
-import { runInTransaction } from "../../db/transaction.js";
+import { runInTransaction, type Db, type Executor, type Tx } from "../../db/transaction.js";
 import { notFound } from "../../shared/errors.js";
 import { toPage, type Page, type PageRequest } from "../../shared/pagination.js";
 import {
@@ -11,12 +10,14 @@ import {
   listProducts,
   adjustStocks,
   lockStock,
-  lockStocks,
   setStock,
   type OptionView,
   type ProductRow,
 } from "./catalog.repository.js";
 import { restockedQuantity, validateCreateProduct, type CreateProductInput } from "./catalog.rules.js";
+
+// The shapes other modules receive from this service (order lines show their product and option).
+export type { OptionView, ProductRow };
 
 /** A product as a page lists it: its options are there when the page was asked for them. */
 export interface ListedProduct extends ProductRow {
@@ -57,25 +58,9 @@ export class CatalogService {
     return findOptionViewsByProductIds(executor, [productId]);
   }
 
-  optionsOfProducts(executor: Executor, productIds: readonly number[]): Promise<OptionView[]> {
-    return findOptionViewsByProductIds(executor, productIds);
-  }
-
+  /** The options with stock and price as committed now (on `executor`, e.g. a transaction). */
   optionsByIds(executor: Executor, optionIds: readonly number[]): Promise<OptionView[]> {
     return findOptionViewsByIds(executor, optionIds);
-  }
-
-  /** Inside an order's transaction: locks the options' stock rows (ascending id) and returns their quantities. */
-  lockStock(tx: Tx, optionIds: readonly number[]): Promise<Map<number, number>> {
-    return lockStocks(tx, optionIds);
-  }
-
-  /** Inside an order's transaction, after lockStock: takes the ordered units. */
-  takeStock(tx: Tx, lines: ReadonlyArray<{ optionId: number; quantity: number }>): Promise<void> {
-    return adjustStocks(
-      tx,
-      lines.map((line) => ({ optionId: line.optionId, delta: -line.quantity })),
-    );
   }
 
   /** Inside a cancellation's transaction: puts cancelled units back (the UPDATE locks in id order). */

@@ -1,31 +1,27 @@
 import type { ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import type { BatchedTransaction, Statement } from "../../db/batched-transaction.js";
 import type { OrderEvent } from "../../outbox/order-event.js";
-import { optionPrice } from "../catalog/catalog.rules.js";
-import { movesPoints } from "../point/point.rules.js";
-import type { OptionView } from "../catalog/catalog.repository.js";
+import { isStockShortage, optionViewsOf, selectOptionsOfProducts, takeStock } from "../catalog/catalog.statements.js";
+import type { OptionView } from "../catalog/catalog.service.js";
+import {
+  balancesOf,
+  insertUseEntries,
+  lockWallets,
+  setBalances,
+  type WalletLocking,
+} from "../point/point.statements.js";
 import type { PricedLine } from "./order.rules.js";
 
+export type { WalletLocking };
+
 /**
- * The statements of placeOrder, written out by hand and sent in three batches (see OrderService).
- * This is the one hot path that skips drizzle's query builder: building a statement costs ~0.1 ms of
- * CPU per call there, about as much as the server takes to run it, and these run on every order. The
- * texts are constants; every value is a `?` parameter. The schema-drift and order tests run them
- * against the migrated schema, so a renamed column fails there.
+ * The statements of order placement, sent in three batches (see place-order.service.ts). The order
+ * tables (orders, order_item, payment) are written here; the catalog's and the point module's rows
+ * through the statements those modules own (catalog.statements.ts, point.statements.ts), composed
+ * into the same batches. Like theirs, these texts are hand-written SQL, not drizzle's builder: this
+ * is the one hot path where building a statement (~0.1 ms of CPU per call, about what the server
+ * takes to run it) would show. Every value is a `?` parameter.
  */
-
-const READ_OPTIONS = `SELECT o.id, o.product_id AS productId, p.name AS productName, o.name, o.additional_price AS additionalPrice,
-       p.price AS productPrice, s.quantity AS stock
-  FROM product_option o JOIN product p ON p.id = o.product_id JOIN stock s ON s.option_id = o.id
- WHERE o.product_id IN (?) ORDER BY o.product_id, o.id`;
-// Ascending member id: two groups of orders lock their wallets in the same order.
-const LOCK_WALLETS = "SELECT member_id, balance FROM point_wallet WHERE member_id IN (?) ORDER BY member_id FOR UPDATE";
-// A group of orders never waits for a wallet: one held by another transaction (that member's own
-// order or charge, or a stuck session) is skipped, and that member's order is placed on its own.
-const LOCK_FREE_WALLETS = `${LOCK_WALLETS} SKIP LOCKED`;
-
-/** How a batch of orders locks its buyers' wallets: wait for each, or skip the ones held by others. */
-export type WalletLocking = "wait" | "skip-locked";
 
 /**
  * Batch 1, which also opens the transaction: the options of the ordered products with their
@@ -38,25 +34,11 @@ export async function readForPlacement(
   productIds: readonly number[],
   walletLocking: WalletLocking,
 ): Promise<{ options: OptionView[]; balances: Map<number, number> }> {
-  const [options, wallets] = (await tx.send([
-    { sql: READ_OPTIONS, params: [productIds] },
-    {
-      sql: walletLocking === "wait" ? LOCK_WALLETS : LOCK_FREE_WALLETS,
-      params: [[...memberIds].sort((a, b) => a - b)],
-    },
-  ])) as [RowDataPacket[], RowDataPacket[]];
-  return {
-    options: options.map((row) => ({
-      id: Number(row.id),
-      productId: Number(row.productId),
-      productName: String(row.productName),
-      name: String(row.name),
-      additionalPrice: Number(row.additionalPrice),
-      price: optionPrice(Number(row.productPrice), Number(row.additionalPrice)),
-      stock: Number(row.stock),
-    })),
-    balances: new Map(wallets.map((row) => [Number(row.member_id), Number(row.balance)])),
-  };
+  const [options, wallets] = await tx.send([
+    selectOptionsOfProducts(productIds),
+    lockWallets(memberIds, walletLocking),
+  ]);
+  return { options: optionViewsOf(options), balances: balancesOf(wallets) };
 }
 
 export interface OrderToWrite {
@@ -80,14 +62,12 @@ export async function writeOrders(
   tx: BatchedTransaction,
   orders: readonly OrderToWrite[],
 ): Promise<Array<{ orderId: number; itemIds: number[] }>> {
-  const orderIdOf = (index: number) => `@order_${index}`;
+  const orderIdOf = (index: number) => `@order_${index}` as const;
   // Orders of one member in one group: each pays after the one before, the last balance stays.
   const finalBalance = new Map(orders.map((order) => [order.memberId, order.balanceAfter]));
   const lines = orders.flatMap((order, index) =>
     order.lines.map((line) => ({ ...line, orderIndex: index, paidAt: order.paidAt })),
   );
-  // A free order pays nothing: no USE entry (see movesPoints).
-  const paying = orders.map((order, index) => ({ ...order, index })).filter((order) => movesPoints(order.totalAmount));
   const statements: Statement[] = [
     ...orders.flatMap(({ memberId, totalAmount, paidAt }, index): Statement[] => [
       {
@@ -96,10 +76,7 @@ export async function writeOrders(
       },
       { sql: `SET ${orderIdOf(index)} = LAST_INSERT_ID()`, params: [] },
     ]),
-    {
-      sql: `UPDATE point_wallet SET balance = CASE member_id ${[...finalBalance].map(() => "WHEN ? THEN ?").join(" ")} END WHERE member_id IN (?)`,
-      params: [...[...finalBalance].flat(), [...finalBalance.keys()]],
-    },
+    setBalances(finalBalance),
     {
       sql: `INSERT INTO order_item (order_id, product_id, option_id, product_name, option_name, unit_price, quantity, amount, status, created_at, updated_at)
             VALUES ${lines.map((line) => `(${orderIdOf(line.orderIndex)}, ?, ?, ?, ?, ?, ?, ?, 'PAID', ?, ?)`).join(", ")}`,
@@ -119,19 +96,15 @@ export async function writeOrders(
       sql: `INSERT INTO payment (order_id, member_id, method, amount, created_at, updated_at) VALUES ${orders.map((_, index) => `(${orderIdOf(index)}, ?, 'POINT', ?, ?, ?)`).join(", ")}`,
       params: orders.flatMap(({ memberId, totalAmount, paidAt }) => [memberId, totalAmount, paidAt, paidAt]),
     },
-    ...(paying.length === 0
-      ? []
-      : [
-          {
-            sql: `INSERT INTO point_ledger (member_id, type, amount, balance_after, order_id, created_at) VALUES ${paying.map((order) => `(?, 'USE', ?, ?, ${orderIdOf(order.index)}, ?)`).join(", ")}`,
-            params: paying.flatMap(({ memberId, totalAmount, balanceAfter, paidAt }) => [
-              memberId,
-              totalAmount,
-              balanceAfter,
-              paidAt,
-            ]),
-          },
-        ]),
+    ...insertUseEntries(
+      orders.map((order, index) => ({
+        memberId: order.memberId,
+        amount: order.totalAmount,
+        balanceAfter: order.balanceAfter,
+        orderIdVariable: orderIdOf(index),
+        createdAt: order.paidAt,
+      })),
+    ),
     {
       sql: `SELECT id, order_id AS orderId FROM order_item WHERE order_id IN (${orders.map((_, index) => orderIdOf(index)).join(", ")}) ORDER BY id`,
       params: [],
@@ -146,26 +119,17 @@ export async function writeOrders(
 
 /**
  * Kept for COMMIT's batch: takes the ordered units off the stock rows, the rows a flash sale queues
- * on, so they are locked only between this statement and COMMIT inside the server. One statement for
- * all lines (one per option: see unitsByOption); InnoDB walks the IN list in primary key order, so rows are locked in option id order
- * (one global order, no deadlock between two orders). A line the stock no longer covers would take
- * its row below zero: the CHECK constraint `stock_quantity_non_negative` refuses the statement, and
- * with it the COMMIT after it.
+ * on, so they are locked only between this statement and COMMIT inside the server (see takeStock).
+ * If the stock no longer covers a line, the statement is refused, and with it the COMMIT after it:
+ * the caller then gets `stockTaken()`'s error instead of the server's.
  */
 export function takeStockAtCommit(
   tx: BatchedTransaction,
-  lines: ReadonlyArray<{ optionId: number; quantity: number }>,
+  units: ReadonlyArray<{ optionId: number; quantity: number }>,
+  stockTaken: () => Error,
 ): void {
-  const cases = lines.map(() => "WHEN ? THEN ?").join(" ");
-  tx.sendAtCommit([
-    {
-      sql: `UPDATE stock SET quantity = quantity - CASE option_id ${cases} END WHERE option_id IN (?)`,
-      params: [...lines.flatMap((line) => [line.optionId, line.quantity]), lines.map((line) => line.optionId)],
-    },
-  ]);
+  tx.sendAtCommit([takeStock(units)], (error) => (isStockShortage(error) ? stockTaken() : undefined));
 }
-
-export const STOCK_CHECK_CONSTRAINT = "stock_quantity_non_negative";
 
 /** Kept for COMMIT's batch: the order's event rows for the outbox relay. */
 export function appendOutboxAtCommit(tx: BatchedTransaction, events: readonly OrderEvent[]): void {

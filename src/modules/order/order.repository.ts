@@ -2,41 +2,15 @@ import { and, asc, count, desc, eq, inArray, lt } from "drizzle-orm";
 import type { Executor, Tx } from "../../db/client.js";
 import { orderItem, orders, payment } from "../../db/schema/index.js";
 import type { PageRequest } from "../../shared/pagination.js";
-import type { OrderStatus, PricedLine } from "./order.rules.js";
+import type { OrderStatus } from "./order.rules.js";
 
 export type OrderRow = typeof orders.$inferSelect;
 export type OrderItemRow = typeof orderItem.$inferSelect;
 
-export async function insertOrder(
-  tx: Tx,
-  values: { memberId: number; totalAmount: number; createdAt: Date },
-): Promise<number> {
-  const [row] = await tx
-    .insert(orders)
-    .values({ ...values, status: "PAID" })
-    .$returningId();
-  return row!.id;
-}
-
-/** One statement for all lines; returns their ids in the order given. */
-export async function insertOrderItems(
-  tx: Tx,
-  orderId: number,
-  createdAt: Date,
-  lines: readonly PricedLine[],
-): Promise<number[]> {
-  const rows = await tx
-    .insert(orderItem)
-    .values(lines.map((line) => ({ ...line, orderId, createdAt, status: "PAID" as const })))
-    .$returningId();
-  return rows.map((row) => row.id);
-}
-
-export async function insertPayment(
-  tx: Tx,
-  values: { orderId: number; memberId: number; amount: number },
-): Promise<void> {
-  await tx.insert(payment).values({ ...values, method: "POINT" });
+/** An order as committed, with its lines. */
+export interface PlacedOrder {
+  order: OrderRow;
+  items: OrderItemRow[];
 }
 
 /** The caller's order, locked for a cancellation; undefined for another member's order too. */

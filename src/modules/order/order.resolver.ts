@@ -3,18 +3,18 @@ import type { GraphQLContext } from "../../graphql/context.js";
 import { PageArgs, toConnection, type ConnectionParts } from "../../graphql/connection.js";
 import { parseId } from "../../shared/ids.js";
 import { toPageRequest } from "../../shared/pagination.js";
-import type { OptionView, ProductRow } from "../catalog/catalog.repository.js";
+import type { OptionView, ProductRow } from "../catalog/catalog.service.js";
 import { ProductOptionType, ProductType } from "../catalog/catalog.types.js";
 import { requireMemberId } from "../../auth/viewer.js";
 import type { OrderItemRow, OrderRow } from "./order.repository.js";
-import type { OrderService } from "./order.service.js";
+import type { OrderUseCases } from "./order.module.js";
 import { OrderConnectionType, OrderItemType, OrderType, PlaceOrderInputType } from "./order.types.js";
 
 type OrdersRoot = ConnectionParts<OrderRow> & { memberId: number };
 
 @Resolver(() => OrderType)
 export class OrderResolver {
-  constructor(private readonly orderService: OrderService) {}
+  constructor(private readonly useCases: OrderUseCases) {}
 
   @Query(() => OrderConnectionType, { description: "The caller's orders, newest first." })
   async orders(
@@ -22,13 +22,13 @@ export class OrderResolver {
     @Ctx() { viewer }: GraphQLContext,
   ): Promise<OrdersRoot> {
     const memberId = requireMemberId(viewer);
-    return { ...toConnection(await this.orderService.ordersOf(memberId, toPageRequest(first, after))), memberId };
+    return { ...toConnection(await this.useCases.ordersOf(memberId, toPageRequest(first, after))), memberId };
   }
 
   @Query(() => OrderType, { nullable: true, description: "The caller's order; another member's order is NOT_FOUND." })
   order(@Arg("id", () => ID) id: string, @Ctx() { viewer }: GraphQLContext): Promise<OrderRow> {
     const orderId = parseId(id, "id");
-    return this.orderService.orderOf(requireMemberId(viewer), orderId);
+    return this.useCases.orderOf(requireMemberId(viewer), orderId);
   }
 
   @Mutation(() => OrderType, { description: "Places an order paid from points, all or nothing." })
@@ -37,7 +37,7 @@ export class OrderResolver {
     @Ctx() { viewer, loaders }: GraphQLContext,
   ): Promise<OrderRow> {
     const memberId = requireMemberId(viewer);
-    const { order, items } = await this.orderService.placeOrder(memberId, {
+    const { order, items } = await this.useCases.placeOrder(memberId, {
       fromCart: input.fromCart,
       idempotencyKey: input.idempotencyKey,
       items: input.items?.map((line, index) => ({
@@ -57,13 +57,13 @@ export class OrderResolver {
     @Ctx() { viewer }: GraphQLContext,
   ): Promise<OrderRow> {
     const id = parseId(orderItemId, "orderItemId");
-    return this.orderService.cancelOrderItem(requireMemberId(viewer), id);
+    return this.useCases.cancelOrderItem(requireMemberId(viewer), id);
   }
 
   @Mutation(() => OrderType, { description: "Cancels every line still paid." })
   cancelOrder(@Arg("orderId", () => ID) orderId: string, @Ctx() { viewer }: GraphQLContext): Promise<OrderRow> {
     const id = parseId(orderId, "orderId");
-    return this.orderService.cancelOrder(requireMemberId(viewer), id);
+    return this.useCases.cancelOrder(requireMemberId(viewer), id);
   }
 
   @FieldResolver(() => [OrderItemType])
@@ -87,10 +87,10 @@ export class OrderItemResolver {
 
 @Resolver(() => OrderConnectionType)
 export class OrderConnectionResolver {
-  constructor(private readonly orderService: OrderService) {}
+  constructor(private readonly useCases: OrderUseCases) {}
 
   @FieldResolver(() => Int)
   totalCount(@Root() connection: OrdersRoot): Promise<number> {
-    return this.orderService.countOrdersOf(connection.memberId);
+    return this.useCases.countOrdersOf(connection.memberId);
   }
 }

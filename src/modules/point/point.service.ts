@@ -1,6 +1,4 @@
-import type { Pool } from "mysql2/promise";
-import type { Db, Tx } from "../../db/client.js";
-import { runInTransaction } from "../../db/transaction.js";
+import { runInTransaction, type Db, type Pool, type Tx } from "../../db/transaction.js";
 import type { Clock } from "../../shared/clock.js";
 import { toPage, type Page, type PageRequest } from "../../shared/pagination.js";
 import type { IdempotencyService } from "../idempotency/idempotency.service.js";

@@ -1,0 +1,88 @@
+import { randomUUID } from "node:crypto";
+import { runInTransaction } from "../../db/transaction.js";
+import { appendOutboxEvents } from "../../outbox/outbox.repository.js";
+import { orderEvent, type OrderSnapshot } from "../../outbox/order-event.js";
+import { notFound } from "../../shared/errors.js";
+import { orderTransaction, type OrderDeps } from "./order.deps.js";
+import type { OrderQueries } from "./order-queries.service.js";
+import {
+  findOrderIdOfItem,
+  listItemsOfOrders,
+  lockOrderOfMember,
+  markItemsCancelled,
+  recordRefund,
+  type OrderRow,
+} from "./order.repository.js";
+import { cancelLines } from "./order.rules.js";
+
+/**
+ * Cancels paid lines of an order: stock back, amounts refunded, an ORDER_ITEM_CANCELLED event per
+ * line. A plain drizzle transaction (runInTransaction): it is not on the flash-sale path, so it needs
+ * none of placeOrder's batching, and it writes a commit token so a lost COMMIT answer is asked about.
+ */
+export class CancelOrderService {
+  constructor(
+    private readonly deps: OrderDeps,
+    private readonly queries: OrderQueries,
+  ) {}
+
+  /** Cancels one PAID line of the caller's order: stock back, amount refunded, order status follows. */
+  async cancelOrderItem(memberId: number, orderItemId: number): Promise<OrderRow> {
+    const orderId = await findOrderIdOfItem(this.deps.db, orderItemId);
+    if (orderId === undefined) throw notFound("order item", orderItemId);
+    return this.cancel(memberId, orderId, [orderItemId], () => notFound("order item", orderItemId));
+  }
+
+  /** Cancels every line of the caller's order that is still PAID. */
+  cancelOrder(memberId: number, orderId: number): Promise<OrderRow> {
+    return this.cancel(memberId, orderId, null, () => notFound("order", orderId));
+  }
+
+  private async cancel(
+    memberId: number,
+    orderId: number,
+    lineIds: number[] | null,
+    missing: () => Error,
+  ): Promise<OrderRow> {
+    await runInTransaction(
+      this.deps.db,
+      async (tx) => {
+        // The order row lock serializes every cancellation of this order: the lines read after it
+        // are the latest committed, so a line can be refunded only once.
+        const order = await lockOrderOfMember(tx, orderId, memberId);
+        if (!order) throw missing();
+        const items = await listItemsOfOrders(tx, [orderId]);
+        const result = cancelLines(items, lineIds, order.refundedAmount);
+
+        const at = this.deps.clock.now();
+        // Wallet before stock rows: the lock order placeOrder uses, so the two cannot deadlock.
+        await this.deps.points.refund(
+          tx,
+          memberId,
+          result.cancelled.map((line) => ({ orderId, orderItemId: line.id, amount: line.amount })),
+          at,
+        );
+        await this.deps.catalog.returnStock(tx, result.cancelled);
+        await markItemsCancelled(
+          tx,
+          result.cancelled.map((line) => line.id),
+          at,
+        );
+        await recordRefund(tx, orderId, result.status, result.refundedAmount);
+
+        const cancelledIds = new Set(result.cancelled.map((line) => line.id));
+        const snapshot: OrderSnapshot = {
+          ...order,
+          items: items.map((item) => (cancelledIds.has(item.id) ? { ...item, status: "CANCELLED" } : item)),
+        };
+        await appendOutboxEvents(
+          tx,
+          result.cancelled.map((line) => orderEvent("ORDER_ITEM_CANCELLED", randomUUID(), at, snapshot, line.id)),
+        );
+      },
+      { ...orderTransaction(this.deps), askLostCommit: { pool: this.deps.pool, unit: "cancel_order" } },
+    );
+    this.deps.outbox.notify();
+    return this.queries.orderOf(memberId, orderId);
+  }
+}
