@@ -35,33 +35,6 @@ const SPEC = "\\.spec\\.ts$";
 /** Composition roots: they wire concrete parts together, so they may import anything. */
 const COMPOSITION_ROOTS = "^src/app/";
 
-/**
- * TEMPORARY: violations in files the order/point/catalog refactor (one owner per table, an honest
- * transaction type) owns and is rewriting, so that `npm run deps` passes until it is merged. Remove
- * each entry when that merge fixes it; never add one for new code.
- */
-const PENDING_ORDER_POINT_CATALOG_REFACTOR = {
-  /**
-   * only-repositories-touch-the-database: both services name mysql2's Pool (type-only), to hand the
-   * pool to the batched runner / the lost-COMMIT check; the handle should come from src/db.
-   */
-  database: ["^src/modules/order/order\\.service\\.ts$", "^src/modules/point/point\\.service\\.ts$"],
-  /**
-   * no-other-modules-repository: both import catalog.repository.ts (ProductRow, OptionView types;
-   * the placement repository also writes catalog's stock rows through its own statements).
-   */
-  otherRepository: [
-    "^src/modules/order/order\\.resolver\\.ts$",
-    "^src/modules/order/order-placement\\.repository\\.ts$",
-  ],
-  /**
-   * no-folder-cycles, reported as a warning meanwhile: catalog.resolver.ts calls
-   * MemberService.requireAdmin, while member calls cart (a new member's cart) and cart calls catalog:
-   * catalog -> member -> cart -> catalog. An admin check through src/auth would break it.
-   */
-  folderCycles: "^src/modules/(catalog|member|cart)$",
-};
-
 /** Outside repositories, src/db itself, the composition roots and src/seed (see the rules below). */
 const OUTSIDE_DATA_ACCESS = ["\\.repository\\.ts$", "^src/db/", COMPOSITION_ROOTS, "^src/seed/", SPEC];
 
@@ -89,17 +62,7 @@ module.exports = {
         "while their folders still lean on each other. A folder counts its subfolders' imports " +
         "(src/db imports what src/db/schema imports).",
       scope: "folder",
-      from: { path: "^src/", pathNot: PENDING_ORDER_POINT_CATALOG_REFACTOR.folderCycles },
-      to: { circular: true },
-    },
-    {
-      name: "no-folder-cycles-pending",
-      severity: "warn",
-      comment:
-        "TEMPORARY: no-folder-cycles for the folders listed in PENDING_ORDER_POINT_CATALOG_REFACTOR, " +
-        "shown as a warning until that refactor is merged. Delete this rule with that entry.",
-      scope: "folder",
-      from: { path: PENDING_ORDER_POINT_CATALOG_REFACTOR.folderCycles },
+      from: { path: "^src/" },
       to: { circular: true },
     },
     {
@@ -135,7 +98,7 @@ module.exports = {
         "except: src/db itself; the composition roots, which open the connection; src/seed, whose " +
         "'is the shop empty?' counts run before any service exists. Services call the transaction " +
         "runners instead (next rules).",
-      from: { path: "^src/", pathNot: [...OUTSIDE_DATA_ACCESS, ...PENDING_ORDER_POINT_CATALOG_REFACTOR.database] },
+      from: { path: "^src/", pathNot: OUTSIDE_DATA_ACCESS },
       to: { path: ["node_modules/drizzle-orm/", "node_modules/mysql2/", "^src/db/schema/"] },
     },
     {
@@ -205,7 +168,7 @@ module.exports = {
         "see through its service and its GraphQL types.",
       from: {
         path: "^src/modules/([^/]+)/",
-        pathNot: [SPEC, ...PENDING_ORDER_POINT_CATALOG_REFACTOR.otherRepository],
+        pathNot: SPEC,
       },
       to: { path: "^src/modules/[^/]+/[^/]+\\.repository\\.ts$", pathNot: "^src/modules/$1/" },
     },

@@ -14,12 +14,12 @@ import {
   Resolver,
   Root,
 } from "type-graphql";
+import type { AdminCheck } from "../../auth/admin-check.js";
 import type { GraphQLContext } from "../../graphql/context.js";
 import { selectsAny } from "../../graphql/selection.js";
 import { PageArgs, toConnection, type ConnectionParts } from "../../graphql/connection.js";
 import { parseId } from "../../shared/ids.js";
 import { toPageRequest } from "../../shared/pagination.js";
-import type { MemberService } from "../member/member.service.js";
 import type { OptionView, ProductRow } from "./catalog.repository.js";
 import { totalStock } from "./catalog.rules.js";
 import type { CatalogService, ListedProduct } from "./catalog.service.js";
@@ -38,7 +38,7 @@ class RestockArgs {
 export class CatalogResolver {
   constructor(
     private readonly catalog: CatalogService,
-    private readonly members: MemberService,
+    private readonly admins: AdminCheck,
   ) {}
 
   @Query(() => ProductConnectionType, { description: "Listed products, newest first." })
@@ -64,7 +64,7 @@ export class CatalogResolver {
     @Arg("input", () => CreateProductInputType) input: CreateProductInputType,
     @Ctx() { viewer }: GraphQLContext,
   ): Promise<ProductRow> {
-    await this.members.requireAdmin(viewer);
+    await this.admins.requireAdmin(viewer);
     return this.catalog.createProduct(input);
   }
 
@@ -74,7 +74,7 @@ export class CatalogResolver {
     @Ctx() { viewer }: GraphQLContext,
   ): Promise<OptionView> {
     const id = parseId(optionId, "optionId");
-    await this.members.requireAdmin(viewer);
+    await this.admins.requireAdmin(viewer);
     return this.catalog.restock(id, quantity);
   }
 }
