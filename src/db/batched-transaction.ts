@@ -12,6 +12,7 @@ import {
 } from "./commit-outcome.js";
 import * as schema from "./schema/index.js";
 import { retryOnLockConflict, type IsolationLevel, type TransactionOptions } from "./transaction.js";
+import { present } from "../shared/present.js";
 
 /** One SQL statement with `?` placeholders, bound by the driver (never by string building). */
 export interface Statement {
@@ -38,7 +39,7 @@ const isolationSql: Record<IsolationLevel, string> = {
  * (src/db/client.ts), so a lock wait ends as a lock-wait error (retried) before it ends as a lost
  * connection.
  */
-export const DEFAULT_BATCH_TIMEOUT_MS = 20_000;
+const DEFAULT_BATCH_TIMEOUT_MS = 20_000;
 
 /**
  * What a refusal of the statements kept for COMMIT means to the work that kept them. Given the
@@ -164,7 +165,7 @@ class ConnectionBatches implements BatchedTransaction {
       { sql: "SELECT TIMESTAMPDIFF(MICROSECOND, @commit_batch_locked_at, NOW(6)) AS held", params: [] },
     ]);
     const [timing] = results.at(-1) as Array<{ held: number | string }>;
-    commitBatchLockHeld.observe({ unit: this.unit }, Number(timing!.held) / 1e6);
+    commitBatchLockHeld.observe({ unit: this.unit }, Number(present(timing, "the commit batch's timing").held) / 1e6);
   }
 
   async rollback(): Promise<void> {

@@ -37,7 +37,7 @@ export class StatementCounter implements DrizzleLogger {
 }
 
 /** How long a statement waits for a row lock before failing with 1205 (see createDatabase). */
-export const LOCK_WAIT_TIMEOUT_SECONDS = 10;
+const LOCK_WAIT_TIMEOUT_SECONDS = 10;
 
 export interface Database {
   db: Db;
@@ -91,7 +91,7 @@ export function createDatabase({ url, poolSize }: DatabaseOptions): Database {
 }
 
 /** The database name in a mysql:// URL, checked so it can be quoted into DDL safely. */
-export function databaseNameOf(url: string): string {
+function databaseNameOf(url: string): string {
   const name = decodeURIComponent(new URL(url).pathname.replace(/^\//, ""));
   if (!/^[A-Za-z0-9_]{1,64}$/.test(name)) {
     throw new Error("DATABASE_URL must name a database made of letters, digits and underscores");

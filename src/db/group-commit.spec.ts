@@ -26,7 +26,7 @@ describe(GroupCommit.name, () => {
     const queue = new GroupCommit(run, 10);
     const first = queue.submit(1);
     expect(groups).toEqual([[1]]); // no waiting for company
-    const later = [2, -3, 4].map((n) => queue.submit(n).catch((error: Error) => error.message));
+    const later = [2, -3, 4].map((n) => queue.submit(n).catch((error: unknown) => (error as Error).message));
     expect(groups).toEqual([[1]]); // one group at a time
     finishers[0]!();
     expect(await first).toBe("done 1");

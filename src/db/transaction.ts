@@ -90,12 +90,10 @@ export async function retryOnLockConflict<T>(
       return await attempt();
     } catch (error) {
       const errno = mysqlErrnoOf(error);
-      if (!shouldRetry(policy, tries, isLockConflict(errno))) {
-        if (isLockConflict(errno)) throw busy();
-        throw error;
-      }
+      if (!isLockConflict(errno)) throw error;
+      if (!shouldRetry(policy, tries, true)) throw busy();
       lockRetries.inc({ errno: String(errno) });
-      options.onRetry?.(tries, errno!);
+      options.onRetry?.(tries, errno);
       await sleep(retryDelayMs(policy, tries, Math.random()));
     }
   }

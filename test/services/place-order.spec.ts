@@ -35,8 +35,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   expect(await checkInvariants(app.database.pool)).toEqual([]);
+  /* eslint-disable @typescript-eslint/no-unnecessary-condition -- each is unset if beforeAll failed part-way */
   await direct?.end();
   await app?.close();
+  /* eslint-enable @typescript-eslint/no-unnecessary-condition */
 });
 
 /** A CatalogService whose stock re-read (after a lost race) runs `beforeReRead` first. */
@@ -172,7 +174,7 @@ describe(PlaceOrderService.name, () => {
       const [buyer] = await fundedMembers(app, 1, 10_000);
       await app.services.carts.addItem(memberIdOf(buyer!), { productId, optionId: null, quantity: 2 });
       const carts = new CartRemovalHook(() => setStock(optionId, 1).then(() => undefined));
-      const catalog = new CatalogReReadHook(async () => {});
+      const catalog = new CatalogReReadHook(() => Promise.resolve());
       const { service, signals } = placeOrderService({ carts, catalog });
 
       const error = await rejectionOf(service.placeOrder(memberIdOf(buyer!), { fromCart: true }));

@@ -9,6 +9,7 @@ import { cartTotals, lineTotal } from "./cart.rules.js";
 import type { CartService } from "./cart.service.js";
 import { AddCartItemInputType, CartItemType, CartType } from "./cart.types.js";
 import { present } from "../../shared/present.js";
+import type { OptionView, ProductRow } from "../catalog/catalog.service.js";
 
 interface CartRoot {
   items: CartItemRow[];
@@ -85,12 +86,12 @@ export class CartResolver {
 @Resolver(() => CartItemType)
 export class CartItemResolver {
   @FieldResolver(() => ProductType)
-  async product(@Root() line: CartItemRow, @Ctx() { loaders }: GraphQLContext): Promise<ProductType> {
+  async product(@Root() line: CartItemRow, @Ctx() { loaders }: GraphQLContext): Promise<ProductRow> {
     return present(await loaders.productById.load(line.productId), `product ${line.productId} of a cart line`);
   }
 
   @FieldResolver(() => ProductOptionType)
-  async option(@Root() line: CartItemRow, @Ctx() { loaders }: GraphQLContext): Promise<ProductOptionType> {
+  async option(@Root() line: CartItemRow, @Ctx() { loaders }: GraphQLContext): Promise<OptionView> {
     return present(await loaders.optionById.load(line.optionId), `option ${line.optionId} of a cart line`);
   }
 
@@ -101,7 +102,7 @@ export class CartItemResolver {
 }
 
 /** Cart lines reference options by foreign key, so a missing option is a broken database, not user input. */
-function priceOf(option: ProductOptionType | Error | null | undefined): number {
+function priceOf(option: OptionView | Error | null | undefined): number {
   if (!option || option instanceof Error)
     throw option instanceof Error ? option : new Error("cart line without its option");
   return option.price;

@@ -27,5 +27,3 @@ export function createCatalogLoaders(db: Db) {
     }),
   };
 }
-
-export type CatalogLoaders = ReturnType<typeof createCatalogLoaders>;

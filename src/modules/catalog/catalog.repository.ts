@@ -4,6 +4,7 @@ import { preparedPer, withoutTypeCast } from "../../db/prepared-reads.js";
 import { product, productOption, stock } from "../../db/schema/index.js";
 import type { PageRequest } from "../../shared/pagination.js";
 import { optionPrice } from "./catalog.rules.js";
+import { present } from "../../shared/present.js";
 
 export interface ProductRow {
   id: number;
@@ -127,7 +128,7 @@ export async function findOptionViewsByIds(executor: Executor, optionIds: readon
 
 export async function insertProduct(tx: Tx, values: { name: string; price: number }): Promise<number> {
   const [row] = await tx.insert(product).values(values).$returningId();
-  return row!.id;
+  return present(row, "the inserted product").id;
 }
 
 /** Inserts the options and their stock rows: two statements whatever the number of options. */
@@ -141,7 +142,9 @@ export async function insertOptionsWithStock(
     .values(options.map(({ name, additionalPrice }) => ({ productId, name, additionalPrice })))
     .$returningId();
   const ids = inserted.map((row) => row.id);
-  await tx.insert(stock).values(ids.map((optionId, index) => ({ optionId, quantity: options[index]!.stock })));
+  await tx
+    .insert(stock)
+    .values(ids.map((optionId, index) => ({ optionId, quantity: present(options[index], `option ${index}`).stock })));
   return ids;
 }
 

@@ -56,7 +56,7 @@ export class CatalogResolver {
   @Query(() => ProductType, { nullable: true, description: "Null when no listed product has this id." })
   async product(@Arg("id", () => ID) id: string, @Ctx() { loaders }: GraphQLContext): Promise<ProductRow | null> {
     const found = await loaders.productById.load(parseId(id, "id"));
-    return found && found.deletedAt === null ? found : null;
+    return found?.deletedAt === null ? found : null;
   }
 
   @Mutation(() => ProductType, { description: "ADMIN only." })

@@ -30,7 +30,7 @@ const option = (overrides: Partial<CreateProductOptionInput> = {}): CreateProduc
 });
 
 /** Names no product or option may have: nothing visible, too long, or hiding control/format characters. */
-const badNames: [string, string][] = [
+const badNames: Array<[string, string]> = [
   ["that is empty", ""],
   ["of only spaces", "   "],
   ["of only tabs and newlines", "\t\n\r"],

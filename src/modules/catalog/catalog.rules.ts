@@ -1,4 +1,5 @@
 import { DomainError, ErrorCode, badUserInput, notFound } from "../../shared/errors.js";
+import { present } from "../../shared/present.js";
 
 export const NAME_MAX = 200;
 /** One billion won per unit: far above any real price, far below where order totals could overflow. */
@@ -34,6 +35,7 @@ const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
 
 function validName(field: string, raw: string): string {
   const name = raw.normalize("NFC").trim();
+  // eslint-disable-next-line @typescript-eslint/no-misused-spread -- code points on purpose: what the column counts
   if (name.length === 0 || [...name].length > NAME_MAX || INVISIBLE.test(name)) {
     throw badUserInput(field, `${field} must be 1 to ${NAME_MAX} visible characters`);
   }
@@ -121,7 +123,7 @@ export function pickOption<T extends { id: number }>(
 ): T {
   if (options.length === 0) throw notFound("product", productId);
   if (optionId === null) {
-    if (options.length === 1) return options[0]!;
+    if (options.length === 1) return present(options[0], "the only option");
     throw badUserInput("optionId", `product ${productId} has ${options.length} options: say which one with optionId`);
   }
   const option = options.find((candidate) => candidate.id === optionId);

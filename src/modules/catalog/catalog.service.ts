@@ -15,6 +15,7 @@ import {
   type ProductRow,
 } from "./catalog.repository.js";
 import { restockedQuantity, validateCreateProduct, type CreateProductInput } from "./catalog.rules.js";
+import { present } from "../../shared/present.js";
 
 // The shapes other modules receive from this service (order lines show their product and option).
 export type { OptionView, ProductRow };
@@ -105,6 +106,6 @@ export class CatalogService {
       { isolationLevel: "read committed" },
     );
     const [view] = await findOptionViewsByIds(this.db, [optionId]);
-    return view!;
+    return present(view, `option ${optionId}`);
   }
 }

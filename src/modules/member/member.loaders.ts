@@ -11,5 +11,3 @@ export function createMemberLoaders(db: Db) {
     }),
   };
 }
-
-export type MemberLoaders = ReturnType<typeof createMemberLoaders>;

@@ -11,6 +11,7 @@ import {
   type WalletLocking,
 } from "../point/point.statements.js";
 import type { PricedLine } from "./order.rules.js";
+import { present } from "../../shared/present.js";
 
 export type { WalletLocking };
 
@@ -113,8 +114,9 @@ export async function writeOrders(
   const results = await tx.send(statements);
   const orderIds = orders.map((_, index) => (results[index * 2] as ResultSetHeader).insertId);
   const itemIds = new Map<number, number[]>(orderIds.map((id) => [id, []]));
-  for (const row of results.at(-1) as RowDataPacket[]) itemIds.get(Number(row.orderId))!.push(Number(row.id));
-  return orderIds.map((orderId) => ({ orderId, itemIds: itemIds.get(orderId)! }));
+  for (const row of results.at(-1) as RowDataPacket[])
+    present(itemIds.get(Number(row.orderId)), `order ${row.orderId}`).push(Number(row.id));
+  return orderIds.map((orderId) => ({ orderId, itemIds: present(itemIds.get(orderId), `lines of order ${orderId}`) }));
 }
 
 /**

@@ -9,6 +9,7 @@ import { requireMemberId } from "../../auth/viewer.js";
 import type { OrderItemRow, OrderRow } from "./order.repository.js";
 import type { OrderUseCases } from "./order.module.js";
 import { OrderConnectionType, OrderItemType, OrderType, PlaceOrderInputType } from "./order.types.js";
+import { present } from "../../shared/present.js";
 
 type OrdersRoot = ConnectionParts<OrderRow> & { memberId: number };
 
@@ -76,12 +77,12 @@ export class OrderResolver {
 export class OrderItemResolver {
   @FieldResolver(() => ProductType)
   async product(@Root() item: OrderItemRow, @Ctx() { loaders }: GraphQLContext): Promise<ProductRow> {
-    return (await loaders.productById.load(item.productId))!;
+    return present(await loaders.productById.load(item.productId), `product ${item.productId} of an order line`);
   }
 
   @FieldResolver(() => ProductOptionType)
   async option(@Root() item: OrderItemRow, @Ctx() { loaders }: GraphQLContext): Promise<OptionView> {
-    return (await loaders.optionById.load(item.optionId))!;
+    return present(await loaders.optionById.load(item.optionId), `option ${item.optionId} of an order line`);
   }
 }
 

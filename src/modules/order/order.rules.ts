@@ -1,3 +1,4 @@
+import { present } from "../../shared/present.js";
 import { DomainError, ErrorCode, badUserInput, notFound } from "../../shared/errors.js";
 
 export const ORDER_LINES_MAX = 100;
@@ -48,11 +49,11 @@ export function validateOrderSource(
   if ((items != null) === (fromCart === true)) {
     throw badUserInput("input", "give exactly one of items or fromCart: true");
   }
-  if (fromCart === true) return "cart";
-  if (items!.length === 0 || items!.length > ORDER_LINES_MAX) {
+  if (items == null) return "cart"; // so fromCart is true (the check above)
+  if (items.length === 0 || items.length > ORDER_LINES_MAX) {
     throw badUserInput("items", `an order has 1 to ${ORDER_LINES_MAX} lines`);
   }
-  items!.forEach((line, index) => validQuantity(line.quantity, `items[${index}].quantity`));
+  items.forEach((line, index) => validQuantity(line.quantity, `items[${index}].quantity`));
   return "items";
 }
 
@@ -107,7 +108,7 @@ export function priceLines(
   options: ReadonlyMap<number, OptionSnapshot>,
 ): { lines: PricedLine[]; totalAmount: number } {
   const priced = lines.map((line) => {
-    const option = options.get(line.optionId)!;
+    const option = present(options.get(line.optionId), `option ${line.optionId}`);
     return {
       ...line,
       productName: option.productName,

@@ -3,13 +3,13 @@ import { PageInfoType } from "../../graphql/connection.js";
 import { DateTime, SafeInt } from "../../graphql/scalars.js";
 import type { OrderItemStatus, OrderStatus } from "./order.rules.js";
 
-export const OrderStatusEnum = {
+const OrderStatusEnum = {
   PAID: "PAID",
   PARTIALLY_CANCELLED: "PARTIALLY_CANCELLED",
   CANCELLED: "CANCELLED",
 } as const satisfies Record<OrderStatus, OrderStatus>;
 registerEnumType(OrderStatusEnum, { name: "OrderStatus" });
-export const OrderItemStatusEnum = { PAID: "PAID", CANCELLED: "CANCELLED" } as const satisfies Record<
+const OrderItemStatusEnum = { PAID: "PAID", CANCELLED: "CANCELLED" } as const satisfies Record<
   OrderItemStatus,
   OrderItemStatus
 >;

@@ -25,6 +25,7 @@ import {
   type PricedLine,
   type RequestedLine,
 } from "./order.rules.js";
+import { present } from "../../shared/present.js";
 
 /** One order to pay: its buyer and the lines asked for. */
 export interface OrderRequest {
@@ -82,7 +83,9 @@ export async function payOrders(
   if (accepted.length === 0) tx.endWithoutWriting();
   const placed =
     accepted.length === 0 ? new Map<AcceptedOrder, PlacedOrder>() : await writePaidOrders(tx, accepted, clock.now());
-  return decisions.map((decision) => (decision.ok ? { ok: true, value: placed.get(decision.value)! } : decision));
+  return decisions.map((decision) =>
+    decision.ok ? { ok: true, value: present(placed.get(decision.value), "a paid order") } : decision,
+  );
 }
 
 /** Batch 2 now, and what goes with COMMIT: the ORDER_PAID events, then the stock taken for every line. */
@@ -97,13 +100,17 @@ async function writePaidOrders(
   );
   const placed = new Map<AcceptedOrder, PlacedOrder>();
   const events = accepted.map((order, position) => {
-    const { orderId, itemIds } = ids[position]!;
+    const { orderId, itemIds } = present(ids[position], `the ids of order ${position}`);
     const snapshot: OrderSnapshot = {
       id: orderId,
       memberId: order.memberId,
       totalAmount: order.totalAmount,
       createdAt: paidAt,
-      items: order.priced.map((line, lineIndex) => ({ ...line, id: itemIds[lineIndex]!, status: "PAID" })),
+      items: order.priced.map((line, lineIndex) => ({
+        ...line,
+        id: present(itemIds[lineIndex], `line ${lineIndex}`),
+        status: "PAID",
+      })),
     };
     placed.set(order, placedOrder(snapshot, order.priced, paidAt));
     return orderEvent("ORDER_PAID", randomUUID(), paidAt, snapshot);
@@ -171,7 +178,7 @@ function placedOrder(snapshot: OrderSnapshot, priced: readonly PricedLine[], pai
       updatedAt: paidAt,
     },
     items: priced.map((line, index) => ({
-      id: snapshot.items[index]!.id,
+      id: present(snapshot.items[index], `line ${index}`).id,
       orderId: snapshot.id,
       productId: line.productId,
       optionId: line.optionId,

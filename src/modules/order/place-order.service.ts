@@ -8,6 +8,7 @@ import type { OrderQueries } from "./order-queries.service.js";
 import type { PlacedOrder } from "./order.repository.js";
 import { ensureStockCovers, stockKeptChanging, validateOrderSource, type RequestedLine } from "./order.rules.js";
 import { payOrders, StockTakenMeanwhile } from "./pay-orders.js";
+import { present } from "../../shared/present.js";
 
 export interface PlaceOrderInput {
   items?: readonly RequestedLine[] | null;
@@ -52,7 +53,7 @@ export class PlaceOrderService {
     // Plain orders of listed items go through the group commit; an idempotency key or the cart
     // brings rows of their own into the transaction, so those orders keep a transaction each.
     if (source === "items" && input.idempotencyKey == null) {
-      const answer = await this.groups.submit({ memberId, requested: input.items! });
+      const answer = await this.groups.submit({ memberId, requested: present(input.items, "the items") });
       if ("placed" in answer) return this.committed(answer.placed);
     }
     return this.placeAlone(memberId, source, input);
@@ -122,21 +123,22 @@ export class PlaceOrderService {
     input: PlaceOrderInput,
   ): Promise<PlacedOrder> {
     const cart = source === "cart" ? await this.deps.carts.lockLinesForOrder(await tx.drizzle(), memberId) : null;
-    if (cart && cart.lines.length === 0) throw badUserInput("fromCart", "the cart is empty");
-    const [outcome] = await payOrders(
+    if (cart?.lines.length === 0) throw badUserInput("fromCart", "the cart is empty");
+    const [paying] = await payOrders(
       tx,
       [{ memberId, requested: cart ? cart.lines : (input.items ?? []) }],
       "wait",
       this.deps.clock,
     );
-    if (!outcome!.ok) throw outcome!.error;
+    const outcome = present(paying, "the order's outcome");
+    if (!outcome.ok) throw outcome.error;
     if (cart)
       await this.deps.carts.removeOrderedLines(
         await tx.drizzle(),
         cart.cartId,
         cart.lines.map((line) => line.id),
       );
-    return outcome!.value;
+    return outcome.value;
   }
 
   /** After a commit that placed an order (a replay is not counted): the outbox relay is told at once. */

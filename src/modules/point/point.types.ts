@@ -3,7 +3,7 @@ import { PageInfoType } from "../../graphql/connection.js";
 import { DateTime, SafeInt } from "../../graphql/scalars.js";
 import type { PointTransactionType } from "./point.rules.js";
 
-export const PointTransactionTypeEnum = { CHARGE: "CHARGE", USE: "USE", REFUND: "REFUND" } as const satisfies Record<
+const PointTransactionTypeEnum = { CHARGE: "CHARGE", USE: "USE", REFUND: "REFUND" } as const satisfies Record<
   PointTransactionType,
   PointTransactionType
 >;

@@ -4,6 +4,7 @@ import { ProductType } from "../catalog/catalog.types.js";
 import type { RankingService } from "./ranking.service.js";
 import { PopularProductType } from "./ranking.types.js";
 import { present } from "../../shared/present.js";
+import type { ProductRow } from "../catalog/catalog.service.js";
 
 interface PopularRoot {
   rank: number;
@@ -34,7 +35,7 @@ export class RankingResolver {
   }
 
   @FieldResolver(() => ProductType)
-  async product(@Root() entry: PopularRoot, @Ctx() { loaders }: GraphQLContext): Promise<ProductType> {
+  async product(@Root() entry: PopularRoot, @Ctx() { loaders }: GraphQLContext): Promise<ProductRow> {
     return present(await loaders.productById.load(entry.productId), `ranked product ${entry.productId}`);
   }
 }
