@@ -1,6 +1,7 @@
 import type { ResultSetHeader, RowDataPacket } from "mysql2/promise";
 import type { BatchedTransaction, Statement } from "../../db/batched-transaction.js";
 import type { OrderEvent } from "../../outbox/order-event.js";
+import { appendEventsStatement } from "../../outbox/outbox.statements.js";
 import { isStockShortage, optionViewsOf, selectOptionsOfProducts, takeStock } from "../catalog/catalog.statements.js";
 import type { OptionView } from "../catalog/catalog.service.js";
 import {
@@ -135,16 +136,5 @@ export function takeStockAtCommit(
 
 /** Kept for COMMIT's batch: the order's event rows for the outbox relay. */
 export function appendOutboxAtCommit(tx: BatchedTransaction, events: readonly OrderEvent[]): void {
-  tx.sendAtCommit([
-    {
-      sql: `INSERT INTO outbox (event_id, type, aggregate_id, payload, occurred_at) VALUES ${events.map(() => "(?, ?, ?, ?, ?)").join(", ")}`,
-      params: events.flatMap((event) => [
-        event.eventId,
-        event.type,
-        Number(event.order.id),
-        JSON.stringify(event),
-        new Date(event.occurredAt),
-      ]),
-    },
-  ]);
+  tx.sendAtCommit([appendEventsStatement(events)]);
 }
