@@ -10,7 +10,7 @@ export interface OutboxSignal {
   notify(): void;
 }
 
-/** What the order use cases are built from; src/services.ts wires it once per process. */
+/** What the order use cases are built from; src/app/services.ts wires it once per process. */
 export interface OrderDeps {
   db: Db;
   /** The same database as `db`: placeOrder sends its statements in batches on a connection of its own. */

@@ -17,7 +17,7 @@ export interface OrderUseCases {
   countOrdersOf: OrderQueries["countOrdersOf"];
 }
 
-/** Builds the services once per process (src/services.ts). */
+/** Builds the services once per process (src/app/services.ts). */
 export function createOrderUseCases(deps: OrderDeps): OrderUseCases {
   const reading = new OrderQueries(deps.db);
   const placing = new PlaceOrderService(deps, reading);
