@@ -4,7 +4,10 @@ import net from "node:net";
 export type QueryAction =
   /** Pass it on. */
   | "forward"
-  /** Pass it on, then cut the client's connection: the server runs it, the client never hears back. */
+  /**
+   * Pass it on, let the server answer it in full, and cut the client's connection instead of passing
+   * the answer on: the server has run it (a COMMIT has committed), the client never hears back.
+   */
   | "cut-after"
   /** Cut the connection without passing it on: the server never sees it. */
   | "cut-before"
@@ -27,6 +30,10 @@ export interface FaultRules {
 
 const COM_QUERY = 0x03;
 const HEADER = 4;
+const OK_PACKET = 0x00;
+const ERR_PACKET = 0xff;
+/** Status flag of an OK packet: another statement of the same query answers next. */
+const SERVER_MORE_RESULTS_EXISTS = 0x0008;
 
 /**
  * A TCP proxy for the MySQL protocol between the service and MariaDB (node `net`), for fault tests:
@@ -91,8 +98,16 @@ export class FaultProxy {
     upstream.on("close", () => client.destroy());
 
     let stalled = false;
+    // After a cut-after: the server's answer so far, held back until it is complete.
+    let heldAnswer: Buffer | null = null;
     upstream.on("data", (chunk: Buffer) => {
-      if (!stalled) client.write(chunk);
+      if (stalled) return;
+      if (heldAnswer === null) {
+        client.write(chunk);
+        return;
+      }
+      heldAnswer = Buffer.concat([heldAnswer, chunk]);
+      if (answerComplete(heldAnswer)) client.destroy();
     });
 
     // Client packets go through one at a time, in order, each after its rule has decided.
@@ -126,9 +141,9 @@ export class FaultProxy {
           upstream.write(packet);
           if (action === "cut-after") {
             this.stats.cut += 1;
-            // The query reaches the server's socket before the FIN does, so the server runs it.
-            upstream.end();
-            client.destroy();
+            // Cutting at once would race the server: one that meets the closed socket while answering
+            // the first statement of a batch runs none of the rest (its COMMIT included).
+            heldAnswer = Buffer.alloc(0);
           } else if (action === "stall-after") {
             this.stats.stalled += 1;
             stalled = true;
@@ -137,4 +152,35 @@ export class FaultProxy {
       }
     });
   }
+}
+
+/**
+ * Whether `answer` (the server's packets for one query) is complete: it holds an ERR packet, or an OK
+ * packet without SERVER_MORE_RESULTS_EXISTS (a multi-statement batch answers one OK per statement).
+ * The queries this proxy cuts after (INSERT, UPDATE, COMMIT) answer with OK or ERR packets only.
+ */
+function answerComplete(answer: Buffer): boolean {
+  for (let at = 0; at + HEADER <= answer.length;) {
+    const length = answer.readUIntLE(at, 3);
+    if (at + HEADER + length > answer.length) return false;
+    const payload = answer.subarray(at + HEADER, at + HEADER + length);
+    if (payload[0] === ERR_PACKET) return true;
+    if (payload[0] === OK_PACKET) {
+      let offset = 1;
+      offset += lengthEncodedSize(payload, offset); // affected rows
+      offset += lengthEncodedSize(payload, offset); // last insert id
+      if ((payload.readUInt16LE(offset) & SERVER_MORE_RESULTS_EXISTS) === 0) return true;
+    }
+    at += HEADER + length;
+  }
+  return false;
+}
+
+/** Bytes taken by a length-encoded integer of the MySQL protocol starting at `offset`. */
+function lengthEncodedSize(payload: Buffer, offset: number): number {
+  const first = payload[offset] ?? 0;
+  if (first < 0xfb) return 1;
+  if (first === 0xfc) return 3;
+  if (first === 0xfd) return 4;
+  return 9;
 }
