@@ -10,6 +10,7 @@ import { AuthTokens } from "../auth/auth-token.js";
 import { MemberService } from "../modules/member/member.service.js";
 import type { OutboxSignal } from "../modules/order/order.deps.js";
 import { createOrderUseCases } from "../modules/order/order.module.js";
+import { PgRefunds } from "../modules/payment-gateway/pg-refunds.service.js";
 import { PointService } from "../modules/point/point.service.js";
 import { RateLimitKeys } from "../modules/rate-limit/rate-limit.rules.js";
 import { RateLimiter } from "../modules/rate-limit/rate-limiter.js";
@@ -48,6 +49,7 @@ export function createServices({
   const carts = new CartService(db, catalog);
   const rateLimiter = new RateLimiter(redis, new RateLimitKeys(config.redisPrefix), config.rateLimits, clock, log);
   const members = new MemberService(db, tokens, points, carts, rateLimiter);
+  const pgRefunds = new PgRefunds(db, clock);
   const orders = createOrderUseCases({
     db,
     pool,
@@ -57,11 +59,12 @@ export function createServices({
     carts,
     idempotency,
     outbox,
+    cardRefunds: pgRefunds,
     batchTimeoutMs: config.dbBatchTimeoutMs,
   });
   const rankingStore = new RankingStore(redis, new RankingKeys(config.redisPrefix), config.rankingTimezone, clock);
   const ranking = new RankingService(db, rankingStore, clock, config.rankingTimezone, log);
-  return { tokens, idempotency, points, carts, members, catalog, orders, ranking, rateLimiter };
+  return { tokens, idempotency, points, carts, members, catalog, orders, ranking, rateLimiter, pgRefunds };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -106,6 +106,7 @@ async function writePaidOrders(
       memberId: order.memberId,
       totalAmount: order.totalAmount,
       createdAt: paidAt,
+      payments: [{ method: "POINT", amount: order.totalAmount }],
       items: order.priced.map((line, lineIndex) => ({
         ...line,
         id: present(itemIds[lineIndex], `line ${lineIndex}`),
