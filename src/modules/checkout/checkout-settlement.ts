@@ -47,7 +47,11 @@ export class CheckoutSettlement {
    * checkout as it is. A lapsed reservation whose stock is gone fails here (OUT_OF_STOCK): the PG
    * is never asked to capture money for what cannot be sold.
    */
-  async beginConfirm(checkoutId: number, paymentKey: string, amount: number): Promise<{ checkout: CheckoutRow; started: boolean }> {
+  async beginConfirm(
+    checkoutId: number,
+    paymentKey: string,
+    amount: number,
+  ): Promise<{ checkout: CheckoutRow; started: boolean }> {
     try {
       return await runInTransaction(
         this.deps.db,
@@ -110,7 +114,12 @@ export class CheckoutSettlement {
   }
 
   /** Fails the checkout if it is still in one of `from`, releasing what it holds; the checkout as it ends up. */
-  async fail(checkoutId: number, from: readonly CheckoutStatus[], failureCode: string, failureMessage: string | null): Promise<CheckoutRow> {
+  async fail(
+    checkoutId: number,
+    from: readonly CheckoutStatus[],
+    failureCode: string,
+    failureMessage: string | null,
+  ): Promise<CheckoutRow> {
     return runInTransaction(
       this.deps.db,
       async (tx) => {
@@ -204,7 +213,11 @@ export class CheckoutSettlement {
       lines: items,
       payments: [
         ...(row.pointAmount > 0 ? [{ method: "POINT" as const, amount: row.pointAmount, paymentKey: null }] : []),
-        { method: "CARD" as const, amount: row.amount, paymentKey: present(row.paymentKey, "the confirmed paymentKey") },
+        {
+          method: "CARD" as const,
+          amount: row.amount,
+          paymentKey: present(row.paymentKey, "the confirmed paymentKey"),
+        },
       ],
       paidAt,
     });
@@ -253,8 +266,9 @@ export class CheckoutSettlement {
       ordersPlaced.inc();
       this.deps.outbox.notify();
     }
-    if (action.do === "refund") this.deps.jobs.refundsQueued([action.paymentKey]);
-    if (action.do === "ask-again" && checkout.reconcileAt) this.deps.jobs.reconcileAt(checkout.id, checkout.reconcileAt);
+    if (action.do === "refund") this.deps.refunds.sendSoon([action.paymentKey]);
+    if (action.do === "ask-again" && checkout.reconcileAt)
+      this.deps.jobs.reconcileAt(checkout.id, checkout.reconcileAt);
     if (action.do !== "ask-again" && action.do !== "nothing") checkoutOutcomes.inc({ outcome: checkout.status });
   }
 }
@@ -265,6 +279,7 @@ export class CheckoutSettlement {
  * that could not be had: those are tried again by the reconcile, and the money stays captured meanwhile.
  */
 function isFinalFailure(error: unknown): boolean {
-  if (error instanceof DomainError) return error.code !== ErrorCode.SERVICE_UNAVAILABLE && error.details.retryable !== true;
+  if (error instanceof DomainError)
+    return error.code !== ErrorCode.SERVICE_UNAVAILABLE && error.details.retryable !== true;
   return isConstraintRefusal(error);
 }

@@ -11,22 +11,21 @@ import type { PgVerdict } from "./checkout.rules.js";
 
 /** The PG as checkouts need it: every answer, or its absence, reduced to a verdict (checkout.rules.ts). */
 export interface CheckoutGateway {
-  /** Asks the PG to capture the payment; the Idempotency-Key is derived from the checkout, so a retry is the same request. */
-  confirm(request: { checkoutId: number; paymentKey: string; pgOrderId: string; amount: number }): Promise<PgVerdict>;
+  /** Asks the PG to capture the payment; the Idempotency-Key is derived from pgOrderId, so a retry is the same request. */
+  confirm(request: { paymentKey: string; pgOrderId: string; amount: number }): Promise<PgVerdict>;
   /** What the PG holds for the checkout's orderId now. */
   lookup(request: { pgOrderId: string; amount: number }): Promise<PgVerdict>;
 }
 
 /**
  * Work a checkout hands to the worker, on time: releasing a reservation at its end, asking the PG
- * again about a confirm whose outcome is unknown, sending queued refunds. Each call must return at
+ * again about a confirm whose outcome is unknown. Each call must return at
  * once and never throw: the sweep does the same work for whatever a lost job missed, so a job is
  * only ever the punctual path, never the one correctness depends on.
  */
 export interface CheckoutJobs {
   expireAt(checkoutId: number, at: Date): void;
   reconcileAt(checkoutId: number, at: Date): void;
-  refundsQueued(paymentKeys: readonly string[]): void;
 }
 
 /** What the checkout use cases are built from; src/app/services.ts wires it once per process. */

@@ -10,6 +10,7 @@ import {
   reconcileDelayMs,
   reservationChange,
   splitPayment,
+  validateFailRedirect,
   validateRedirect,
   type CheckoutStatus,
   type PgVerdict,
@@ -104,6 +105,21 @@ describe(validateRedirect.name, () => {
     [{ pgOrderId: "abcdef", amount: 0 }],
     [{ pgOrderId: "abcdef", amount: 1.5 }],
   ])("refuses %o", (args) => expect(codeOf(() => validateRedirect(args))).toBe("BAD_USER_INPUT"));
+});
+
+describe(validateFailRedirect.name, () => {
+  it("keeps the PG's code and message, the message cut to 255 characters", () => {
+    expect(validateFailRedirect("PAY_PROCESS_CANCELED", "left")).toEqual({
+      code: "PAY_PROCESS_CANCELED",
+      message: "left",
+    });
+    expect(validateFailRedirect(undefined, null)).toEqual({ code: null, message: null });
+    expect(validateFailRedirect(null, "x".repeat(300)).message).toHaveLength(255);
+  });
+
+  it("refuses a code that is not the PG's form", () => {
+    expect(codeOf(() => validateFailRedirect("drop table", null))).toBe("BAD_USER_INPUT");
+  });
 });
 
 describe(confirmDecision.name, () => {

@@ -115,6 +115,21 @@ export function validateRedirect(args: { pgOrderId: string; paymentKey?: string;
   }
 }
 
+// A fail redirect's code is the PG's (PAY_PROCESS_CANCELED, REJECT_CARD_PAYMENT...): upper case and _.
+const FAILURE_CODE = /^[A-Z0-9_]{1,64}$/;
+const FAILURE_MESSAGE_MAX = 255;
+
+/** The code and message of the PG's fail redirect, as the checkout keeps them (a long message is cut). */
+export function validateFailRedirect(
+  code: string | null | undefined,
+  message: string | null | undefined,
+): { code: string | null; message: string | null } {
+  if (code != null && !FAILURE_CODE.test(code)) {
+    throw badUserInput("code", "code must be 1 to 64 characters of A-Z, 0-9 and _");
+  }
+  return { code: code ?? null, message: message == null ? null : message.slice(0, FAILURE_MESSAGE_MAX) };
+}
+
 /** The checkout as confirmPayment sees it before deciding anything. */
 export interface CheckoutState {
   status: CheckoutStatus;

@@ -48,6 +48,7 @@ export class CancelOrderService {
     lineIds: number[] | null,
     missing: () => Error,
   ): Promise<OrderRow> {
+    let refundedToCard: readonly CardRefund[] = [];
     await runInTransaction(
       this.deps.db,
       async (tx) => {
@@ -69,6 +70,7 @@ export class CancelOrderService {
           at,
         );
         await this.deps.cardRefunds.queue(tx, refunds.card);
+        refundedToCard = refunds.card;
         await this.deps.catalog.returnStock(tx, result.cancelled);
         await markItemsCancelled(
           tx,
@@ -91,6 +93,7 @@ export class CancelOrderService {
       { ...orderTransaction(this.deps), askLostCommit: { pool: this.deps.pool, unit: "cancel_order" } },
     );
     this.deps.outbox.notify();
+    this.deps.cardRefunds.sendSoon(refundedToCard.map((refund) => refund.paymentKey));
     return this.queries.orderOf(memberId, orderId);
   }
 }

@@ -19,9 +19,11 @@ export interface CardRefund {
   orderItemId: number;
 }
 
-/** Where a cancellation records the card refunds it owes, inside its own transaction. */
+/** Where a cancellation records the card refunds it owes, inside its own transaction, and says so after commit. */
 export interface CardRefunds {
   queue(tx: Tx, refunds: readonly CardRefund[]): Promise<void>;
+  /** After the commit: send the payments' refunds now; returns at once, never throws. */
+  sendSoon(paymentKeys: readonly string[]): void;
 }
 
 /** What the order use cases are built from; src/app/services.ts wires it once per process. */
