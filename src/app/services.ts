@@ -46,7 +46,7 @@ const NO_CHECKOUT_JOBS: CheckoutJobs & RefundSignal = {
 };
 
 /** The PG's API base: PG_API_URL, or where `npm start` runs the bundled fake PG. */
-export const pgApiBase = (config: Config): string => config.pg.apiUrl ?? `http://127.0.0.1:${config.pg.fakePort}`;
+const pgApiBase = (config: Config): string => config.pg.apiUrl ?? `http://127.0.0.1:${config.pg.fakePort}`;
 
 /** Wires the use-case services once per process; resolvers receive them through the schema's container. */
 export function createServices({

@@ -1,4 +1,4 @@
-import { ConfigError, type Env } from "./config.js";
+import { ConfigError, FAKE_PG_KEYS, type Env } from "./config.js";
 
 /**
  * The fake payment gateway's settings (`npm run fake-pg`). Apart from loadConfig for the reason
@@ -10,8 +10,8 @@ import { ConfigError, type Env } from "./config.js";
  * The test keys the fake accepts unless told otherwise. The service's own defaults are the same pair,
  * so `npm start` works with no key set. Not secrets: they open nothing but the fake.
  */
-export const FAKE_PG_DEFAULT_SECRET_KEY = "test_sk_fakepg_0000000000000000";
-export const FAKE_PG_DEFAULT_CLIENT_KEY = "test_ck_fakepg_0000000000000000";
+export const FAKE_PG_DEFAULT_SECRET_KEY = FAKE_PG_KEYS.secretKey;
+export const FAKE_PG_DEFAULT_CLIENT_KEY = FAKE_PG_KEYS.clientKey;
 
 export interface FakePgConfig {
   port: number;

@@ -2,9 +2,9 @@ import type { Logger } from "../../observability/logger.js";
 import type { CheckoutDeps } from "./checkout.deps.js";
 import {
   findCheckout,
-  findCheckoutByPgOrderId,
   listDueForReconcile,
   listLapsed,
+  requestReconcile,
   type CheckoutRow,
 } from "./checkout.repository.js";
 import type { CheckoutSettlement } from "./checkout-settlement.js";
@@ -45,10 +45,16 @@ export class CheckoutRecovery {
     return (await this.settlement.settle(checkoutId, verdict)).checkout;
   }
 
-  /** A PG webhook named this orderId: a hint to ask the PG, never a statement taken on trust. */
-  async reconcileOrder(pgOrderId: string): Promise<void> {
-    const checkout = await findCheckoutByPgOrderId(this.deps.db, pgOrderId);
-    if (checkout) await this.reconcile(checkout.id);
+  /**
+   * A PG webhook named this orderId: a hint to ask the PG, never a statement taken on trust. The
+   * question is written down (reconcile_at, which the sweep reads) before the webhook is answered, so
+   * a hint is never lost with a process; a job asks at once. Duplicates and stale webhooks only ask
+   * the same question again, and the answer settles the checkout once (the locked row decides).
+   */
+  async hint(pgOrderId: string): Promise<void> {
+    const now = this.deps.clock.now();
+    const checkoutId = await requestReconcile(this.deps.db, pgOrderId, now);
+    if (checkoutId !== undefined) this.deps.jobs.reconcileAt(checkoutId, now);
   }
 
   /** One pass of the sweep: lapsed reservations released, due confirms asked about. Returns how many of each. */

@@ -9,7 +9,7 @@ import {
   listCheckoutItems,
   lockCheckout,
   moveCheckout,
-  scheduleReconcile,
+  setReconcile,
   type CheckoutRow,
 } from "./checkout.repository.js";
 import {
@@ -154,7 +154,7 @@ export class CheckoutSettlement {
             cause: "SALE_NOT_RECORDED",
           };
         }
-        return { checkout: await this.carryOut(tx, row, action), action };
+        return { checkout: await this.carryOut(tx, row, action, verdict), action };
       },
       checkoutTransaction(this.deps, "settle_checkout"),
     );
@@ -163,7 +163,7 @@ export class CheckoutSettlement {
   }
 
   /** One reconcile action on the locked row; the row as it is afterwards. */
-  private async carryOut(tx: Tx, row: CheckoutRow, action: ReconcileAction): Promise<CheckoutRow> {
+  private async carryOut(tx: Tx, row: CheckoutRow, action: ReconcileAction, verdict: PgVerdict): Promise<CheckoutRow> {
     const now = this.deps.clock.now();
     switch (action.do) {
       case "record-sale": {
@@ -194,15 +194,23 @@ export class CheckoutSettlement {
         await moveCheckout(tx, row.id, row.status, set);
         return { ...row, ...set };
       }
-      case "ask-again": {
-        const attempts = row.reconcileAttempts + 1;
-        const reconcileAt = new Date(now.getTime() + reconcileDelayMs(attempts));
-        await scheduleReconcile(tx, row.id, reconcileAt, attempts);
-        return { ...row, reconcileAt, reconcileAttempts: attempts };
-      }
+      case "ask-again":
+        return this.askAgain(tx, row, now);
       case "nothing":
-        return row;
+        // A question a webhook asked of a settled checkout: asked again while the PG cannot answer, else done.
+        if (row.reconcileAt === null) return row;
+        if (verdict.state === "undecided") return this.askAgain(tx, row, now);
+        await setReconcile(tx, row.id, null, row.reconcileAttempts);
+        return { ...row, reconcileAt: null };
     }
+  }
+
+  /** The PG is asked again later, a step further along the backoff. */
+  private async askAgain(tx: Tx, row: CheckoutRow, now: Date): Promise<CheckoutRow> {
+    const attempts = row.reconcileAttempts + 1;
+    const reconcileAt = new Date(now.getTime() + reconcileDelayMs(attempts));
+    await setReconcile(tx, row.id, reconcileAt, attempts);
+    return { ...row, reconcileAt, reconcileAttempts: attempts };
   }
 
   /** The reservation becomes the sale: the order, its payments, the ledger entry naming it, the cart emptied of what was bought. */

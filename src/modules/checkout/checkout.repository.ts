@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNotNull, lte } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, lte, sql } from "drizzle-orm";
 import type { Executor, Tx } from "../../db/client.js";
 import { checkout, checkoutItem } from "../../db/schema/index.js";
 import type { CheckoutStatus } from "./checkout.rules.js";
@@ -31,14 +31,6 @@ export async function findCheckoutByPgOrderId(executor: Executor, pgOrderId: str
   return rows[0];
 }
 
-export async function findCheckoutsByIds(executor: Executor, ids: readonly number[]): Promise<CheckoutRow[]> {
-  if (ids.length === 0) return [];
-  return executor
-    .select()
-    .from(checkout)
-    .where(inArray(checkout.id, [...ids]));
-}
-
 export function listCheckoutItems(executor: Executor, checkoutId: number): Promise<CheckoutItemRow[]> {
   return executor
     .select()
@@ -67,12 +59,27 @@ export async function moveCheckout(
   }
 }
 
-/** Schedules the next question to the PG about a confirm whose outcome is unknown. */
-export async function scheduleReconcile(executor: Executor, id: number, at: Date, attempts: number): Promise<void> {
+/** When the PG is next asked about the checkout (null: not again), and how many times it was asked. */
+export async function setReconcile(tx: Tx, id: number, at: Date | null, attempts: number): Promise<void> {
+  await tx.update(checkout).set({ reconcileAt: at, reconcileAttempts: attempts }).where(eq(checkout.id, id));
+}
+
+/**
+ * A webhook named the checkout: the sweep asks the PG about it by `at` (sooner if already due), in a
+ * status where the PG's answer can still change its fate. Returns the checkout's id, or undefined
+ * when there is nothing to ask about.
+ */
+export async function requestReconcile(executor: Executor, pgOrderId: string, at: Date): Promise<number | undefined> {
+  const [found] = await executor
+    .select({ id: checkout.id })
+    .from(checkout)
+    .where(and(eq(checkout.pgOrderId, pgOrderId), inArray(checkout.status, ["CONFIRMING", "FAILED", "EXPIRED"])));
+  if (!found) return undefined;
   await executor
     .update(checkout)
-    .set({ reconcileAt: at, reconcileAttempts: attempts })
-    .where(and(eq(checkout.id, id), eq(checkout.status, "CONFIRMING")));
+    .set({ reconcileAt: sql`LEAST(COALESCE(${checkout.reconcileAt}, ${at}), ${at})` })
+    .where(eq(checkout.id, found.id));
+  return found.id;
 }
 
 /** Pending checkouts whose reservation has reached its end (checkout_status_expires_at_idx). */

@@ -4,6 +4,9 @@ import { OrderQueries } from "./order-queries.service.js";
 import { PlaceOrderService } from "./place-order.service.js";
 import { recordSale } from "./record-sale.js";
 
+// The shape other modules receive of an order (a checkout's order once paid).
+export type { OrderRow } from "./order.repository.js";
+
 /**
  * The order module's use cases, as the resolver (and tests) call them. Each is a method of the
  * service that owns it: placing (place-order.service.ts), cancelling (cancel-order.service.ts),
