@@ -99,6 +99,7 @@ export function createServices({
       refunds: pgRefunds,
       outbox,
       jobs: checkoutJobs,
+      log,
       ttlSeconds: config.checkoutTtlSeconds,
       // Past any confirm still waiting for its answer: the PG's connect and read timeouts, and a margin.
       reconcileFirstMs: config.pg.connectTimeoutMs + config.pg.readTimeoutMs + 5_000,
@@ -110,7 +111,6 @@ export function createServices({
       failUrl: `${config.shopPublicUrl.replace(/\/+$/, "")}/checkout/fail`,
       enabled: config.pg.cardPayments,
     },
-    log,
   );
   const rankingStore = new RankingStore(redis, new RankingKeys(config.redisPrefix), config.rankingTimezone, clock);
   const ranking = new RankingService(db, rankingStore, clock, config.rankingTimezone, log);

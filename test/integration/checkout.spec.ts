@@ -12,6 +12,7 @@ import {
   balanceOf,
   createProduct,
   fundedMembers,
+  placeOrder,
   type CreatedProduct,
   type SignedIn,
 } from "../helpers/factories.js";
@@ -149,6 +150,22 @@ describe("confirmPayment", () => {
     const replay = expectData(await confirmPayment(app, member, redirect)).confirmPayment;
     expect(replay.order!.id).toBe(paid.order!.id);
     expect(await pgRequestsOf(pg.driver, checkout.pgOrderId, "confirm")).toHaveLength(1);
+  });
+
+  it("writes the sale's lines as new order lines, whatever ids the checkout's own lines had", async () => {
+    const member = await buyer(1_000_000);
+    // Order lines up to past the next checkout line's id: copying a checkout line's id would collide.
+    const [rows] = await app.database.pool.query("SELECT COALESCE(MAX(id), 0) + 3 AS next FROM checkout_item");
+    const target = (rows as Array<{ next: number }>)[0]!.next;
+    for (;;) {
+      const [count] = await app.database.pool.query("SELECT COALESCE(MAX(id), 0) AS top FROM order_item");
+      if ((count as Array<{ top: number }>)[0]!.top >= target) break;
+      expectData(await placeOrder(app, member, { items: [{ productId: kimbap.id, quantity: 1 }] }));
+    }
+    const { redirect } = await checkoutPaidInWindow(app, pg.driver, member, {
+      items: [{ productId: kimbap.id, quantity: 1 }],
+    });
+    expect(expectData(await confirmPayment(app, member, redirect)).confirmPayment.status).toBe("PAID");
   });
 
   it("refuses a tampered amount and another member's checkout without calling the PG", async () => {

@@ -91,7 +91,12 @@ export class CheckoutSettlement {
       return await this.apply(checkoutId, verdict, null);
     } catch (error) {
       if (!isFinalFailure(error) || verdict.state !== "captured") throw error;
-      // The money is captured and the sale can never be written: it goes back to the buyer.
+      // The money is captured and the sale can never be written: it goes back to the buyer. A bug or a
+      // broken invariant, so an operator must hear of it.
+      this.deps.log.error(
+        { checkoutId, err: { message: (error as Error).message } },
+        "a sale the PG approved could not be recorded: the payment is refunded",
+      );
       return this.apply(checkoutId, verdict, error);
     }
   }

@@ -1,4 +1,5 @@
 import type { Db, Pool, TransactionOptions } from "../../db/transaction.js";
+import type { Logger } from "../../observability/logger.js";
 import type { Clock } from "../../shared/clock.js";
 import type { CartService } from "../cart/cart.service.js";
 import type { CatalogService } from "../catalog/catalog.service.js";
@@ -42,6 +43,7 @@ export interface CheckoutDeps {
   refunds: PgRefunds;
   outbox: OutboxSignal;
   jobs: CheckoutJobs;
+  log: Logger;
   /** CHECKOUT_TTL_SECONDS: how long a checkout holds its stock and points. */
   ttlSeconds: number;
   /**

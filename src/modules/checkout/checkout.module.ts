@@ -1,5 +1,4 @@
 import { notFound, DomainError, ErrorCode } from "../../shared/errors.js";
-import type { Logger } from "../../observability/logger.js";
 import type { CheckoutDeps } from "./checkout.deps.js";
 import { CheckoutRecovery } from "./checkout-recovery.service.js";
 import { findCheckout, type CheckoutRow } from "./checkout.repository.js";
@@ -28,11 +27,11 @@ export interface CheckoutUseCases {
 }
 
 /** Builds the services once per process (src/app/services.ts). */
-export function createCheckoutUseCases(deps: CheckoutDeps, pgClient: PgClientSettings, log: Logger): CheckoutUseCases {
+export function createCheckoutUseCases(deps: CheckoutDeps, pgClient: PgClientSettings): CheckoutUseCases {
   const settlement = new CheckoutSettlement(deps);
   const starting = new StartCheckoutService(deps);
   const confirming = new ConfirmPaymentService(deps, settlement);
-  const recovery = new CheckoutRecovery(deps, settlement, log);
+  const recovery = new CheckoutRecovery(deps, settlement, deps.log);
   return {
     startCheckout: (memberId, input) => {
       if (!pgClient.enabled) {

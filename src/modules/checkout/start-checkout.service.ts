@@ -78,7 +78,7 @@ export class StartCheckoutService {
       {
         memberId,
         pgOrderId: newPgOrderId(),
-        orderName: orderNameOf([...new Set(priced.map((line) => line.productName))]),
+        orderName: orderNameOf(productNamesAsAsked(requested, priced)),
         amount: card,
         pointAmount: points,
         status: "PENDING",
@@ -100,4 +100,13 @@ export class StartCheckoutService {
     await this.deps.catalog.takeStock(tx, lines);
     return checkoutId;
   }
+}
+
+/** The products' names in the order the buyer listed them (the lines themselves are in option id order). */
+function productNamesAsAsked(
+  requested: readonly RequestedLine[],
+  priced: ReadonlyArray<{ productId: number; productName: string }>,
+): string[] {
+  const names = new Map(priced.map((line) => [line.productId, line.productName]));
+  return [...new Set(requested.map((line) => line.productId))].map((id) => present(names.get(id), `product ${id}`));
 }

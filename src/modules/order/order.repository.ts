@@ -98,14 +98,33 @@ export async function insertPaidOrder(
     .insert(orders)
     .values({ memberId, status: "PAID", totalAmount, createdAt: paidAt, updatedAt: paidAt });
   const orderId = inserted.insertId;
-  await tx
-    .insert(orderItem)
-    .values(
-      order.lines.map((line) => ({ ...line, orderId, status: "PAID" as const, createdAt: paidAt, updatedAt: paidAt })),
-    );
-  await tx
-    .insert(payment)
-    .values(order.payments.map((paid) => ({ ...paid, orderId, memberId, createdAt: paidAt, updatedAt: paidAt })));
+  // Each column named: the lines may be rows of another table (a checkout's), whose ids are not these.
+  await tx.insert(orderItem).values(
+    order.lines.map((line) => ({
+      orderId,
+      productId: line.productId,
+      optionId: line.optionId,
+      productName: line.productName,
+      optionName: line.optionName,
+      unitPrice: line.unitPrice,
+      quantity: line.quantity,
+      amount: line.amount,
+      status: "PAID" as const,
+      createdAt: paidAt,
+      updatedAt: paidAt,
+    })),
+  );
+  await tx.insert(payment).values(
+    order.payments.map((paid) => ({
+      orderId,
+      memberId,
+      method: paid.method,
+      amount: paid.amount,
+      paymentKey: paid.paymentKey,
+      createdAt: paidAt,
+      updatedAt: paidAt,
+    })),
+  );
   const [row] = await tx.select().from(orders).where(eq(orders.id, orderId));
   if (!row) throw new Error(`order ${orderId} vanished inside its own transaction`);
   return { order: row, items: await listItemsOfOrders(tx, [orderId]) };
