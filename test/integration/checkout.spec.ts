@@ -271,3 +271,14 @@ describe("cancelling a line of a card-paid order", () => {
     expect(atPg.body).toMatchObject({ status: "CANCELED", balanceAmount: 0 });
   });
 });
+
+describe("/metrics", () => {
+  it("counts checkouts by outcome and times the PG's confirms", async () => {
+    const text = await (await fetch(`${app.url}/metrics`)).text();
+    expect(text).toMatch(/^checkouts_total\{outcome="PAID"\} [1-9]/m);
+    expect(text).toMatch(/^checkouts_total\{outcome="FAILED"\} [1-9]/m);
+    expect(text).toMatch(/^pg_confirm_duration_seconds_count\{outcome="approved"\} [1-9]/m);
+    expect(text).toMatch(/^pg_confirm_duration_seconds_count\{outcome="declined"\} [1-9]/m);
+    expect(text).toMatch(/^pg_refund_attempts_total\{result="done"\} [1-9]/m);
+  });
+});
