@@ -1,5 +1,19 @@
 import type { Pool, RowDataPacket } from "mysql2/promise";
 import type { FakePgDriver } from "./fake-pg-driver.js";
+import type { TestApp } from "./test-app.js";
+
+/**
+ * Sends every refund still owed, due or not (the worker's part, done at once), so the books can be
+ * compared with the PG's. Returns how many stay owed (a PG that keeps refusing).
+ */
+export async function deliverOwedRefunds(app: TestApp): Promise<number> {
+  const [rows] = await app.database.pool.query<RowDataPacket[]>(
+    "SELECT DISTINCT payment_key AS paymentKey FROM pg_refund WHERE status = 'PENDING'",
+  );
+  let owed = 0;
+  for (const row of rows) owed += await app.services.pgRefunds.deliver(String(row.paymentKey));
+  return owed;
+}
 
 /** A payment as the fake PG lists it (GET /control/payments). */
 interface PgPaymentListed {

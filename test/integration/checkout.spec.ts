@@ -19,7 +19,7 @@ import {
 import { startFakePgProcess, type FakePgProcess } from "../helpers/fake-pg-process.js";
 import { errorCode, expectData } from "../helpers/graphql.js";
 import { checkInvariants, stockBaseline } from "../helpers/invariants.js";
-import { checkPaymentInvariants } from "../helpers/payment-invariants.js";
+import { checkPaymentInvariants, deliverOwedRefunds } from "../helpers/payment-invariants.js";
 import { startTestApp, type TestApp } from "../helpers/test-app.js";
 
 let pg: FakePgProcess;
@@ -44,8 +44,12 @@ beforeAll(async () => {
   baseline = await stockBaseline(app.database.pool);
 });
 
+/** After every test: the PG's failure rules cleared, the refunds owed sent, and the books checked. */
 afterEach(async () => {
   await pg.driver.control({ reset: true });
+  expect(await deliverOwedRefunds(app)).toBe(0);
+  expect(await checkInvariants(app.database.pool, baseline)).toEqual([]);
+  expect(await checkPaymentInvariants(app.database.pool, pg.driver)).toEqual([]);
 });
 
 afterAll(async () => {
