@@ -17,6 +17,7 @@
  *   http/           serves the API
  *   seed/           demo data, loaded through the services
  *   fake-data-platform/  a stand-in for the external data platform (npm start, demos, tests)
+ *   fake-payment-gateway/  a stand-in for the external card PG, Toss Payments v1 (npm start, demos, tests)
  *   app/            composition roots: entry points, the services' wiring, start-up
  *
  * What is checked: production code, src/ and sdk/. Specs beside the code, test/ and bench/ are test
@@ -190,9 +191,43 @@ module.exports = {
       comment:
         "src/fake-data-platform stands in for a system outside the service. Only `npm start`'s " +
         "composition (src/app/main.ts) runs it, when DATA_PLATFORM_URL is unset; the service itself " +
-        "must work the same against the real platform, so no other code may lean on the fake.",
-      from: { path: "^src/", pathNot: [COMPOSITION_ROOTS, "^src/fake-data-platform/", SPEC] },
+        "must work the same against the real platform, so no other code may lean on the fake. The " +
+        "fake PG, another stand-in, borrows its JSON helpers (next rules say how far).",
+      from: {
+        path: "^src/",
+        pathNot: [COMPOSITION_ROOTS, "^src/fake-data-platform/", "^src/fake-payment-gateway/", SPEC],
+      },
       to: { path: "^src/fake-data-platform/" },
+    },
+    {
+      name: "service-never-imports-the-fake-pg",
+      severity: "error",
+      comment:
+        "src/fake-payment-gateway stands in for the card PG, as the fake platform does for the data " +
+        "platform: only the composition roots (src/app) start it, when no real PG is configured, and " +
+        "the service must work the same against Toss Payments, so no other code may lean on the fake.",
+      from: { path: "^src/", pathNot: [COMPOSITION_ROOTS, "^src/fake-payment-gateway/", SPEC] },
+      to: { path: "^src/fake-payment-gateway/" },
+    },
+    {
+      name: "fake-pg-imports-no-service-code",
+      severity: "error",
+      comment:
+        "The real PG shares no code with the service, so neither does its fake: a fake built on the " +
+        "service's own rules would agree with the service's mistakes. It may use its settings " +
+        "(src/config), the logger and process plumbing its entry point needs, and the JSON helpers " +
+        "of the other fake (json-http.ts: transport plumbing, no behaviour of either system).",
+      from: { path: "^src/fake-payment-gateway/", pathNot: SPEC },
+      to: {
+        path: "^src/",
+        pathNot: [
+          "^src/fake-payment-gateway/",
+          "^src/fake-data-platform/json-http\\.ts$",
+          "^src/config/",
+          "^src/observability/",
+          "^src/process/",
+        ],
+      },
     },
     {
       name: "src-never-imports-tests",

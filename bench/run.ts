@@ -20,7 +20,8 @@ import { repositoryRoot } from "../src/process/paths.js";
 import { describeMachine } from "./harness/machine.js";
 import { printTable, renderMarkdownSummary, writeResults } from "./harness/report.js";
 import type { BenchSettings, ScenarioResult } from "./harness/scenario.js";
-import { BenchService } from "./harness/service.js";
+import { BenchService, type BenchServiceOptions } from "./harness/service.js";
+import { runCheckout } from "./scenarios/checkout.js";
 import { runFlashSale } from "./scenarios/flash-sale.js";
 import { runHotWallet } from "./scenarios/hot-wallet.js";
 import { runPopularProducts } from "./scenarios/popular-products.js";
@@ -29,14 +30,17 @@ import { runSpreadOrders } from "./scenarios/spread-orders.js";
 import { runWorkerDrain } from "./scenarios/worker-drain.js";
 
 type Scenario = (service: BenchService, settings: BenchSettings) => Promise<ScenarioResult>;
+/** What a scenario's service needs beyond the API on its own database and Redis (the fake PG). */
+type ServiceNeeds = Pick<BenchServiceOptions, "fakePg">;
 
-const SCENARIOS: Array<[string, Scenario]> = [
+const SCENARIOS: Array<[string, Scenario, ServiceNeeds?]> = [
   ["flash-sale", runFlashSale],
   ["spread-orders", runSpreadOrders],
   ["products-page", runProductsPage],
   ["popular-products", runPopularProducts],
   ["worker-drain", runWorkerDrain],
   ["hot-wallet", runHotWallet],
+  ["checkout", runCheckout, { fakePg: true }],
 ];
 
 const quick = process.env.BENCH_QUICK === "1";
@@ -53,11 +57,15 @@ if (unknown.length > 0) {
 const results: ScenarioResult[] = [];
 const peakRssMiB: Record<string, number> = {};
 let failed = false;
-for (const [name, run] of SCENARIOS) {
+for (const [name, run, needs] of SCENARIOS) {
   if (only && !only.includes(name)) continue;
   const started = Date.now();
   console.log(`\n▶ ${name}`);
-  const service = await BenchService.start({ label: name.replace(/-/g, "_"), dbPoolSize: settings.dbPoolSize });
+  const service = await BenchService.start({
+    label: name.replace(/-/g, "_"),
+    dbPoolSize: settings.dbPoolSize,
+    ...needs,
+  });
   try {
     const result = await run(service, settings);
     results.push(result);

@@ -47,7 +47,12 @@ export function createShopCache(): InMemoryCache {
       },
       Product: { keyFields: ["id"] },
       ProductOption: { keyFields: ["id"] },
-      Order: { keyFields: ["id"] },
+      Order: {
+        keyFields: ["id"],
+        // Payments have no id: the server's list replaces the cached one (no merge warning).
+        fields: { payments: { merge: false } },
+      },
+      Checkout: { keyFields: ["id"] },
       OrderItem: { keyFields: ["id"] },
       CartItem: { keyFields: ["id"] },
       PointTransaction: { keyFields: ["id"] },

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import mysql from "mysql2/promise";
 import { AuthTokens } from "../../src/auth/auth-token.js";
+import { FAKE_PG_KEYS } from "../../src/config/config.js";
 import { repositoryRoot } from "../../src/process/paths.js";
 import { PrivateRedis } from "../../test/helpers/private-redis.js";
 import { freePort } from "../../test/helpers/service-process.js";
@@ -92,6 +93,15 @@ export interface BenchServiceOptions {
   label: string;
   /** Connections in the API's pool; the SQL ceilings get the same number. */
   dbPoolSize: number;
+  /** Runs the fake PG as a process of its own and points the API at it (PG_API_URL and its keys). */
+  fakePg?: boolean;
+}
+
+/** Where the fake PG listens, and the keys the API and the buyers' window use with it. */
+export interface BenchPg {
+  url: string;
+  secretKey: string;
+  clientKey: string;
 }
 
 /**
@@ -100,6 +110,8 @@ export interface BenchServiceOptions {
  * mode, on a scratch database and a private redis-server, so a run never touches anybody's data and
  * starts from nothing. The worker and the platform start only when a scenario asks for them, so the
  * order scenarios measure the API (its outbox relay included) with the queue filling up behind it.
+ * With `fakePg`, the fake PG (`dist/src/fake-payment-gateway/main.js`) runs as a process of its own
+ * before the API starts, as a real PG is another system reached over HTTP.
  */
 export class BenchService {
   private worker: NodeProcess | null = null;
@@ -107,6 +119,8 @@ export class BenchService {
 
   private constructor(
     readonly url: string,
+    /** The fake PG the API is pointed at; null unless the scenario asked for one. */
+    readonly pg: BenchPg | null,
     readonly databaseUrl: string,
     readonly redis: PrivateRedis,
     /** The bench's own pool on the scratch database: loading data, ceilings and invariant checks. */
@@ -115,9 +129,10 @@ export class BenchService {
     readonly dbPoolSize: number,
     private readonly env: Record<string, string>,
     private readonly tokens: AuthTokens,
+    private readonly pgProcess: NodeProcess | null,
   ) {}
 
-  static async start({ label, dbPoolSize }: BenchServiceOptions): Promise<BenchService> {
+  static async start({ label, dbPoolSize, fakePg = false }: BenchServiceOptions): Promise<BenchService> {
     const database = `bench_${label}`;
     const admin = await mysql.createConnection({ uri: MARIADB_URL });
     await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
@@ -141,6 +156,8 @@ export class BenchService {
       RATE_LIMIT_MUTATIONS_PER_SECOND: "1000000",
     };
     const url = `http://127.0.0.1:${port}`;
+    const { pg, pgProcess } = fakePg ? await startFakePg() : { pg: null, pgProcess: null };
+    if (pg) Object.assign(env, { PG_API_URL: pg.url, PG_SECRET_KEY: pg.secretKey, PG_CLIENT_KEY: pg.clientKey });
     // BENCH_API_CPU_PROF=<dir>: the API writes a V8 CPU profile there when it stops (see README).
     const profileDir = process.env.BENCH_API_CPU_PROF;
     const api = NodeProcess.spawn(
@@ -149,14 +166,30 @@ export class BenchService {
       { ...env, PORT: String(port) },
       profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
     );
-    await api.waitUntil(async () => (await fetch(`${url}/readyz`)).ok);
+    try {
+      await api.waitUntil(async () => (await fetch(`${url}/readyz`)).ok);
+    } catch (error) {
+      await pgProcess?.stop();
+      throw error;
+    }
     const pool = mysql.createPool({
       uri: databaseUrl,
       connectionLimit: dbPoolSize,
       timezone: "Z",
       supportBigNumbers: true,
     });
-    return new BenchService(url, databaseUrl, redis, pool, api, dbPoolSize, env, new AuthTokens(JWT_SECRET, 24 * 3600));
+    return new BenchService(
+      url,
+      pg,
+      databaseUrl,
+      redis,
+      pool,
+      api,
+      dbPoolSize,
+      env,
+      new AuthTokens(JWT_SECRET, 24 * 3600),
+      pgProcess,
+    );
   }
 
   /** Starts the fake data platform and the worker (once); returns the platform's base URL. */
@@ -189,8 +222,26 @@ export class BenchService {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.api.stop(), this.worker?.stop(), this.platform?.stop()]);
+    await Promise.all([this.api.stop(), this.worker?.stop(), this.platform?.stop(), this.pgProcess?.stop()]);
     await this.pool.end();
     await this.redis.kill();
   }
+}
+
+/**
+ * The fake PG on a free port with the fake's own test keys, no webhooks (the buyer's journey is what
+ * is measured) and its default confirm window; ready once its /healthz answers.
+ */
+async function startFakePg(): Promise<{ pg: BenchPg; pgProcess: NodeProcess }> {
+  const port = await freePort();
+  const pg: BenchPg = { url: `http://127.0.0.1:${port}`, ...FAKE_PG_KEYS };
+  const pgProcess = NodeProcess.spawn("fake-pg", "dist/src/fake-payment-gateway/main.js", {
+    FAKE_PG_PORT: String(port),
+    FAKE_PG_SECRET_KEY: pg.secretKey,
+    FAKE_PG_CLIENT_KEY: pg.clientKey,
+    FAKE_PG_WEBHOOK_URL: "",
+    LOG_LEVEL: "warn",
+  });
+  await pgProcess.waitUntil(async () => (await fetch(`${pg.url}/healthz`)).ok);
+  return { pg, pgProcess };
 }

@@ -8,6 +8,8 @@ import {
   answerListedProductOptions,
 } from "../modules/catalog/catalog.resolver.js";
 import { CartItemResolver, CartResolver } from "../modules/cart/cart.resolver.js";
+import { CheckoutResolver } from "../modules/checkout/checkout.resolver.js";
+import type { CheckoutUseCases } from "../modules/checkout/checkout.module.js";
 import { OrderConnectionResolver, OrderItemResolver, OrderResolver } from "../modules/order/order.resolver.js";
 import { RankingResolver } from "../modules/ranking/ranking.resolver.js";
 import { MemberResolver } from "../modules/member/member.resolver.js";
@@ -27,6 +29,7 @@ export interface ResolverServices {
   points: PointService;
   carts: CartService;
   orders: OrderUseCases;
+  checkouts: CheckoutUseCases;
   ranking: RankingService;
 }
 
@@ -45,6 +48,7 @@ const resolverClasses = [
   OrderResolver,
   OrderItemResolver,
   OrderConnectionResolver,
+  CheckoutResolver,
   RankingResolver,
 ] as const;
 
@@ -62,6 +66,7 @@ function resolverInstances(services: ResolverServices): Map<ResolverClass, objec
     [OrderResolver, new OrderResolver(services.orders)],
     [OrderItemResolver, new OrderItemResolver()],
     [OrderConnectionResolver, new OrderConnectionResolver(services.orders)],
+    [CheckoutResolver, new CheckoutResolver(services.checkouts, services.orders)],
     [RankingResolver, new RankingResolver(services.ranking)],
   ]);
 }

@@ -5,6 +5,8 @@ import type { Logger } from "../observability/logger.js";
 import { openEventQueues } from "../queue/event-queues.js";
 import { OutboxRelay, relayOptions } from "../queue/outbox-relay.js";
 import { QueueConnections } from "../queue/queues.js";
+import { CheckoutJobQueue } from "../queue/checkout-jobs.js";
+import { systemClock } from "../shared/clock.js";
 import { createRedis } from "../redis/connection.js";
 import { createServices } from "./services.js";
 import type { Running } from "../process/lifecycle.js";
@@ -17,7 +19,16 @@ export async function runApi(config: Config, log: Logger): Promise<Running> {
   const connections = new QueueConnections(redisTarget(config));
   const queues = openEventQueues(connections, config.redisPrefix, config.eventRetryBaseMs, log);
   const relay = new OutboxRelay(database.db, queues, log, relayOptions(config, false));
-  const services = createServices({ db: database.db, pool: database.pool, redis, config, log, outbox: relay });
+  const checkoutJobs = new CheckoutJobQueue(connections, config.redisPrefix, systemClock, log);
+  const services = createServices({
+    db: database.db,
+    pool: database.pool,
+    redis,
+    config,
+    log,
+    outbox: relay,
+    checkoutJobs,
+  });
   await loadStartupData(config, database, services, log);
 
   const api = await createApiServer({ config, log, database, redis, services, queues });
@@ -32,7 +43,13 @@ export async function runApi(config: Config, log: Logger): Promise<Running> {
     async stop() {
       await api.stop();
       await relay.stop();
-      await Promise.allSettled([...queues.map((queue) => queue.close()), database.close(), redis.quit()]);
+      services.pgClient.close();
+      await Promise.allSettled([
+        ...queues.map((queue) => queue.close()),
+        checkoutJobs.close(),
+        database.close(),
+        redis.quit(),
+      ]);
       await connections.close();
     },
   };

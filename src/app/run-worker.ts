@@ -5,7 +5,7 @@ import type { Logger } from "../observability/logger.js";
 import { DataPlatformClient } from "../modules/data-platform/data-platform.client.js";
 import { startEventWorkers } from "../queue/event-workers.js";
 import { openEventQueues } from "../queue/event-queues.js";
-import { registerBacklogGauges } from "../observability/metrics-sources.js";
+import { registerBacklogGauges, registerPgRefundGauges } from "../observability/metrics-sources.js";
 import { startMetricsServer } from "../observability/metrics-server.js";
 import { deliveryBacklog } from "../outbox/outbox.repository.js";
 import { portInUse } from "../process/startup-failure.js";
@@ -13,6 +13,7 @@ import { HOUSEKEEPING_EVERY_MS, runHousekeeping } from "../queue/housekeeping.js
 import { startMaintenance } from "../queue/maintenance.js";
 import { OutboxRelay, relayOptions } from "../queue/outbox-relay.js";
 import { QueueConnections } from "../queue/queues.js";
+import { CheckoutJobQueue, startCheckoutWorker } from "../queue/checkout-jobs.js";
 import { createRedis } from "../redis/connection.js";
 import type { Running } from "../process/lifecycle.js";
 import { createServices } from "./services.js";
@@ -35,7 +36,17 @@ export async function runWorker(config: Config, log: Logger, clock: Clock = syst
   const queues = openEventQueues(connections, config.redisPrefix, config.eventRetryBaseMs, log);
   // The worker's relay also publishes again what a consumer has not confirmed in time.
   const relay = new OutboxRelay(database.db, queues, log, relayOptions(config, true, clock));
-  const { ranking } = createServices({ db: database.db, pool: database.pool, redis, config, log, clock });
+  const checkoutJobs = new CheckoutJobQueue(connections, config.redisPrefix, clock, log);
+  const { ranking, checkouts, pgRefunds, pgClient } = createServices({
+    db: database.db,
+    pool: database.pool,
+    redis,
+    config,
+    log,
+    clock,
+    outbox: relay,
+    checkoutJobs,
+  });
   const dataPlatformUrl = config.dataPlatformUrl ?? LOCAL_FAKE_PLATFORM_URL(config.fakePlatformPort);
   const workers = startEventWorkers({
     connections,
@@ -48,6 +59,14 @@ export async function runWorker(config: Config, log: Logger, clock: Clock = syst
     retryMaxMs: config.eventRetryMaxMs,
     clock,
   });
+  const checkoutWorker = startCheckoutWorker({
+    connections,
+    redisPrefix: config.redisPrefix,
+    recovery: checkouts.recovery,
+    refunds: pgRefunds,
+    log,
+    lockDurationMs: config.workerLockMs,
+  });
   relay.start();
   const maintenance = startMaintenance({
     connections,
@@ -56,6 +75,12 @@ export async function runWorker(config: Config, log: Logger, clock: Clock = syst
     lockDurationMs: config.workerLockMs,
     jobs: [
       { name: "housekeeping", everyMs: HOUSEKEEPING_EVERY_MS, run: () => runHousekeeping(database.db, clock, log) },
+      {
+        // The safety net under the checkout jobs: lapsed reservations, confirms to ask about, refunds owed.
+        name: "checkout-sweep",
+        everyMs: config.checkoutSweepMs,
+        run: async () => ({ ...(await checkouts.recovery.sweep()), refundsOwed: await pgRefunds.sweep() }),
+      },
     ],
   });
 
@@ -80,6 +105,7 @@ export async function runWorker(config: Config, log: Logger, clock: Clock = syst
   checkRedis();
   const timer = setInterval(checkRedis, config.rankingCheckMs);
   registerBacklogGauges({ deliveryBacklog: () => deliveryBacklog(database.db), queues });
+  registerPgRefundGauges(() => pgRefunds.backlog());
   const metrics =
     config.workerMetricsPort === null
       ? null
@@ -92,12 +118,22 @@ export async function runWorker(config: Config, log: Logger, clock: Clock = syst
     async stop() {
       clearInterval(timer);
       await metrics?.close();
-      await Promise.all([workers.close(config.shutdownGraceMs), maintenance.close(config.shutdownGraceMs)]);
+      await Promise.all([
+        workers.close(config.shutdownGraceMs),
+        maintenance.close(config.shutdownGraceMs),
+        checkoutWorker.close(config.shutdownGraceMs),
+      ]);
       await relay.stop();
       // A check can wait for Redis as long as it is unreachable (BullMQ holds a command until its
       // connection is ready): shutdown waits for it no longer than for the jobs.
       await Promise.race([checking, delay(config.shutdownGraceMs, undefined, { ref: false })]);
-      await Promise.allSettled([...queues.map((queue) => queue.close()), database.close(), redis.quit()]);
+      pgClient.close();
+      await Promise.allSettled([
+        ...queues.map((queue) => queue.close()),
+        checkoutJobs.close(),
+        database.close(),
+        redis.quit(),
+      ]);
       await connections.close();
     },
   };

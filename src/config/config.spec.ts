@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, DEV_JWT_SECRET, loadConfig, loadLogLevel, metricsOnApiPort, usesDevJwtSecret } from "./config.js";
+import {
+  ConfigError,
+  DEV_JWT_SECRET,
+  FAKE_PG_KEYS,
+  loadConfig,
+  loadLogLevel,
+  metricsOnApiPort,
+  usesDevJwtSecret,
+} from "./config.js";
 
 const SECRET = "s".repeat(32);
 
@@ -56,6 +64,19 @@ describe(loadConfig.name, () => {
         signUpWindowSeconds: 3_600,
       },
       trustProxy: 0,
+      pg: {
+        apiUrl: null,
+        cardPayments: true,
+        sdkUrl: "http://localhost:4200/v1/sdk.js",
+        secretKey: FAKE_PG_KEYS.secretKey,
+        clientKey: FAKE_PG_KEYS.clientKey,
+        connectTimeoutMs: 3_000,
+        readTimeoutMs: 30_000,
+        fakePort: 4200,
+      },
+      checkoutTtlSeconds: 900,
+      checkoutSweepMs: 30_000,
+      shopPublicUrl: "http://localhost:4000",
     });
     expect(usesDevJwtSecret(config)).toBe(true);
   });
@@ -111,6 +132,16 @@ describe(loadConfig.name, () => {
       RATE_LIMIT_SIGNUPS_PER_IP: "5",
       RATE_LIMIT_SIGNUP_WINDOW_SECONDS: "600",
       TRUST_PROXY: "loopback, 10.0.0.0/8",
+      PG_API_URL: "https://api.tosspayments.com/",
+      PG_SDK_URL: "https://js.tosspayments.com/v1/payment",
+      PG_SECRET_KEY: "live_sk_abc",
+      PG_CLIENT_KEY: "live_ck_abc",
+      PG_CONNECT_TIMEOUT_MS: "2000",
+      PG_READ_TIMEOUT_MS: "60000",
+      FAKE_PG_PORT: "4300",
+      CHECKOUT_TTL_SECONDS: "600",
+      CHECKOUT_SWEEP_MS: "5000",
+      SHOP_PUBLIC_URL: "https://shop.example.com",
     });
     expect(config).toEqual({
       nodeEnv: "production",
@@ -151,8 +182,42 @@ describe(loadConfig.name, () => {
         signUpWindowSeconds: 600,
       },
       trustProxy: ["loopback", "10.0.0.0/8"],
+      pg: {
+        apiUrl: "https://api.tosspayments.com/",
+        cardPayments: true,
+        sdkUrl: "https://js.tosspayments.com/v1/payment",
+        secretKey: "live_sk_abc",
+        clientKey: "live_ck_abc",
+        connectTimeoutMs: 2_000,
+        readTimeoutMs: 60_000,
+        fakePort: 4300,
+      },
+      checkoutTtlSeconds: 600,
+      checkoutSweepMs: 5_000,
+      shopPublicUrl: "https://shop.example.com",
     });
     expect(usesDevJwtSecret(config)).toBe(false);
+  });
+
+  describe("the card PG", () => {
+    it("wants both keys of a PG named by PG_API_URL", () => {
+      for (const keys of [{}, { PG_SECRET_KEY: "sk" }, { PG_CLIENT_KEY: "ck" }])
+        expect(configError(() => loadConfig({ PG_API_URL: "https://pg.example.com", ...keys })).message).toMatch(
+          /PG_SECRET_KEY and PG_CLIENT_KEY/,
+        );
+      expect(
+        loadConfig({ PG_API_URL: "https://pg.example.com", PG_SECRET_KEY: "sk", PG_CLIENT_KEY: "ck" }).pg.sdkUrl,
+      ).toBe("https://pg.example.com/v1/sdk.js");
+    });
+
+    it("takes no card payments in production without a PG of its own", () => {
+      expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: SECRET }).pg.cardPayments).toBe(false);
+      expect(loadConfig({ NODE_ENV: "development" }).pg.cardPayments).toBe(true);
+    });
+
+    it("refuses a PG URL that is not http(s)", () => {
+      expect(configError(() => loadConfig({ PG_API_URL: "ftp://pg" })).message).toMatch(/PG_API_URL/);
+    });
   });
 
   it.each(["test", "production"] as const)("recognises NODE_ENV=%s", (nodeEnv) => {

@@ -72,7 +72,40 @@ export interface Config {
   rateLimits: RateLimits;
   /** Which hops may say who the client is in X-Forwarded-For (src/http/client-address.ts). */
   trustProxy: TrustProxy;
+  pg: PgConfig;
+  /** CHECKOUT_TTL_SECONDS: how long a checkout holds its stock and points. */
+  checkoutTtlSeconds: number;
+  /** How often the worker sweeps checkouts (lapsed reservations, confirms to ask about) and PG refunds. */
+  checkoutSweepMs: number;
+  /** SHOP_PUBLIC_URL: where the PG's success and fail redirects send the buyer (the storefront). */
+  shopPublicUrl: string;
 }
+
+/** The card PG (Toss Payments v1 API), README "Card payments". */
+export interface PgConfig {
+  /** PG_API_URL; null: `npm start` runs the bundled fake PG on fakePort and points here at it. */
+  apiUrl: string | null;
+  /** False in production without PG_API_URL: startCheckout is refused, points still pay. */
+  cardPayments: boolean;
+  /** Where the browser loads the PG's SDK (PG_SDK_URL, by default the API's /v1/sdk.js). */
+  sdkUrl: string;
+  secretKey: string;
+  clientKey: string;
+  connectTimeoutMs: number;
+  /** Longest wait for a whole answer once connected; a confirm past it is "outcome unknown". */
+  readTimeoutMs: number;
+  /** FAKE_PG_PORT: where `npm start` runs the bundled fake PG when PG_API_URL is unset. */
+  fakePort: number;
+}
+
+/**
+ * The bundled fake PG's test keys, the defaults while PG_API_URL is unset (its own defaults too:
+ * src/config/fake-pg-config.ts). Like Toss's published test keys they guard nothing.
+ */
+export const FAKE_PG_KEYS = {
+  secretKey: "test_sk_fakepg_0000000000000000",
+  clientKey: "test_ck_fakepg_0000000000000000",
+} as const;
 
 /** Limits on what money-moving callers may do (src/modules/rate-limit), RATE_LIMIT_* in README. */
 export interface RateLimits {
@@ -257,6 +290,33 @@ export function loadConfig(env: Env = process.env): Config {
       signUpWindowSeconds: integer(env, "RATE_LIMIT_SIGNUP_WINDOW_SECONDS", 60 * 60, 1, 7 * 86_400),
     },
     trustProxy: trustProxy(env, "TRUST_PROXY"),
+    pg: pgConfig(env, nodeEnv),
+    checkoutTtlSeconds: integer(env, "CHECKOUT_TTL_SECONDS", 900, 1, 86_400),
+    checkoutSweepMs: integer(env, "CHECKOUT_SWEEP_MS", 30_000, 100, 3_600_000),
+    shopPublicUrl: url(env, "SHOP_PUBLIC_URL", `http://localhost:${port}`, ["http:", "https:"]),
+  };
+}
+
+function pgConfig(env: Env, nodeEnv: Config["nodeEnv"]): PgConfig {
+  const apiUrl = url(env, "PG_API_URL", null, ["http:", "https:"]);
+  const fakePort = integer(env, "FAKE_PG_PORT", 4200, 0, 65535);
+  const secretKey = env.PG_SECRET_KEY || (apiUrl === null ? FAKE_PG_KEYS.secretKey : "");
+  const clientKey = env.PG_CLIENT_KEY || (apiUrl === null ? FAKE_PG_KEYS.clientKey : "");
+  if (secretKey === "" || clientKey === "") {
+    throw new ConfigError("set PG_SECRET_KEY and PG_CLIENT_KEY: both are required when PG_API_URL is set");
+  }
+  const apiBase = (apiUrl ?? `http://localhost:${fakePort}`).replace(/\/+$/, "");
+  return {
+    apiUrl,
+    // The bundled fake approves any card: in production, card payments need a PG named by PG_API_URL
+    // and are refused without one (a shop may run on points alone).
+    cardPayments: apiUrl !== null || nodeEnv !== "production",
+    sdkUrl: url(env, "PG_SDK_URL", `${apiBase}/v1/sdk.js`, ["http:", "https:"]),
+    secretKey,
+    clientKey,
+    connectTimeoutMs: integer(env, "PG_CONNECT_TIMEOUT_MS", 3_000, 10, 60_000),
+    readTimeoutMs: integer(env, "PG_READ_TIMEOUT_MS", 30_000, 10, 300_000),
+    fakePort,
   };
 }
 

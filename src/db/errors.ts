@@ -12,7 +12,19 @@ export const MysqlErrno = {
   CHECK_VIOLATED_MYSQL: 3819,
   /** MariaDB: a CHECK constraint refused a row. */
   CHECK_VIOLATED_MARIADB: 4025,
+  /** A value longer than its column (strict mode). */
+  DATA_TOO_LONG: 1406,
+  /** A foreign key names a row that does not exist. */
+  NO_REFERENCED_ROW: 1452,
 } as const;
+
+const CONSTRAINT_REFUSALS: ReadonlySet<number> = new Set([
+  MysqlErrno.DUPLICATE_KEY,
+  MysqlErrno.CHECK_VIOLATED_MYSQL,
+  MysqlErrno.CHECK_VIOLATED_MARIADB,
+  MysqlErrno.DATA_TOO_LONG,
+  MysqlErrno.NO_REFERENCED_ROW,
+]);
 
 export function mysqlErrnoOf(error: unknown): number | undefined {
   let current: unknown = error;
@@ -22,6 +34,15 @@ export function mysqlErrnoOf(error: unknown): number | undefined {
     current = current.cause;
   }
   return undefined;
+}
+
+/**
+ * True when the server refused the statement for what it writes (a key, a CHECK, a length, a foreign
+ * key): the same statement would be refused again, unlike a lost connection or a lock wait.
+ */
+export function isConstraintRefusal(error: unknown): boolean {
+  const errno = mysqlErrnoOf(error);
+  return errno !== undefined && CONSTRAINT_REFUSALS.has(errno);
 }
 
 export const isDuplicateKey = (error: unknown): boolean => mysqlErrnoOf(error) === MysqlErrno.DUPLICATE_KEY;

@@ -30,6 +30,7 @@ import type { AuthTokens } from "../auth/auth-token.js";
 import type { RateLimiter } from "../modules/rate-limit/rate-limiter.js";
 import { GRAPHQL_BODY_LIMIT, createGraphqlPostHandler, isPlainGraphqlPost } from "./graphql-post.js";
 import { healthRoutes } from "./health.js";
+import { pgWebhookRoute } from "./pg-webhook.js";
 import { QUEUE_DASHBOARD_PATH, adminBasicAuth, dashboardCsp, queueDashboard } from "./queue-dashboard.js";
 import { clientAddressOf, proxyTrust } from "./client-address.js";
 import { viewerFrom } from "./request-context.js";
@@ -113,6 +114,7 @@ export async function createApiServer({
   await apollo.start();
 
   app.use(healthRoutes(database, redis));
+  app.use(pgWebhookRoute(services.checkouts.recovery, log));
   app.use(QUEUE_DASHBOARD_PATH, adminBasicAuth(services.members, clientIpOf), dashboardCsp, queueDashboard(queues));
   if (metricsOnApiPort(config)) app.get("/metrics", metricsHandler(config.metricsToken));
   else if (config.metricsPort === null)

@@ -46,3 +46,26 @@ export function registerBacklogGauges({ deliveryBacklog, queues }: BacklogSource
     }
   });
 }
+
+let pgRefundsRegistered = false;
+
+/**
+ * Refunds owed at the PG (queued in the transaction that decided them, not yet confirmed by the PG)
+ * and the age of the oldest: money a buyer is waiting for. An alert on the age catches a PG that keeps
+ * refusing or a refund stuck for any reason.
+ */
+export function registerPgRefundGauges(backlog: () => Promise<{ refunds: number; oldestSeconds: number }>): void {
+  if (pgRefundsRegistered) return;
+  pgRefundsRegistered = true;
+  scrapeGauge("pg_refunds_pending", "Refunds owed at the PG and not yet confirmed by it", [], async (gauge) => {
+    gauge.set((await backlog()).refunds);
+  });
+  scrapeGauge(
+    "pg_refund_oldest_pending_seconds",
+    "Age of the oldest refund owed at the PG, 0 when none",
+    [],
+    async (gauge) => {
+      gauge.set((await backlog()).oldestSeconds);
+    },
+  );
+}

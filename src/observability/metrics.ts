@@ -77,6 +77,36 @@ export const rankingRebuilds = new Counter({
   registers: [registry],
 });
 
+export const checkoutOutcomes = new Counter({
+  name: "checkouts_total",
+  help: "Checkouts by how they ended: PAID, FAILED, EXPIRED, REFUNDED (and started, when begun)",
+  labelNames: ["outcome"] as const,
+  registers: [registry],
+});
+
+/** How long the PG takes to answer a confirm (timeouts and network failures included, as `unknown`). */
+export const pgConfirmDuration = new Histogram({
+  name: "pg_confirm_duration_seconds",
+  help: "Time the PG took to answer a payment confirm, by outcome (approved, declined, unknown)",
+  labelNames: ["outcome"] as const,
+  buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+  registers: [registry],
+});
+
+export const checkoutReconciles = new Counter({
+  name: "checkout_reconciles_total",
+  help: "Times the PG was asked how a checkout's payment ended, by what it said (captured, not-captured, undecided)",
+  labelNames: ["verdict"] as const,
+  registers: [registry],
+});
+
+export const pgRefundAttempts = new Counter({
+  name: "pg_refund_attempts_total",
+  help: "Attempts to cancel (refund) a payment at the PG, by result (done, already-applied, retry)",
+  labelNames: ["result"] as const,
+  registers: [registry],
+});
+
 /** A gauge whose value is read when Prometheus scrapes (backlogs, queue sizes). */
 export function scrapeGauge(
   name: string,

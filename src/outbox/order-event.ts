@@ -18,6 +18,12 @@ export interface OrderEventItem {
   status: OrderEventItemStatus;
 }
 
+/** How the order was paid, one entry per method: POINT, CARD, or both (a mixed payment). */
+export interface OrderEventPayment {
+  method: "POINT" | "CARD";
+  amount: number;
+}
+
 export interface OrderEvent {
   eventId: string;
   type: OrderEventType;
@@ -29,6 +35,8 @@ export interface OrderEvent {
     /** When the order was paid: a cancellation counts against the ranking day of the payment. */
     paidAt: string;
     items: OrderEventItem[];
+    /** How the order was paid; every event the service sends carries it (ranking rebuilds need none). */
+    payments?: OrderEventPayment[];
   };
   /** ORDER_ITEM_CANCELLED only: the line this event cancels. */
   orderItemId?: string;
@@ -47,6 +55,7 @@ export interface OrderSnapshot {
     unitPrice: number;
     status: OrderEventItemStatus;
   }>;
+  payments?: readonly OrderEventPayment[];
 }
 
 /** Builds an event body from the order as it stands when the event happens. */
@@ -74,6 +83,9 @@ export function orderEvent(
         unitPrice: item.unitPrice,
         status: item.status,
       })),
+      ...(order.payments === undefined
+        ? {}
+        : { payments: order.payments.map((payment) => ({ method: payment.method, amount: payment.amount })) }),
     },
     ...(orderItemId === undefined ? {} : { orderItemId: String(orderItemId) }),
   };

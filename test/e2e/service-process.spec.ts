@@ -95,6 +95,7 @@ describe("npm start (the service as a process)", () => {
       ),
     );
     expect(points.point.balance).toBe(DEMO_MEMBER_POINTS);
+
     const [orders] = await mysql.createConnection({ uri: databaseUrl }).then(async (connection) => {
       try {
         return await connection.query("SELECT COUNT(*) AS n FROM orders");
@@ -103,6 +104,47 @@ describe("npm start (the service as a process)", () => {
       }
     });
     expect(orders).toEqual([{ n: 0 }]); // demo data never holds orders
+
+    // PG_API_URL is unset: the bundled fake PG runs beside the API, and a card payment goes through it.
+    expect(service.output()).toContain("fake PG started");
+    const config = expectData(
+      await postGraphQL<{ pgClientConfig: { clientKey: string; sdkUrl: string; successUrl: string } }>(
+        service.url,
+        `{ pgClientConfig { clientKey sdkUrl successUrl } }`,
+      ),
+    ).pgClientConfig;
+    const checkout = expectData(
+      await postGraphQL<{ startCheckout: { pgOrderId: string; amount: number } }>(
+        service.url,
+        `mutation { startCheckout(input: { items: [{ productId: "4", quantity: 1 }], pointAmount: 100 }) { pgOrderId amount } }`,
+        {},
+        { token: demo.login.token },
+      ),
+    ).startCheckout;
+    const window = await fetch(`${new URL(config.sdkUrl).origin}/pay`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        clientKey: config.clientKey,
+        orderId: checkout.pgOrderId,
+        amount: String(checkout.amount),
+        orderName: "Demo",
+        successUrl: config.successUrl,
+        failUrl: config.successUrl,
+        action: "pay",
+      }).toString(),
+      redirect: "manual",
+    });
+    const success = new URL(window.headers.get("location") ?? "");
+    const confirmed = expectData(
+      await postGraphQL<{ confirmPayment: { status: string } }>(
+        service.url,
+        `mutation ($k: String!, $o: String!, $a: SafeInt!) { confirmPayment(paymentKey: $k, pgOrderId: $o, amount: $a) { status } }`,
+        { k: success.searchParams.get("paymentKey"), o: checkout.pgOrderId, a: checkout.amount },
+        { token: demo.login.token },
+      ),
+    ).confirmPayment;
+    expect(confirmed.status).toBe("PAID");
 
     // A request is half sent when SIGTERM arrives: it must still be answered, then the process exits 0.
     const inFlight = slowRequest(service.url, JSON.stringify({ query: "{ products(first: 1) { totalCount } }" }));

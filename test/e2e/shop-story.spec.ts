@@ -4,6 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AddCartItemDocument,
   CancelOrderItemDocument,
+  ConfirmPaymentDocument,
+  PgClientConfigDocument,
+  StartCheckoutDocument,
   CartDocument,
   ChargePointDocument,
   CombinedGraphQLErrors,
@@ -29,7 +32,9 @@ import {
   type ProductFieldsFragment,
   type ShopClient,
 } from "../../sdk/index.js";
+import { startFakePgProcess, type FakePgProcess } from "../helpers/fake-pg-process.js";
 import { checkInvariants, stockBaseline } from "../helpers/invariants.js";
+import { checkPaymentInvariants } from "../helpers/payment-invariants.js";
 import { TEST_ADMIN, startTestApp, type TestApp } from "../helpers/test-app.js";
 import { rejectionOf } from "../helpers/thrown.js";
 
@@ -40,6 +45,7 @@ import { rejectionOf } from "../helpers/thrown.js";
  */
 
 let app: TestApp;
+let pg: FakePgProcess;
 let admin: ShopClient;
 let shopper: ShopClient;
 let baseline: Map<number, number>;
@@ -96,7 +102,8 @@ const stockOf = async (optionId: string | undefined): Promise<number | undefined
 };
 
 beforeAll(async () => {
-  app = await startTestApp("shop-story");
+  pg = await startFakePgProcess();
+  app = await startTestApp("shop-story", pg.serviceEnv);
   const url = `${app.url}/graphql`;
 
   // The shop owner signs in and stocks the shelves.
@@ -120,9 +127,11 @@ beforeAll(async () => {
 afterAll(async () => {
   // Whatever the story did, money and stock add up.
   expect(await checkInvariants(app.database.pool, baseline)).toEqual([]);
+  expect(await checkPaymentInvariants(app.database.pool, pg.driver)).toEqual([]);
   admin.stop();
   shopper.stop();
   await app.close();
+  await pg.stop();
 });
 
 describe("a shopper's story, through the client SDK", () => {
@@ -379,5 +388,89 @@ describe("a shopper's story, through the client SDK", () => {
       fetchPolicy: "network-only",
     });
     expect(orders.orders.nodes.map((node) => node.id)).toEqual([first.placeOrder.id, order.id]);
+  });
+
+  it("pays by card and points through the PG's window, then a cancelled line goes back to the card at the PG", async () => {
+    const { data: config } = await shopper.query({ query: PgClientConfigDocument });
+    const { clientKey, sdkUrl, successUrl, failUrl } = config.pgClientConfig;
+    const { data: started } = await shopper.mutate({
+      mutation: StartCheckoutDocument,
+      variables: {
+        input: {
+          items: [
+            { productId: product("Mug").id, quantity: 1 },
+            { productId: product("Green tea").id, quantity: 2 },
+          ],
+          pointAmount: 5_000,
+        },
+      },
+    });
+    const checkout = started.startCheckout;
+    expect(checkout).toMatchObject({
+      status: "PENDING",
+      orderName: "Mug and 1 more",
+      amount: 16_000,
+      pointAmount: 5_000,
+    });
+
+    // The browser, as the SDK at sdkUrl would drive it: the PG's window on the PG's own origin, its
+    // form, and the 303 back to the shop's success URL carrying paymentKey, orderId and amount.
+    const pgOrigin = new URL(sdkUrl).origin;
+    const windowQuery = new URLSearchParams({
+      clientKey,
+      orderId: checkout.pgOrderId,
+      amount: String(checkout.amount),
+      orderName: checkout.orderName,
+      successUrl,
+      failUrl,
+    });
+    const page = await fetch(`${pgOrigin}/pay?${windowQuery.toString()}`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(checkout.orderName);
+    const paid = await fetch(`${pgOrigin}/pay`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams([...windowQuery, ["action", "pay"]]).toString(),
+      redirect: "manual",
+    });
+    expect(paid.status).toBe(303);
+    const success = new URL(paid.headers.get("location") ?? "");
+    expect(`${success.origin}${success.pathname}`).toBe(successUrl);
+
+    const { data: confirmed } = await shopper.mutate({
+      mutation: ConfirmPaymentDocument,
+      variables: {
+        paymentKey: success.searchParams.get("paymentKey") ?? "",
+        pgOrderId: success.searchParams.get("orderId") ?? "",
+        amount: Number(success.searchParams.get("amount")),
+      },
+    });
+    const cardOrder = confirmed.confirmPayment.order;
+    expect(confirmed.confirmPayment.status).toBe("PAID");
+    expect(cardOrder?.payments).toEqual([
+      { __typename: "Payment", method: "POINT", amount: 5_000, refundedAmount: 0 },
+      { __typename: "Payment", method: "CARD", amount: 16_000, refundedAmount: 0 },
+    ]);
+    const mugLine = cardOrder?.items.find((item) => item.productName === "Mug");
+    if (!mugLine) throw new Error("the card order should have a mug line");
+
+    const { data: cancelled } = await shopper.mutate({
+      mutation: CancelOrderItemDocument,
+      variables: { orderItemId: mugLine.id },
+    });
+    expect(cancelled.cancelOrderItem).toMatchObject({ status: "PARTIALLY_CANCELLED", refundedAmount: 12_000 });
+    expect(cancelled.cancelOrderItem.payments.map(({ method, refundedAmount }) => [method, refundedAmount])).toEqual([
+      ["POINT", 0],
+      ["CARD", 12_000],
+    ]);
+    // The worker's part (no worker runs in this file): the refund is sent to the PG, which gives it back.
+    const paymentKey = success.searchParams.get("paymentKey") ?? "";
+    expect(await app.services.pgRefunds.deliver(paymentKey)).toBe(0);
+    expect((await pg.driver.payment(paymentKey)).body).toMatchObject({
+      status: "PARTIAL_CANCELED",
+      balanceAmount: 4_000,
+    });
+    const { data: point } = await shopper.query({ query: PointDocument, fetchPolicy: "network-only" });
+    expect(point.point.balance).toBe(22_000 - 9_000 - 5_000);
   });
 });

@@ -15,6 +15,9 @@ export const APP_TABLES = [
   "payment",
   "outbox",
   "idempotency_key",
+  "checkout",
+  "checkout_item",
+  "pg_refund",
 ] as const;
 
 /** Bookkeeping of drizzle's migrator, not data of the app. */

@@ -54,12 +54,14 @@ export async function checkInvariants(pool: Pool, stockBaselineBefore?: Map<numb
     cancelled_total: DbNumber;
     bad_amounts: DbNumber;
   }>(`
-    SELECT o.id, o.status, o.total_amount, o.refunded_amount, p.amount AS p_amount, p.refunded_amount AS p_refunded,
+    SELECT o.id, o.status, o.total_amount, o.refunded_amount,
+           (SELECT SUM(p.amount) FROM payment p WHERE p.order_id = o.id) AS p_amount,
+           (SELECT SUM(p.refunded_amount) FROM payment p WHERE p.order_id = o.id) AS p_refunded,
            COUNT(i.id) AS line_count, SUM(i.status = 'PAID') AS paid_lines,
            COALESCE(SUM(i.amount), 0) AS line_total,
            COALESCE(SUM(CASE WHEN i.status = 'CANCELLED' THEN i.amount ELSE 0 END), 0) AS cancelled_total,
            SUM(i.amount <> i.unit_price * i.quantity) AS bad_amounts
-    FROM orders o LEFT JOIN payment p ON p.order_id = o.id LEFT JOIN order_item i ON i.order_id = o.id
+    FROM orders o LEFT JOIN order_item i ON i.order_id = o.id
     GROUP BY o.id`);
   for (const order of orders) {
     const where = `order ${order.id}`;
@@ -73,7 +75,9 @@ export async function checkInvariants(pool: Pool, stockBaselineBefore?: Map<numb
       Number(order.p_amount) !== Number(order.total_amount) ||
       Number(order.p_refunded) !== Number(order.refunded_amount)
     ) {
-      violations.push(`${where}: payment (${order.p_amount}, refunded ${order.p_refunded}) does not mirror the order`);
+      violations.push(
+        `${where}: payments (${order.p_amount}, refunded ${order.p_refunded}) do not add up to the order`,
+      );
     }
     const paid = Number(order.paid_lines);
     const expected = paid === Number(order.line_count) ? "PAID" : paid === 0 ? "CANCELLED" : "PARTIALLY_CANCELLED";
@@ -90,10 +94,16 @@ export async function checkInvariants(pool: Pool, stockBaselineBefore?: Map<numb
   return violations;
 }
 
-/** For every option: stock + units in PAID order lines. Orders and cancellations never change it. */
+/**
+ * For every option: stock + units held by checkouts (PENDING or CONFIRMING) + units in PAID order
+ * lines. Orders, checkouts and cancellations never change it.
+ */
 export async function stockBaseline(pool: Pool): Promise<Map<number, number>> {
   const [rows] = await pool.query<RowDataPacket[]>(`
-    SELECT s.option_id, s.quantity + COALESCE((SELECT SUM(i.quantity) FROM order_item i WHERE i.option_id = s.option_id AND i.status = 'PAID'), 0) AS total
+    SELECT s.option_id, s.quantity
+      + COALESCE((SELECT SUM(i.quantity) FROM order_item i WHERE i.option_id = s.option_id AND i.status = 'PAID'), 0)
+      + COALESCE((SELECT SUM(c.quantity) FROM checkout_item c JOIN checkout k ON k.id = c.checkout_id
+                  WHERE c.option_id = s.option_id AND k.status IN ('PENDING', 'CONFIRMING')), 0) AS total
     FROM stock s`);
   return new Map(rows.map((row) => [Number(row.option_id), Number(row.total)]));
 }

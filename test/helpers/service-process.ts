@@ -67,6 +67,7 @@ export async function spawnServiceProcess(env: Record<string, string>): Promise<
       LOG_LEVEL: "info",
       PORT: String(port),
       FAKE_PLATFORM_PORT: "0",
+      FAKE_PG_PORT: "0",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

@@ -10,7 +10,8 @@ import type { Queue } from "bullmq";
 import { openEventQueues } from "../../src/queue/event-queues.js";
 import { OutboxRelay, relayOptions } from "../../src/queue/outbox-relay.js";
 import { QueueConnections, type OrderEventJob } from "../../src/queue/queues.js";
-import type { Clock } from "../../src/shared/clock.js";
+import { systemClock, type Clock } from "../../src/shared/clock.js";
+import { CheckoutJobQueue } from "../../src/queue/checkout-jobs.js";
 import { createRedis } from "../../src/redis/connection.js";
 import { createServices, type Services } from "../../src/app/services.js";
 import { postGraphQL, type GraphQLResponse, type RequestOptions } from "./graphql.js";
@@ -46,6 +47,8 @@ export interface TestAppOptions {
   logLines?: string[];
   /** The service's clock (orders' payment time, the ranking's "today"). */
   clock?: Clock;
+  /** Checkouts hand their timed work to BullMQ (for a worker to run); by default no job is added. */
+  checkoutJobs?: boolean;
 }
 
 export async function startTestApp(
@@ -75,6 +78,9 @@ export async function startTestApp(
   const connections = new QueueConnections(redisTarget(config));
   const queues = openEventQueues(connections, config.redisPrefix, config.eventRetryBaseMs, log);
   const relay = new OutboxRelay(database.db, queues, log, relayOptions(config, false, options.clock));
+  const checkoutJobs = options.checkoutJobs
+    ? new CheckoutJobQueue(connections, config.redisPrefix, options.clock ?? systemClock, log)
+    : undefined;
   const services = createServices({
     db: database.db,
     pool: database.pool,
@@ -83,6 +89,7 @@ export async function startTestApp(
     log,
     outbox: relay,
     clock: options.clock,
+    checkoutJobs,
   });
   await loadStartupData(config, database, services, log);
   const api: ApiServer = await createApiServer({ config, log, database, redis, services, queues });
@@ -105,7 +112,13 @@ export async function startTestApp(
     async close() {
       await api.stop();
       await relay.stop();
-      await Promise.allSettled([...queues.map((queue) => queue.close()), database.close(), redis.quit()]);
+      services.pgClient.close();
+      await Promise.allSettled([
+        ...queues.map((queue) => queue.close()),
+        checkoutJobs?.close(),
+        database.close(),
+        redis.quit(),
+      ]);
       await connections.close();
       await dropDatabase(config.databaseUrl);
     },

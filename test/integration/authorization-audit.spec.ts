@@ -17,12 +17,20 @@ import { startTestApp, type TestApp } from "../helpers/test-app.js";
  * NOT_FOUND, even for an ADMIN: the API has no "act as" path); only an ADMIN changes the catalog.
  */
 type Caller = "anonymous" | "other" | "admin";
-type Expect = "ok" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND";
+type Expect = "ok" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "BAD_USER_INPUT";
 
 let app: TestApp;
 let owner: SignedIn;
 let tokens: Record<Caller, string | undefined>;
-let ids: { productId: string; optionId: string; orderId: string; orderItemId: string; cartItemId: string };
+let ids: {
+  productId: string;
+  optionId: string;
+  orderId: string;
+  orderItemId: string;
+  cartItemId: string;
+  checkoutId: string;
+  pgOrderId: string;
+};
 
 beforeAll(async () => {
   app = await startTestApp("authorization");
@@ -42,7 +50,16 @@ beforeAll(async () => {
       { token: owner.token },
     ),
   ).addCartItem;
+  const checkout = expectData(
+    await app.gql<{ startCheckout: { id: string; pgOrderId: string } }>(
+      `mutation ($p: ID!) { startCheckout(input: { items: [{ productId: $p, quantity: 1 }] }) { id pgOrderId } }`,
+      { p: product.id },
+      { token: owner.token },
+    ),
+  ).startCheckout;
   ids = {
+    checkoutId: checkout.id,
+    pgOrderId: checkout.pgOrderId,
     productId: product.id,
     optionId: product.options[0]!.id,
     orderId: order.id,
@@ -63,6 +80,13 @@ const ownerOnly: Record<Caller, Expect> = { anonymous: "UNAUTHENTICATED", other:
 const anyMember: Record<Caller, Expect> = { anonymous: "UNAUTHENTICATED", other: "ok", admin: "ok" };
 const adminOnly: Record<Caller, Expect> = { anonymous: "UNAUTHENTICATED", other: "FORBIDDEN", admin: "ok" };
 const everyone: Record<Caller, Expect> = { anonymous: "ok", other: "ok", admin: "ok" };
+// The PG's redirects name a checkout by pgOrderId: another member's is refused as bad input, and the
+// PG is never called for it.
+const ownerRedirect: Record<Caller, Expect> = {
+  anonymous: "UNAUTHENTICATED",
+  other: "BAD_USER_INPUT",
+  admin: "BAD_USER_INPUT",
+};
 
 const table: Row[] = [
   { operation: "me", document: () => `{ me { id } }`, expect: everyone },
@@ -106,6 +130,29 @@ const table: Row[] = [
     document: () => `mutation { cancelOrder(orderId: "${ids.orderId}") { id } }`,
     expect: ownerOnly,
   },
+  { operation: "pgClientConfig", document: () => `{ pgClientConfig { clientKey } }`, expect: everyone },
+  {
+    operation: "checkout (the owner's)",
+    document: () => `{ checkout(id: "${ids.checkoutId}") { id } }`,
+    expect: ownerOnly,
+  },
+  {
+    operation: "startCheckout",
+    document: () =>
+      `mutation { startCheckout(input: { items: [{ productId: "${ids.productId}", quantity: 1 }] }) { id } }`,
+    expect: anyMember,
+  },
+  {
+    operation: "confirmPayment (the owner's checkout)",
+    document: () =>
+      `mutation { confirmPayment(paymentKey: "fpk_audit", pgOrderId: "${ids.pgOrderId}", amount: 100) { id } }`,
+    expect: ownerRedirect,
+  },
+  {
+    operation: "abandonCheckout (the owner's checkout)",
+    document: () => `mutation { abandonCheckout(pgOrderId: "${ids.pgOrderId}") { id } }`,
+    expect: ownerRedirect,
+  },
   {
     operation: "createProduct",
     document: () => `mutation { createProduct(input: { name: "New", price: 1, stock: 1 }) { id } }`,
@@ -127,8 +174,9 @@ async function ownersState() {
     `SELECT (SELECT balance FROM point_wallet WHERE member_id = ?) AS balance,
             (SELECT COUNT(*) FROM point_ledger WHERE member_id = ?) AS entries,
             (SELECT JSON_ARRAYAGG(JSON_OBJECT('id', ci.id, 'q', ci.quantity)) FROM cart_item ci JOIN cart c ON c.id = ci.cart_id WHERE c.member_id = ?) AS cart,
-            (SELECT JSON_ARRAYAGG(JSON_OBJECT('id', o.id, 'status', o.status, 'refunded', o.refunded_amount)) FROM orders o WHERE o.member_id = ?) AS orders`,
-    [owner.memberId, owner.memberId, owner.memberId, owner.memberId],
+            (SELECT JSON_ARRAYAGG(JSON_OBJECT('id', o.id, 'status', o.status, 'refunded', o.refunded_amount)) FROM orders o WHERE o.member_id = ?) AS orders,
+            (SELECT JSON_ARRAYAGG(JSON_OBJECT('id', k.id, 'status', k.status, 'key', k.payment_key)) FROM checkout k WHERE k.member_id = ?) AS checkouts`,
+    [owner.memberId, owner.memberId, owner.memberId, owner.memberId, owner.memberId],
   );
   return rows;
 }

@@ -45,6 +45,8 @@ interface Fixture {
   order: OrderData;
   /** The member's order cancelled as a whole. */
   cancelled: OrderData;
+  /** The member's PENDING checkout of 1 x single, paid 1,000 by card. */
+  checkout: { id: string; pgOrderId: string; amount: number };
 }
 let f: Fixture;
 
@@ -90,6 +92,13 @@ beforeAll(async () => {
     ),
   ).addCartItem.items;
   const lineOf = (optionId: string) => cart.find((line) => line.option.id === optionId)!.id;
+  const checkout = expectData(
+    await app.gql<{ startCheckout: Fixture["checkout"] }>(
+      `mutation ($p: ID!) { startCheckout(input: { items: [{ productId: $p, quantity: 1 }] }) { id pgOrderId amount } }`,
+      { p: single.id },
+      { token: member.token },
+    ),
+  ).startCheckout;
   f = {
     admin,
     member,
@@ -99,6 +108,7 @@ beforeAll(async () => {
     cartDuoLineId: lineOf(duo.options[1]!.id),
     order,
     cancelled,
+    checkout,
   };
   expect(cancelled.status).toBe("CANCELLED");
   // The relay marks outbox rows published in the background: let it finish so that no snapshot
@@ -133,6 +143,10 @@ const HISTORY = `query ($first: Int) { point { history(first: $first) { totalCou
 const ORDERS = `query ($first: Int, $after: String) { orders(first: $first, after: $after) { totalCount } }`;
 const ORDER = `query ($id: ID!) { order(id: $id) { id } }`;
 const PRODUCT = `query ($id: ID!) { product(id: $id) { id } }`;
+const START = `mutation ($input: StartCheckoutInput!) { startCheckout(input: $input) { id } }`;
+const CONFIRM = `mutation ($key: String!, $pgOrderId: String!, $amount: SafeInt!) { confirmPayment(paymentKey: $key, pgOrderId: $pgOrderId, amount: $amount) { id } }`;
+const ABANDON = `mutation ($pgOrderId: String!, $code: String, $message: String) { abandonCheckout(pgOrderId: $pgOrderId, code: $code, message: $message) { id } }`;
+const CHECKOUT = `query ($id: ID!) { checkout(id: $id) { id } }`;
 const POPULAR = `query ($days: Int, $limit: Int) { popularProducts(days: $days, limit: $limit) { rank } }`;
 
 // ---------------------------------------------------------------------------------------------
@@ -159,6 +173,17 @@ const lines =
 const cartAdd = (patch: Record<string, unknown>) => (x: Fixture) => ({
   input: { productId: x.duo.id, optionId: x.duo.options[1]!.id, quantity: 1, ...patch },
 });
+/** A startCheckout of `single` (1,000 won) whose input is patched. */
+const checkoutOf = (patch: Record<string, unknown>) => (x: Fixture) => ({
+  input: { items: [{ productId: x.single.id, quantity: 1 }], ...patch },
+});
+/** A confirmPayment of the fixture's checkout whose arguments are patched. */
+const redirect = (patch: Record<string, unknown>) => (x: Fixture) => ({
+  key: "fpk_corpus",
+  pgOrderId: x.checkout.pgOrderId,
+  amount: x.checkout.amount,
+  ...patch,
+});
 const product = (patch: Record<string, unknown>) => ({ input: { name: "Valid", price: 1000, ...patch } });
 const option = (name: string, additionalPrice = 0, stock = 1) => ({ name, additionalPrice, stock });
 
@@ -175,6 +200,64 @@ const BAD = "BAD_USER_INPUT";
 const VALIDATION = "GRAPHQL_VALIDATION_FAILED";
 
 const CASES: Case[] = [
+  // --- card checkouts ------------------------------------------------------------------------
+  ["startCheckout: without a token", START, checkoutOf({}), "none", "UNAUTHENTICATED"],
+  ["startCheckout: pointAmount -1", START, checkoutOf({ pointAmount: -1 }), "member", BAD],
+  ["startCheckout: pointAmount the whole total", START, checkoutOf({ pointAmount: 1000 }), "member", BAD],
+  ["startCheckout: pointAmount 10.5", START, checkoutOf({ pointAmount: 10.5 }), "member", BAD],
+  ["startCheckout: pointAmount 2^53", START, checkoutOf({ pointAmount: UNSAFE }), "member", BAD],
+  ["startCheckout: items and fromCart", START, checkoutOf({ fromCart: true }), "member", BAD],
+  ["startCheckout: an empty idempotency key", START, checkoutOf({ idempotencyKey: "" }), "member", BAD],
+  [
+    "startCheckout: quantity 0",
+    START,
+    (x: Fixture) => ({ input: { items: [{ productId: x.single.id, quantity: 0 }] } }),
+    "member",
+    BAD,
+  ],
+  [
+    "startCheckout: an unknown product",
+    START,
+    { input: { items: [{ productId: UNKNOWN_ID, quantity: 1 }] } },
+    "member",
+    "NOT_FOUND",
+  ],
+  [
+    "startCheckout: more than the stock",
+    START,
+    (x: Fixture) => ({ input: { items: [{ productId: x.duo.id, optionId: x.duo.options[0]!.id, quantity: 6 }] } }),
+    "member",
+    "INSUFFICIENT_STOCK",
+  ],
+  ["confirmPayment: without a token", CONFIRM, redirect({}), "none", "UNAUTHENTICATED"],
+  ["confirmPayment: a tampered amount", CONFIRM, redirect({ amount: 1 }), "member", BAD],
+  ["confirmPayment: amount 0", CONFIRM, redirect({ amount: 0 }), "member", BAD],
+  ["confirmPayment: amount 10.5", CONFIRM, redirect({ amount: 10.5 }), "member", BAD],
+  ["confirmPayment: an empty paymentKey", CONFIRM, redirect({ key: "" }), "member", BAD],
+  ["confirmPayment: a paymentKey of 1 MB", CONFIRM, redirect({ key: MB }), "member", BAD],
+  ["confirmPayment: a paymentKey with a slash", CONFIRM, redirect({ key: "../../v1/payments" }), "member", BAD],
+  ["confirmPayment: a pgOrderId too short", CONFIRM, redirect({ pgOrderId: "ck_1" }), "member", BAD],
+  ["confirmPayment: a pgOrderId with SQL", CONFIRM, redirect({ pgOrderId: "' OR 1=1 --" }), "member", BAD],
+  ["confirmPayment: an unknown pgOrderId", CONFIRM, redirect({ pgOrderId: "ck_nobody_has_this" }), "member", BAD],
+  ["confirmPayment: another member's checkout", CONFIRM, redirect({}), "admin", BAD],
+  [
+    "abandonCheckout: a code that is not the PG's",
+    ABANDON,
+    (x: Fixture) => ({ pgOrderId: x.checkout.pgOrderId, code: "<script>" }),
+    "member",
+    BAD,
+  ],
+  ["abandonCheckout: a pgOrderId of 1 MB", ABANDON, { pgOrderId: MB }, "member", BAD],
+  [
+    "abandonCheckout: another member's checkout",
+    ABANDON,
+    (x: Fixture) => ({ pgOrderId: x.checkout.pgOrderId }),
+    "admin",
+    BAD,
+  ],
+  ["checkout: a malformed id", CHECKOUT, { id: "abc" }, "member", BAD],
+  ["checkout: an unknown id", CHECKOUT, { id: UNKNOWN_ID }, "member", "NOT_FOUND"],
+  ["checkout: another member's", CHECKOUT, (x: Fixture) => ({ id: x.checkout.id }), "admin", "NOT_FOUND"],
   // --- placeOrder: quantities ---------------------------------------------------------------
   ["placeOrder: without a token", PLACE, orderLine({}), "none", "UNAUTHENTICATED"],
   ["placeOrder: quantity 0", PLACE, orderLine({ quantity: 0 }), "member", BAD],

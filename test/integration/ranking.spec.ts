@@ -131,7 +131,7 @@ describe("popular products ranking", () => {
     // Every event reached the data platform, each once.
     const [outboxRows] = await app.database.pool.query("SELECT COUNT(*) AS n FROM outbox");
     expect(platform.events()).toHaveLength((outboxRows as Array<{ n: number }>)[0]!.n);
-  });
+  }, 120_000); // 1,000 orders through the API: far more than the default guard on a busy 2-core machine
 
   it("changes nothing when an event is processed again or enqueued twice", async () => {
     const before = await app.services.ranking.popular(7, 20);

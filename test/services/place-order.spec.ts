@@ -82,6 +82,7 @@ function placeOrderService(overrides: Partial<OrderDeps> = {}) {
     carts: app.services.carts,
     idempotency: app.services.idempotency,
     outbox: { notify: () => void (signals.count += 1) },
+    cardRefunds: app.services.pgRefunds,
     ...overrides,
   };
   return { service: new PlaceOrderService(deps, new OrderQueries(app.database.db)), signals };

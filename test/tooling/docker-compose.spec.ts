@@ -63,6 +63,7 @@ const filledIn: Record<string, string> = {
   MYSQL_ROOT_PASSWORD: "r".repeat(48),
   MYSQL_PASSWORD: "p".repeat(48),
   ADMIN_PASSWORD: "a".repeat(24),
+  PG_SECRET_KEY: "k".repeat(64),
 };
 
 /** No Docker engine runs here, so the files are checked as a person reviewing them would. */
@@ -79,6 +80,7 @@ describe("docker-compose.yml", () => {
       ["api", "dist/src/app/api.js"],
       ["worker", "dist/src/app/worker.js"],
       ["data-platform", "dist/src/fake-data-platform/main.js"],
+      ["fake-pg", "dist/src/fake-payment-gateway/main.js"],
     ] as const) {
       const service = services[name]!;
       expect(service.build, name).toBe(".");
@@ -109,6 +111,8 @@ describe("docker-compose.yml", () => {
       expect(env.JWT_SECRET, name).toBe(filledIn.JWT_SECRET);
       expect(env.NODE_ENV, name).toBe("production");
       expect(env.RANKING_TIMEZONE, name).toBe("Asia/Seoul");
+      expect(env.PG_API_URL, name).toBe("http://fake-pg:4200");
+      expect(env.PG_SECRET_KEY, name).toBe(filledIn.PG_SECRET_KEY);
       expect(() => loadConfig(env), name).not.toThrow();
     }
   });
@@ -124,10 +128,16 @@ describe("docker-compose.yml", () => {
     // The database password inside the URL too, and the app does not connect as root.
     expect(services.api!.environment!.DATABASE_URL).toMatch(/^mysql:\/\/shop:\$\{MYSQL_PASSWORD:\?[^}]+\}@/);
     expect(composeText).not.toMatch(/change-me|CHANGE ME/i);
-    expect(required).toEqual(["ADMIN_PASSWORD", "JWT_SECRET", "MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD"]);
+    expect(required).toEqual([
+      "ADMIN_PASSWORD",
+      "JWT_SECRET",
+      "MYSQL_PASSWORD",
+      "MYSQL_ROOT_PASSWORD",
+      "PG_SECRET_KEY",
+    ]);
   });
 
-  it.each(["ADMIN_PASSWORD", "JWT_SECRET", "MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD"])(
+  it.each(["ADMIN_PASSWORD", "JWT_SECRET", "MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD", "PG_SECRET_KEY"])(
     "refuses to start without %s, naming it and .env.example",
     (missing) => {
       const service = missing.startsWith("MYSQL_ROOT") ? "mysql" : "api";

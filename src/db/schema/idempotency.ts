@@ -13,7 +13,7 @@ export const idempotencyKey = mysqlTable(
     memberId: idRef("member_id")
       .notNull()
       .references(() => member.id),
-    scope: mysqlEnum("scope", ["PLACE_ORDER", "CHARGE_POINT"]).notNull(),
+    scope: mysqlEnum("scope", ["PLACE_ORDER", "CHARGE_POINT", "START_CHECKOUT"]).notNull(),
     // The key's UTF-8 bytes (migration 0003): keys compare byte for byte, not case- or
     // accent-insensitively, and trailing spaces count ("k" and "k " are two keys). A binary string
     // does both on MariaDB and MySQL alike; a _bin collation pads spaces (PAD SPACE) and the NO PAD

@@ -6,3 +6,4 @@ export * from "./order.js";
 export * from "./outbox.js";
 export * from "./idempotency.js";
 export * from "./commit-token.js";
+export * from "./checkout.js";

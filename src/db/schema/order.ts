@@ -6,6 +6,7 @@ import { product, productOption } from "./catalog.js";
 
 export const ORDER_STATUSES = ["PAID", "PARTIALLY_CANCELLED", "CANCELLED"] as const;
 export const ORDER_ITEM_STATUSES = ["PAID", "CANCELLED"] as const;
+export const PAYMENT_METHODS = ["POINT", "CARD"] as const;
 
 // `order` is a reserved word in SQL; the plural avoids quoting it in every hand-written statement.
 export const orders = mysqlTable(
@@ -73,14 +74,17 @@ export const payment = mysqlTable(
     memberId: idRef("member_id")
       .notNull()
       .references(() => member.id),
-    method: mysqlEnum("method", ["POINT"]).notNull(),
+    method: mysqlEnum("method", PAYMENT_METHODS).notNull(),
     amount: money("amount").notNull(),
+    // CARD: the PG's key of the payment (its refunds are cancels of that payment at the PG).
+    paymentKey: varchar("payment_key", { length: 200 }),
     refundedAmount: money("refunded_amount").notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
-    uniqueIndex("payment_order_id_uq").on(t.orderId),
+    // An order has a payment per method: points, card, or both (a mixed payment).
+    uniqueIndex("payment_order_method_uq").on(t.orderId, t.method),
     index("payment_member_id_idx").on(t.memberId),
     check("payment_refund_within_amount", sql`${t.refundedAmount} >= 0 AND ${t.refundedAmount} <= ${t.amount}`),
   ],

@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { createdAt, idPk, idRef, money, updatedAt } from "./columns.js";
 import { member } from "./member.js";
 import { orders, orderItem } from "./order.js";
+import { checkout } from "./checkout.js";
 
 /**
  * One row per member: the row every balance change locks (SELECT ... FOR UPDATE), so charges, payments
@@ -36,6 +37,9 @@ export const pointLedger = mysqlTable(
     balanceAfter: money("balance_after").notNull(),
     orderId: idRef("order_id").references(() => orders.id),
     orderItemId: idRef("order_item_id").references(() => orderItem.id),
+    // A checkout's points, held (USE) when it starts and given back (REFUND) if it never becomes an
+    // order; the USE entry learns its order_id when it does.
+    checkoutId: idRef("checkout_id").references(() => checkout.id),
     createdAt: createdAt(),
   },
   (t) => [

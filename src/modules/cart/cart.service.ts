@@ -109,6 +109,21 @@ export class CartService {
     return deleteCartItems(tx, cartId, lineIds);
   }
 
+  /**
+   * Inside the transaction that makes a checkout from the cart an order: the cart lines of the options
+   * bought leave the cart (whatever their quantity now: the buyer bought that option).
+   */
+  async removeBoughtOptions(tx: Tx, memberId: number, optionIds: readonly number[]): Promise<void> {
+    const cartId = await lockCart(tx, memberId);
+    const bought = new Set(optionIds);
+    const lines = (await listCartItems(tx, cartId)).filter((line) => bought.has(line.optionId));
+    await deleteCartItems(
+      tx,
+      cartId,
+      lines.map((line) => line.id),
+    );
+  }
+
   /** Another member's line is NOT_FOUND, exactly like a line that does not exist. */
   private async lineOf(tx: Tx, cartId: number, cartItemId: number): Promise<CartItemRow> {
     const line = (await listCartItems(tx, cartId)).find((candidate) => candidate.id === cartItemId);

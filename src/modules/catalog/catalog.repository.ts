@@ -158,6 +158,18 @@ export async function lockStock(tx: Tx, optionId: number): Promise<number | unde
   return rows[0]?.quantity;
 }
 
+/** Locks the options' stock rows in option id order (one global order: no deadlock) and returns what each holds. */
+export async function lockStocks(tx: Tx, optionIds: readonly number[]): Promise<Map<number, number>> {
+  if (optionIds.length === 0) return new Map();
+  const rows = await tx
+    .select({ optionId: stock.optionId, quantity: stock.quantity })
+    .from(stock)
+    .where(inArray(stock.optionId, [...optionIds]))
+    .orderBy(asc(stock.optionId))
+    .for("update");
+  return new Map(rows.map((row) => [row.optionId, row.quantity]));
+}
+
 /** Adds `delta` (negative to take) to each option's stock, in one statement. */
 export async function adjustStocks(tx: Tx, deltas: ReadonlyArray<{ optionId: number; delta: number }>): Promise<void> {
   if (deltas.length === 0) return;

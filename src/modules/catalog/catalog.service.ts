@@ -10,6 +10,7 @@ import {
   listProducts,
   adjustStocks,
   lockStock,
+  lockStocks,
   setStock,
   type OptionView,
   type ProductRow,
@@ -59,6 +60,11 @@ export class CatalogService {
     return findOptionViewsByProductIds(executor, [productId]);
   }
 
+  /** The options of the products with stock and price as committed now (on `executor`, e.g. a transaction). */
+  optionsOfProducts(executor: Executor, productIds: readonly number[]): Promise<OptionView[]> {
+    return findOptionViewsByProductIds(executor, productIds);
+  }
+
   /** The options with stock and price as committed now (on `executor`, e.g. a transaction). */
   optionsByIds(executor: Executor, optionIds: readonly number[]): Promise<OptionView[]> {
     return findOptionViewsByIds(executor, optionIds);
@@ -69,6 +75,22 @@ export class CatalogService {
     return adjustStocks(
       tx,
       lines.map((line) => ({ optionId: line.optionId, delta: line.quantity })),
+    );
+  }
+
+  /**
+   * Inside a checkout's transaction: locks the options' stock rows (option id order) and returns the
+   * units each holds, for the caller to decide whether its lines fit before takeStock.
+   */
+  lockStocks(tx: Tx, optionIds: readonly number[]): Promise<Map<number, number>> {
+    return lockStocks(tx, optionIds);
+  }
+
+  /** Inside a checkout's transaction, after lockStocks: takes the units off (a reservation). */
+  takeStock(tx: Tx, lines: ReadonlyArray<{ optionId: number; quantity: number }>): Promise<void> {
+    return adjustStocks(
+      tx,
+      lines.map((line) => ({ optionId: line.optionId, delta: -line.quantity })),
     );
   }
 

@@ -5,7 +5,7 @@ export const KEY_MAX_LENGTH = 255;
 /** How long a key is remembered. SPEC: at least 24 h; a day more leaves room for clock skew and retries. */
 export const KEY_TTL_MS = 48 * 3600 * 1000;
 
-export type IdempotencyScope = "PLACE_ORDER" | "CHARGE_POINT";
+export type IdempotencyScope = "PLACE_ORDER" | "CHARGE_POINT" | "START_CHECKOUT";
 
 /** 1 to 255 characters (code points, as the column counts them, not UTF-16 units). */
 export function validateIdempotencyKey(key: string): string {

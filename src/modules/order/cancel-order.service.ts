@@ -3,17 +3,21 @@ import { runInTransaction } from "../../db/transaction.js";
 import { appendOutboxEvents } from "../../outbox/outbox.repository.js";
 import { orderEvent, type OrderSnapshot } from "../../outbox/order-event.js";
 import { notFound } from "../../shared/errors.js";
-import { orderTransaction, type OrderDeps } from "./order.deps.js";
+import { orderTransaction, type CardRefund, type OrderDeps } from "./order.deps.js";
 import type { OrderQueries } from "./order-queries.service.js";
 import {
   findOrderIdOfItem,
   listItemsOfOrders,
+  listPaymentsOfOrders,
   lockOrderOfMember,
   markItemsCancelled,
   recordRefund,
   type OrderRow,
+  type PaymentMethod,
+  type PaymentRow,
 } from "./order.repository.js";
-import { cancelLines } from "./order.rules.js";
+import { present } from "../../shared/present.js";
+import { cancelLines, splitRefund, type OrderLineState } from "./order.rules.js";
 
 /**
  * Cancels paid lines of an order: stock back, amounts refunded, an ORDER_ITEM_CANCELLED event per
@@ -44,6 +48,7 @@ export class CancelOrderService {
     lineIds: number[] | null,
     missing: () => Error,
   ): Promise<OrderRow> {
+    let refundedToCard: readonly CardRefund[] = [];
     await runInTransaction(
       this.deps.db,
       async (tx) => {
@@ -55,24 +60,29 @@ export class CancelOrderService {
         const result = cancelLines(items, lineIds, order.refundedAmount);
 
         const at = this.deps.clock.now();
+        const payments = await listPaymentsOfOrders(tx, [orderId]);
+        const refunds = refundsByMethod(result.cancelled, payments);
         // Wallet before stock rows: the lock order placeOrder uses, so the two cannot deadlock.
         await this.deps.points.refund(
           tx,
           memberId,
-          result.cancelled.map((line) => ({ orderId, orderItemId: line.id, amount: line.amount })),
+          refunds.points.map((line) => ({ orderId, orderItemId: line.id, amount: line.amount })),
           at,
         );
+        await this.deps.cardRefunds.queue(tx, refunds.card);
+        refundedToCard = refunds.card;
         await this.deps.catalog.returnStock(tx, result.cancelled);
         await markItemsCancelled(
           tx,
           result.cancelled.map((line) => line.id),
           at,
         );
-        await recordRefund(tx, orderId, result.status, result.refundedAmount);
+        await recordRefund(tx, orderId, result.status, result.refundedAmount, refunds.refundedByMethod);
 
         const cancelledIds = new Set(result.cancelled.map((line) => line.id));
         const snapshot: OrderSnapshot = {
           ...order,
+          payments,
           items: items.map((item) => (cancelledIds.has(item.id) ? { ...item, status: "CANCELLED" } : item)),
         };
         await appendOutboxEvents(
@@ -83,6 +93,45 @@ export class CancelOrderService {
       { ...orderTransaction(this.deps), askLostCommit: { pool: this.deps.pool, unit: "cancel_order" } },
     );
     this.deps.outbox.notify();
+    this.deps.cardRefunds.sendSoon(refundedToCard.map((refund) => refund.paymentKey));
     return this.queries.orderOf(memberId, orderId);
   }
+}
+
+/**
+ * Where the amount of each cancelled line goes back (splitRefund: card first, then points), line by
+ * line so each refund names its line, and what each payment has given back once they are.
+ */
+function refundsByMethod(
+  cancelled: readonly OrderLineState[],
+  payments: readonly PaymentRow[],
+): {
+  points: Array<{ id: number; amount: number }>;
+  card: CardRefund[];
+  refundedByMethod: Map<PaymentMethod, number>;
+} {
+  const card = payments.find((paid) => paid.method === "CARD");
+  const point = payments.find((paid) => paid.method === "POINT");
+  let cardLeft = card ? card.amount - card.refundedAmount : 0;
+  const points: Array<{ id: number; amount: number }> = [];
+  const cardRefunds: CardRefund[] = [];
+  for (const line of cancelled) {
+    const split = splitRefund(line.amount, cardLeft);
+    cardLeft -= split.card;
+    points.push({ id: line.id, amount: split.points });
+    if (split.card > 0)
+      cardRefunds.push({
+        paymentKey: present(card?.paymentKey, "the card payment's key"),
+        amount: split.card,
+        cause: "ORDER_ITEM_CANCELLED",
+        reason: `order line ${line.id} cancelled`,
+        orderItemId: line.id,
+      });
+  }
+  const refundedByMethod = new Map<PaymentMethod, number>();
+  const toCard = cardRefunds.reduce((total, refund) => total + refund.amount, 0);
+  const toPoints = points.reduce((total, refund) => total + refund.amount, 0);
+  if (card) refundedByMethod.set("CARD", card.refundedAmount + toCard);
+  if (point) refundedByMethod.set("POINT", point.refundedAmount + toPoints);
+  return { points, card: cardRefunds, refundedByMethod };
 }

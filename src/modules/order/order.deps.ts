@@ -1,4 +1,4 @@
-import type { Db, Pool, TransactionOptions } from "../../db/transaction.js";
+import type { Db, Pool, TransactionOptions, Tx } from "../../db/transaction.js";
 import type { Clock } from "../../shared/clock.js";
 import type { CartService } from "../cart/cart.service.js";
 import type { CatalogService } from "../catalog/catalog.service.js";
@@ -8,6 +8,22 @@ import type { PointService } from "../point/point.service.js";
 /** Told after a commit that wrote outbox events; must return at once (publishing happens in the background). */
 export interface OutboxSignal {
   notify(): void;
+}
+
+/** A card refund owed at the PG for a cancelled line (the payment-gateway module's pg_refund outbox). */
+export interface CardRefund {
+  paymentKey: string;
+  amount: number;
+  cause: "ORDER_ITEM_CANCELLED";
+  reason: string;
+  orderItemId: number;
+}
+
+/** Where a cancellation records the card refunds it owes, inside its own transaction, and says so after commit. */
+export interface CardRefunds {
+  queue(tx: Tx, refunds: readonly CardRefund[]): Promise<void>;
+  /** After the commit: send the payments' refunds now; returns at once, never throws. */
+  sendSoon(paymentKeys: readonly string[]): void;
 }
 
 /** What the order use cases are built from; src/app/services.ts wires it once per process. */
@@ -21,6 +37,7 @@ export interface OrderDeps {
   carts: CartService;
   idempotency: IdempotencyService;
   outbox: OutboxSignal;
+  cardRefunds: CardRefunds;
   /** DB_BATCH_TIMEOUT_MS: how long a batch of placeOrder waits for the database's answer. */
   batchTimeoutMs?: number;
 }

@@ -2,6 +2,10 @@ import { CancelOrderService } from "./cancel-order.service.js";
 import type { OrderDeps } from "./order.deps.js";
 import { OrderQueries } from "./order-queries.service.js";
 import { PlaceOrderService } from "./place-order.service.js";
+import { recordSale } from "./record-sale.js";
+
+// The shape other modules receive of an order (a checkout's order once paid).
+export type { OrderRow } from "./order.repository.js";
 
 /**
  * The order module's use cases, as the resolver (and tests) call them. Each is a method of the
@@ -15,6 +19,8 @@ export interface OrderUseCases {
   orderOf: OrderQueries["orderOf"];
   ordersOf: OrderQueries["ordersOf"];
   countOrdersOf: OrderQueries["countOrdersOf"];
+  /** Inside another module's transaction (a checkout's): a sale it decided becomes a PAID order. */
+  recordSale: typeof recordSale;
 }
 
 /** Builds the services once per process (src/app/services.ts). */
@@ -29,5 +35,6 @@ export function createOrderUseCases(deps: OrderDeps): OrderUseCases {
     orderOf: (memberId, orderId) => reading.orderOf(memberId, orderId),
     ordersOf: (memberId, request) => reading.ordersOf(memberId, request),
     countOrdersOf: (memberId) => reading.countOrdersOf(memberId),
+    recordSale,
   };
 }

@@ -6,9 +6,9 @@ import { toPageRequest } from "../../shared/pagination.js";
 import type { OptionView, ProductRow } from "../catalog/catalog.service.js";
 import { ProductOptionType, ProductType } from "../catalog/catalog.types.js";
 import { requireMemberId } from "../../auth/viewer.js";
-import type { OrderItemRow, OrderRow } from "./order.repository.js";
+import type { OrderItemRow, OrderRow, PaymentRow } from "./order.repository.js";
 import type { OrderUseCases } from "./order.module.js";
-import { OrderConnectionType, OrderItemType, OrderType, PlaceOrderInputType } from "./order.types.js";
+import { OrderConnectionType, OrderItemType, OrderType, PaymentType, PlaceOrderInputType } from "./order.types.js";
 import { present } from "../../shared/present.js";
 
 type OrdersRoot = ConnectionParts<OrderRow> & { memberId: number };
@@ -70,6 +70,11 @@ export class OrderResolver {
   @FieldResolver(() => [OrderItemType])
   items(@Root() order: OrderRow, @Ctx() { loaders }: GraphQLContext): Promise<OrderItemRow[]> {
     return loaders.itemsByOrderId.load(order.id);
+  }
+
+  @FieldResolver(() => [PaymentType], { description: "Points, card, or both (a mixed payment)." })
+  payments(@Root() order: OrderRow, @Ctx() { loaders }: GraphQLContext): Promise<PaymentRow[]> {
+    return loaders.paymentsByOrderId.load(order.id);
   }
 }
 

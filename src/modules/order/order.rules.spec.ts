@@ -8,6 +8,7 @@ import {
   mergeLines,
   orderStatusOf,
   priceLines,
+  splitRefund,
   stockAfter,
   stockKeptChanging,
   unitsByOption,
@@ -413,5 +414,14 @@ describe("stockKeptChanging", () => {
     expect(error.code).toBe(ErrorCode.CONFLICT);
     expect(error.details).toEqual({ retryable: true });
     expect(error.message).toMatch(/nothing was changed, try again/);
+  });
+});
+
+describe(splitRefund.name, () => {
+  it("gives back to the card first, then to points", () => {
+    expect(splitRefund(5_000, 20_000)).toEqual({ card: 5_000, points: 0 });
+    expect(splitRefund(5_000, 3_000)).toEqual({ card: 3_000, points: 2_000 });
+    expect(splitRefund(5_000, 0)).toEqual({ card: 0, points: 5_000 });
+    expect(splitRefund(5_000, -1)).toEqual({ card: 0, points: 5_000 });
   });
 });

@@ -192,3 +192,13 @@ export function stockAfter(stock: ReadonlyMap<number, number>, lines: readonly O
   for (const line of lines) left.set(line.optionId, (left.get(line.optionId) ?? 0) - line.quantity);
   return left;
 }
+
+/**
+ * How the amount of cancelled lines goes back on an order paid by card and points: to the card first
+ * (a partial cancel at the PG), up to what the card has left to give back, and the rest to points.
+ * The buyer paid the card in money and points are the shop's own currency, so money goes back first.
+ */
+export function splitRefund(refund: number, cardRefundable: number): { card: number; points: number } {
+  const card = Math.min(refund, Math.max(cardRefundable, 0));
+  return { card, points: refund - card };
+}

@@ -3,6 +3,9 @@ import { PageInfoType } from "../../graphql/connection.js";
 import { DateTime, SafeInt } from "../../graphql/scalars.js";
 import type { OrderItemStatus, OrderStatus } from "./order.rules.js";
 
+/** How an order is paid (the payment table's methods). */
+export type PaymentMethod = "POINT" | "CARD";
+
 const OrderStatusEnum = {
   PAID: "PAID",
   PARTIALLY_CANCELLED: "PARTIALLY_CANCELLED",
@@ -14,6 +17,23 @@ const OrderItemStatusEnum = { PAID: "PAID", CANCELLED: "CANCELLED" } as const sa
   OrderItemStatus
 >;
 registerEnumType(OrderItemStatusEnum, { name: "OrderItemStatus" });
+
+const PaymentMethodEnum = { POINT: "POINT", CARD: "CARD" } as const satisfies Record<PaymentMethod, PaymentMethod>;
+registerEnumType(PaymentMethodEnum, { name: "PaymentMethod" });
+
+@ObjectType("Payment", { description: "How an order was paid: one per method, points and card (a mixed payment)." })
+export class PaymentType {
+  @Field(() => PaymentMethodEnum)
+  method: PaymentMethod;
+
+  @Field(() => SafeInt)
+  amount: number;
+
+  @Field(() => SafeInt, {
+    description: "Given back for cancelled lines: to the card first (a cancel at the PG), the rest to points.",
+  })
+  refundedAmount: number;
+}
 
 @ObjectType("OrderItem", { description: "An order line: names and unit price as they were when paid." })
 export class OrderItemType {
@@ -51,12 +71,12 @@ export class OrderType {
   @Field(() => SafeInt)
   totalAmount: number;
 
-  @Field(() => SafeInt, { description: "Points refunded for cancelled lines." })
+  @Field(() => SafeInt, { description: "Refunded for cancelled lines (card and points together)." })
   refundedAmount: number;
 
   @Field(() => DateTime)
   createdAt: Date;
-  // `items` is a field resolver, batched through a DataLoader.
+  // `items` and `payments` are field resolvers, batched through DataLoaders.
 }
 
 @ObjectType("OrderEdge")

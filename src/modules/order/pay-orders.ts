@@ -4,7 +4,6 @@ import type { Outcome } from "../../db/group-commit.js";
 import { orderEvent, type OrderSnapshot } from "../../outbox/order-event.js";
 import type { Clock } from "../../shared/clock.js";
 import { DomainError } from "../../shared/errors.js";
-import { pickOption } from "../catalog/catalog.rules.js";
 import type { OptionView } from "../catalog/catalog.service.js";
 import { balanceAfterUse } from "../point/point.rules.js";
 import {
@@ -15,10 +14,9 @@ import {
   type WalletLocking,
 } from "./order-placement.repository.js";
 import type { PlacedOrder } from "./order.repository.js";
+import { resolveLines } from "./order-lines.js";
 import {
   ensureStockCovers,
-  mergeLines,
-  priceLines,
   stockAfter,
   unitsByOption,
   type OrderLine,
@@ -106,6 +104,7 @@ async function writePaidOrders(
       memberId: order.memberId,
       totalAmount: order.totalAmount,
       createdAt: paidAt,
+      payments: [{ method: "POINT", amount: order.totalAmount }],
       items: order.priced.map((line, lineIndex) => ({
         ...line,
         id: present(itemIds[lineIndex], `line ${lineIndex}`),
@@ -131,7 +130,6 @@ function decideOrders(
   balancesAsRead: ReadonlyMap<number, number>,
   walletLocking: WalletLocking,
 ): Array<Outcome<AcceptedOrder>> {
-  const optionsById = new Map(options.map((option) => [option.id, option]));
   const balances = new Map(balancesAsRead);
   let stock = new Map(options.map((option) => [option.id, option.stock]));
   return requests.map(({ memberId, requested }): Outcome<AcceptedOrder> => {
@@ -139,19 +137,8 @@ function decideOrders(
       return { ok: false, error: new WalletHeld(memberId) };
     }
     try {
-      const lines = mergeLines(
-        requested.map((line) => ({
-          productId: line.productId,
-          optionId: pickOption(
-            line.productId,
-            options.filter((option) => option.productId === line.productId),
-            line.optionId,
-          ).id,
-          quantity: line.quantity,
-        })),
-      );
+      const { lines, priced, totalAmount } = resolveLines(requested, options);
       ensureStockCovers(lines, stock);
-      const { lines: priced, totalAmount } = priceLines(lines, optionsById);
       const balance = balances.get(memberId);
       if (balance === undefined) throw new Error(`member ${memberId} has no wallet`);
       const balanceAfter = balanceAfterUse(balance, totalAmount);

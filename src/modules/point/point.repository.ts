@@ -41,12 +41,22 @@ export interface NewLedgerEntry {
   balanceAfter: number;
   orderId?: number | null;
   orderItemId?: number | null;
+  /** The checkout whose points this entry holds (USE) or gives back (REFUND). */
+  checkoutId?: number | null;
   /** The service's clock, like every date the service writes (the column's default is the server's). */
   createdAt: Date;
 }
 
 export async function insertLedgerEntries(tx: Tx, entries: NewLedgerEntry[]): Promise<void> {
   if (entries.length > 0) await tx.insert(pointLedger).values(entries);
+}
+
+/** A checkout became an order: its held points (the USE entry) now name that order. */
+export async function setOrderOfCheckoutEntries(tx: Tx, checkoutId: number, orderId: number): Promise<void> {
+  await tx
+    .update(pointLedger)
+    .set({ orderId })
+    .where(and(eq(pointLedger.checkoutId, checkoutId), eq(pointLedger.type, "USE")));
 }
 
 /** Newest first; one row more than asked, to tell whether another page follows. */

@@ -10,9 +10,10 @@ import {
   lockWallet,
   readBalance,
   setBalance,
+  setOrderOfCheckoutEntries,
   type LedgerRow,
 } from "./point.repository.js";
-import { balanceAfterCharge, balanceAfterRefund, movesPoints } from "./point.rules.js";
+import { balanceAfterCharge, balanceAfterRefund, balanceAfterUse, movesPoints } from "./point.rules.js";
 
 /** What chargePoint returns, and what a replay of the same idempotency key returns again. */
 export interface ChargeResult {
@@ -99,5 +100,33 @@ export class PointService {
       });
     await setBalance(tx, memberId, balance);
     await insertLedgerEntries(tx, entries);
+  }
+
+  /**
+   * Inside a checkout's transaction: holds `amount` points for it (a USE entry naming the checkout),
+   * INSUFFICIENT_BALANCE if the wallet is short. Holding nothing (0) writes nothing.
+   */
+  async holdForCheckout(tx: Tx, memberId: number, checkoutId: number, amount: number, at: Date): Promise<void> {
+    if (!movesPoints(amount)) return;
+    const balance = balanceAfterUse(await lockWallet(tx, memberId), amount);
+    await setBalance(tx, memberId, balance);
+    await insertLedgerEntries(tx, [
+      { memberId, type: "USE", amount, balanceAfter: balance, checkoutId, createdAt: at },
+    ]);
+  }
+
+  /** Inside a checkout's transaction: gives its held points back (a REFUND entry naming the checkout). */
+  async releaseForCheckout(tx: Tx, memberId: number, checkoutId: number, amount: number, at: Date): Promise<void> {
+    if (!movesPoints(amount)) return;
+    const balance = balanceAfterRefund(await lockWallet(tx, memberId), amount);
+    await setBalance(tx, memberId, balance);
+    await insertLedgerEntries(tx, [
+      { memberId, type: "REFUND", amount, balanceAfter: balance, checkoutId, createdAt: at },
+    ]);
+  }
+
+  /** Inside the transaction that makes a checkout an order: its held points become the order's payment. */
+  attachCheckoutToOrder(tx: Tx, checkoutId: number, orderId: number): Promise<void> {
+    return setOrderOfCheckoutEntries(tx, checkoutId, orderId);
   }
 }
