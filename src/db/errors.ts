@@ -47,11 +47,20 @@ export function isConstraintRefusal(error: unknown): boolean {
 
 export const isDuplicateKey = (error: unknown): boolean => mysqlErrnoOf(error) === MysqlErrno.DUPLICATE_KEY;
 
-/** True when the CHECK constraint named `constraint` refused the statement (both servers name it in the message). */
+/**
+ * True when the CHECK constraint named `constraint` refused the statement (both servers name it in
+ * the message). The driver's error may come wrapped (drizzle's DrizzleQueryError, whose own message is
+ * the query), so the name is looked for along the `cause` chain too.
+ */
 export function isCheckViolation(error: unknown, constraint: string): boolean {
   const errno = mysqlErrnoOf(error);
   if (errno !== MysqlErrno.CHECK_VIOLATED_MARIADB && errno !== MysqlErrno.CHECK_VIOLATED_MYSQL) return false;
-  return error instanceof Error && error.message.includes(constraint);
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
+    if (current.message.includes(constraint)) return true;
+    current = current.cause;
+  }
+  return false;
 }
 
 // Driver codes and server errors meaning "the database is not there right now", not "the request
