@@ -8,3 +8,12 @@ export function ErrorNote({ children }: { children: ReactNode }) {
     </p>
   );
 }
+
+/** A success or progress note, announced politely. */
+export function StatusNote({ children }: { children: ReactNode }) {
+  return (
+    <p role="status" className="status">
+      {children}
+    </p>
+  );
+}

@@ -3,7 +3,7 @@ import { formatWon } from "./format.js";
 import { Link } from "./router.js";
 
 /** Stock in words: what a buyer needs to know, not the warehouse's count past a few. */
-function stockText(stock: number): string {
+export function stockText(stock: number): string {
   if (stock <= 0) return "Sold out";
   if (stock <= 5) return `Only ${stock} left`;
   return `${stock} in stock`;
