@@ -1,0 +1,230 @@
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { AxeBuilder } from "@axe-core/playwright";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakePgProcess, type FakePgProcess } from "../helpers/fake-pg-process.js";
+import { freePort } from "../helpers/service-process.js";
+import { buildStorefront } from "../helpers/storefront-build.js";
+import { startTestApp, type TestApp } from "../helpers/test-app.js";
+
+/**
+ * The storefront (web/) in a real browser, Debian's Chromium through playwright-core, as the
+ * playground test runs it: the demo member's journey through the pages that exist, each page
+ * checked for CSP violations and by axe (no serious or critical violation), a screenshot of each
+ * in test-output/storefront-<page>.png. The storefront is built from the current sources into a
+ * folder of this run's own (one build per run). Waits are on what the page shows, never on time.
+ *
+ * CI (.ci/run) installs Debian's chromium when /usr/bin/chromium is missing; without it this file
+ * fails, unless SKIP_BROWSER_TESTS=1 says to skip it.
+ */
+const CHROMIUM = "/usr/bin/chromium";
+const SKIP_BROWSER = process.env.SKIP_BROWSER_TESTS === "1";
+const OUTPUT = fileURLToPath(new URL("../../test-output/", import.meta.url));
+const DEMO = { loginId: "demo", password: "demo-pass-1234" };
+
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+const RECORD_CSP_VIOLATIONS = `
+  window.__cspViolations = [];
+  document.addEventListener("securitypolicyviolation", (event) => {
+    window.__cspViolations.push(event.violatedDirective + " blocked " + event.blockedURI + " at " + event.sourceFile + ":" + event.lineNumber);
+  });
+`;
+
+const CHROMIUM_MISSING =
+  `${CHROMIUM} not found: this test drives Debian's Chromium. Install it with ` +
+  "`apt-get update && apt-get install -y --no-install-recommends chromium` (.ci/run does this), " +
+  "or set SKIP_BROWSER_TESTS=1 to skip the browser tests.";
+
+let storefrontDir: string | undefined;
+let pg: FakePgProcess | undefined;
+let app: TestApp | undefined;
+let browser: Browser | undefined;
+
+beforeAll(async () => {
+  if (SKIP_BROWSER || !existsSync(CHROMIUM)) return;
+  storefrontDir = await buildStorefront();
+  pg = await startFakePgProcess();
+  // The PG sends the buyer back to SHOP_PUBLIC_URL, which must be this app: its port is chosen first.
+  const port = await freePort();
+  app = await startTestApp(
+    "storefront_browser",
+    {
+      SEED_DEMO_DATA: "true",
+      STOREFRONT_DIR: storefrontDir,
+      SHOP_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      ...pg.serviceEnv,
+    },
+    { port },
+  );
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  mkdirSync(OUTPUT, { recursive: true });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  await pg?.stop();
+  if (storefrontDir) rmSync(storefrontDir, { recursive: true, force: true });
+});
+
+/** What every page of a browser context did wrong: CSP violations, uncaught errors, foreign requests. */
+class PageProblems {
+  readonly pageErrors: string[] = [];
+  readonly consoleErrors: string[] = [];
+  readonly foreignRequests: string[] = [];
+  private readonly pages: Page[] = [];
+
+  constructor(
+    context: BrowserContext,
+    private readonly allowedOrigins: string[],
+  ) {
+    context.on("page", (page) => this.watch(page));
+  }
+
+  watch(page: Page): void {
+    if (this.pages.includes(page)) return;
+    this.pages.push(page);
+    page.on("pageerror", (error) => this.pageErrors.push(String(error)));
+    page.on("console", (message) => {
+      if (message.type() === "error") this.consoleErrors.push(`${page.url()}: ${message.text()}`);
+    });
+    page.on("request", (request) => {
+      const url = new URL(request.url());
+      if (url.protocol !== "data:" && !this.allowedOrigins.includes(url.origin)) this.foreignRequests.push(url.href);
+    });
+  }
+
+  /** The CSP violations a page recorded since it loaded its current document. */
+  static async cspViolations(page: Page): Promise<string[]> {
+    return page.evaluate<string[]>("window.__cspViolations ?? []");
+  }
+}
+
+/** Checks the page as it stands: no CSP violation, no serious or critical axe finding; then a screenshot. */
+async function checkPage(page: Page, name: string): Promise<void> {
+  expect(await PageProblems.cspViolations(page), `CSP violations on ${name}`).toEqual([]);
+  const axe = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const serious = axe.violations
+    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
+    .map(
+      (violation) =>
+        `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(" ")).join(", ")})`,
+    );
+  expect(serious, `serious or critical accessibility violations on ${name}`).toEqual([]);
+  await page.screenshot({ path: `${OUTPUT}storefront-${name}.png`, fullPage: true });
+}
+
+describe("storefront in Chromium", () => {
+  it(
+    "the demo member signs in, fills the cart (one product with options), pays with points, and the header follows",
+    { timeout: 120_000 },
+    async (context) => {
+      if (SKIP_BROWSER) context.skip("SKIP_BROWSER_TESTS=1: the storefront browser test is skipped");
+      if (!existsSync(CHROMIUM)) throw new Error(CHROMIUM_MISSING);
+      if (!app || !browser || !pg) throw new Error("the app, the fake PG or the browser did not start");
+      const origin = app.url;
+
+      // Phone width: the storefront is used on phones first.
+      const browserContext = await browser.newContext({ viewport: { width: 390, height: 844 } });
+      const problems = new PageProblems(browserContext, [origin, pg.url]);
+      try {
+        await browserContext.addInitScript(RECORD_CSP_VIOLATIONS);
+        const page = await browserContext.newPage();
+        problems.watch(page);
+        const header = page.getByRole("banner");
+
+        const catalog = await page.goto(`${origin}/`);
+        expect(catalog?.status()).toBe(200);
+        expect(await catalog?.headerValue("content-security-policy")).toContain("default-src 'none'");
+        await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Catalog");
+        // Newest first, 8 a page: the demo's first product is on the second page.
+        await page.getByText("8 of 12 products").waitFor();
+        await checkPage(page, "catalog");
+        await page.getByRole("button", { name: "Show more products" }).click();
+        await page.getByText("12 of 12 products").waitFor();
+        await expect.poll(() => page.getByRole("button", { name: "Show more products" }).count()).toBe(0);
+        await page.getByRole("link", { name: "NewJeans T-shirt" }).waitFor();
+
+        // Sign in.
+        await header.getByRole("link", { name: "Sign in" }).click();
+        await page.getByRole("heading", { name: "Sign in" }).waitFor();
+        await checkPage(page, "signin");
+        await page.getByLabel("Login ID").fill(DEMO.loginId);
+        await page.getByLabel("Password").fill(DEMO.password);
+        await page.getByRole("button", { name: "Sign in" }).click();
+        await header.getByRole("link", { name: /Points ₩1,000,000/ }).waitFor();
+        await header.getByRole("link", { name: /Cart 0/ }).waitFor();
+
+        // A product with options: the L size (₩30,000), on the catalog's second page.
+        await page.getByRole("button", { name: "Show more products" }).click();
+        await page.getByRole("link", { name: "NewJeans T-shirt" }).click();
+        await page.getByRole("heading", { name: "NewJeans T-shirt" }).waitFor();
+        await page.getByLabel(/^L, ₩30,000/).check();
+        await page.getByRole("button", { name: "Add to cart" }).click();
+        await page.getByRole("status").filter({ hasText: "added to your cart" }).waitFor();
+        await header.getByRole("link", { name: /Cart 1/ }).waitFor();
+        await checkPage(page, "product");
+
+        // A product without options, two of them.
+        await page.getByRole("link", { name: "Back to the catalog" }).click();
+        await page.getByRole("link", { name: "Gimbap", exact: true }).click(); // on the first page
+        await page.getByRole("heading", { name: "Gimbap" }).waitFor();
+        await page.getByLabel("Quantity").fill("2");
+        await page.getByRole("button", { name: "Add to cart" }).click();
+        await header.getByRole("link", { name: /Cart 3/ }).waitFor();
+
+        // The cart: one more Gimbap, then the total.
+        await header.getByRole("link", { name: /Cart 3/ }).click();
+        await page.getByRole("heading", { name: "Cart" }).waitFor();
+        await page.getByRole("button", { name: "One more Gimbap" }).click();
+        await header.getByRole("link", { name: /Cart 4/ }).waitFor();
+        const total = 30_000 + 3 * 3_500;
+        await page.getByText(`4 items, total ₩${total.toLocaleString("en-US")}`).waitFor();
+        await checkPage(page, "cart");
+
+        // Pay with points.
+        await page.getByRole("link", { name: "Check out" }).click();
+        await page.getByRole("heading", { name: "Checkout" }).waitFor();
+        await checkPage(page, "checkout");
+        await page.getByRole("button", { name: /with points/ }).click();
+        await page.getByRole("heading", { name: "Thank you" }).waitFor();
+        await page.getByRole("status").filter({ hasText: "is paid" }).waitFor();
+        await header.getByRole("link", { name: /Cart 0/ }).waitFor();
+        await header
+          .getByRole("link", { name: new RegExp(`Points ₩${(1_000_000 - total).toLocaleString("en-US")}`) })
+          .waitFor();
+        await checkPage(page, "order-placed");
+
+        // The stock went down by what was bought: L had 50.
+        await page.goto(`${origin}/products/1`);
+        await page.getByLabel(/^L, ₩30,000 · 49 in stock/).waitFor();
+
+        expect(problems.pageErrors, "uncaught errors in the pages").toEqual([]);
+        expect(problems.foreignRequests, "requests to anywhere but the shop and the PG").toEqual([]);
+        expect(
+          problems.consoleErrors.filter((text) => /content[- ]security[- ]policy|\bCSP\b/i.test(text)),
+          "console errors about the CSP",
+        ).toEqual([]);
+      } catch (error) {
+        // What the pages said is the first thing to read when a wait times out.
+        throw new Error(
+          `${String(error)}\npage errors: ${JSON.stringify(problems.pageErrors)}\nconsole errors: ${JSON.stringify(problems.consoleErrors)}`,
+          { cause: error },
+        );
+      } finally {
+        await browserContext.close();
+      }
+    },
+  );
+});
