@@ -6,6 +6,7 @@ import { SessionProvider, shop } from "./session.js";
 import { CartPage } from "./pages/CartPage.js";
 import { CatalogPage } from "./pages/CatalogPage.js";
 import { CheckoutPage } from "./pages/CheckoutPage.js";
+import { CheckoutResultPage } from "./pages/CheckoutResultPage.js";
 import { ProductPage } from "./pages/ProductPage.js";
 import { SignInPage } from "./pages/SignInPage.js";
 import { SignUpPage } from "./pages/SignUpPage.js";
@@ -33,9 +34,19 @@ function Page({ route }: { route: Route }) {
           <CheckoutPage />
         </MembersOnly>
       );
-    case "popular":
     case "checkout-success":
+      return (
+        <MembersOnly>
+          <CheckoutResultPage outcome="success" />
+        </MembersOnly>
+      );
     case "checkout-fail":
+      return (
+        <MembersOnly>
+          <CheckoutResultPage outcome="fail" />
+        </MembersOnly>
+      );
+    case "popular":
     case "orders":
     case "points":
       return <ComingSoon />;
