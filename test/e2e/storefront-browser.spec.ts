@@ -233,6 +233,39 @@ describe("storefront in Chromium", () => {
         await page.goto(`${origin}/products/1`);
         await page.getByLabel(/^L, ₩30,000 · 49 in stock/).waitFor();
 
+        // My orders: cancel the Gimbap line; its ₩10,500 goes back to points.
+        const balanceAfterOrder = 1_000_000 - total;
+        await header.getByRole("link", { name: "My orders" }).click();
+        await page.getByRole("heading", { name: "My orders" }).waitFor();
+        await page.getByRole("heading", { name: /Order \d+ · Paid/ }).waitFor();
+        await checkPage(page, "orders");
+        await page.getByRole("button", { name: /^Cancel Gimbap of order/ }).click();
+        await page.getByRole("heading", { name: /Order \d+ · Partly cancelled/ }).waitFor();
+        const pointsRow = page.getByRole("row", { name: /^Points/ });
+        await expect.poll(() => pointsRow.textContent()).toBe(`Points₩${total.toLocaleString("en-US")}₩10,500`);
+        await header
+          .getByRole("link", { name: new RegExp(`Points ₩${(balanceAfterOrder + 10_500).toLocaleString("en-US")}`) })
+          .waitFor();
+        await checkPage(page, "orders-cancelled");
+
+        // My points: the refund in the history, and a charge.
+        await header.getByRole("link", { name: /Points ₩/ }).click();
+        await page.getByRole("heading", { name: "My points" }).waitFor();
+        await page.getByRole("cell", { name: /^Refunded \(order \d+\)$/ }).waitFor();
+        await page.getByLabel("Amount to charge (won)").fill("5000");
+        await page.getByRole("button", { name: "Charge ₩5,000" }).click();
+        await page.getByRole("status").filter({ hasText: "₩5,000 charged." }).waitFor();
+        await header
+          .getByRole("link", { name: new RegExp(`Points ₩${(balanceAfterOrder + 15_500).toLocaleString("en-US")}`) })
+          .waitFor();
+        await page.getByRole("cell", { name: "Charged" }).first().waitFor();
+        await checkPage(page, "points");
+
+        await header.getByRole("link", { name: "Popular" }).click();
+        await page.getByRole("heading", { name: "Popular products" }).waitFor();
+        await page.getByText(/Loading/).waitFor({ state: "detached" });
+        await checkPage(page, "popular");
+
         expect(problems.pageErrors, "uncaught errors in the pages").toEqual([]);
         expect(problems.foreignRequests, "requests to anywhere but the shop and the PG").toEqual([]);
         expect(
