@@ -284,7 +284,7 @@ describe("storefront in Chromium", () => {
     },
   );
   it(
-    "pays by card with part in points in the PG's popup; Cancel in the PG's window releases the stock",
+    "pays by card with part in points in the PG's popup, cancels with the refund split; Cancel in the PG's window releases the stock",
     { timeout: 120_000 },
     async (context) => {
       if (SKIP_BROWSER) context.skip("SKIP_BROWSER_TESTS=1: the storefront browser test is skipped");
@@ -335,10 +335,21 @@ describe("storefront in Chromium", () => {
         await checkPage(page, "card-paid");
         await popup.getByRole("button", { name: "Close this window" }).click();
 
+        // My orders: cancelling the backpack refunds it split as it was paid, card first, then points.
+        await header.getByRole("link", { name: "My orders" }).click();
+        const cardOrder = page.getByRole("article").filter({ hasText: "ILLIT backpack" });
+        await cardOrder.getByRole("heading", { name: /Order \d+ · Paid/ }).waitFor();
+        await cardOrder.getByRole("button", { name: /^Cancel ILLIT backpack of order/ }).click();
+        await cardOrder.getByRole("heading", { name: /Order \d+ · Cancelled/ }).waitFor();
+        expect(await cardOrder.getByRole("row", { name: /^Card/ }).textContent()).toBe("Card₩79,000₩79,000");
+        expect(await cardOrder.getByRole("row", { name: /^Points/ }).textContent()).toBe("Points₩10,000₩10,000");
+        await expect.poll(() => headerBalance(page)).toBe(balanceBefore);
+        await checkPage(page, "orders-refund-split");
+
         // The fail path: Cancel in the PG's window; the held stock comes back.
         await page.goto(`${origin}/products/3`);
         await page.getByRole("heading", { name: "ILLIT backpack" }).waitFor();
-        await page.getByText("11 in stock").waitFor();
+        await page.getByText("12 in stock").waitFor();
         await page.getByRole("button", { name: "Add to cart" }).click();
         await header.getByRole("link", { name: /Cart 1/ }).click();
         await page.getByRole("link", { name: "Check out" }).click();
@@ -351,10 +362,10 @@ describe("storefront in Chromium", () => {
         await cancelWindow.getByText("You cancelled the payment, so you were not charged.").waitFor();
         await checkPage(cancelWindow, "checkout-fail");
         await page.getByRole("status").filter({ hasText: "you were not charged" }).waitFor();
-        await expect.poll(() => headerBalance(page)).toBe(balanceBefore - 10_000);
+        await expect.poll(() => headerBalance(page)).toBe(balanceBefore);
         await header.getByRole("link", { name: /Cart 1/ }).waitFor();
         await page.goto(`${origin}/products/3`);
-        await page.getByText("11 in stock").waitFor();
+        await page.getByText("12 in stock").waitFor();
 
         expect(problems.pageErrors, "uncaught errors in the pages").toEqual([]);
         expect(problems.foreignRequests, "requests to anywhere but the shop and the PG").toEqual([]);
