@@ -3,6 +3,8 @@ import { fileURLToPath } from "node:url";
 import { AxeBuilder } from "@axe-core/playwright";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { adminToken, createProduct, fundedMembers, placeOrder } from "../helpers/factories.js";
+import { expectData } from "../helpers/graphql.js";
 import { startFakePgProcess, type FakePgProcess } from "../helpers/fake-pg-process.js";
 import { freePort } from "../helpers/service-process.js";
 import { buildStorefront } from "../helpers/storefront-build.js";
@@ -369,6 +371,54 @@ describe("storefront in Chromium", () => {
 
         expect(problems.pageErrors, "uncaught errors in the pages").toEqual([]);
         expect(problems.foreignRequests, "requests to anywhere but the shop and the PG").toEqual([]);
+      } catch (error) {
+        throw new Error(
+          `${String(error)}\npage errors: ${JSON.stringify(problems.pageErrors)}\nconsole errors: ${JSON.stringify(problems.consoleErrors)}`,
+          { cause: error },
+        );
+      } finally {
+        await browserContext.close();
+      }
+    },
+  );
+  it(
+    "a sold-out race: another buyer takes the last unit between the cart and the payment",
+    { timeout: 120_000 },
+    async (context) => {
+      if (SKIP_BROWSER) context.skip("SKIP_BROWSER_TESTS=1: the storefront browser test is skipped");
+      if (!existsSync(CHROMIUM)) throw new Error(CHROMIUM_MISSING);
+      if (!app || !browser || !pg) throw new Error("the app, the fake PG or the browser did not start");
+      const origin = app.url;
+      const lastOne = await createProduct(app, await adminToken(app), { name: "Last lamp", price: 7_000, stock: 1 });
+      const [rival] = await fundedMembers(app, 1, 100_000);
+
+      const browserContext = await browser.newContext({ viewport: { width: 390, height: 844 } });
+      const problems = new PageProblems(browserContext, [origin, pg.url]);
+      try {
+        await browserContext.addInitScript(RECORD_CSP_VIOLATIONS);
+        const page = await browserContext.newPage();
+        problems.watch(page);
+        await page.goto(`${origin}/`);
+        await signIn(page);
+        const balanceBefore = await headerBalance(page);
+        await page.goto(`${origin}/products/${lastOne.id}`);
+        await page.getByText("Only 1 left").waitFor();
+        await page.getByRole("button", { name: "Add to cart" }).click();
+        await page.getByRole("status").filter({ hasText: "added to your cart" }).waitFor();
+        await page.getByRole("banner").getByRole("link", { name: /^Cart/ }).click();
+        await page.getByRole("link", { name: "Check out" }).click();
+        await page.getByRole("heading", { name: "Checkout" }).waitFor();
+
+        // The rival buys the last lamp while the demo member looks at the checkout page.
+        expectData(await placeOrder(app, rival!, { items: [{ productId: lastOne.id, quantity: 1 }] }));
+
+        await page.getByRole("button", { name: /with points/ }).click();
+        await page.getByRole("alert").filter({ hasText: "Sorry, there is not enough stock left for that." }).waitFor();
+        await page.getByText("Last lamp × 1 · sold out").waitFor();
+        expect(await page.getByRole("button", { name: /with points/ }).isEnabled()).toBe(true);
+        expect(await headerBalance(page), "nothing was spent").toBe(balanceBefore);
+        await checkPage(page, "sold-out");
+        expect(problems.pageErrors, "uncaught errors in the pages").toEqual([]);
       } catch (error) {
         throw new Error(
           `${String(error)}\npage errors: ${JSON.stringify(problems.pageErrors)}\nconsole errors: ${JSON.stringify(problems.consoleErrors)}`,

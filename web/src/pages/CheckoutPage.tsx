@@ -108,6 +108,8 @@ export function CheckoutPage() {
       setError(caught);
       const code = shopErrorCode(caught);
       if (code !== undefined && DEFINITE_REFUSALS.has(code)) setIdempotencyKey(newIdempotencyKey());
+      // Sold out meanwhile: the lines show the stock as it is now.
+      if (code === "INSUFFICIENT_STOCK") void cart.refetch();
     }
   };
 
@@ -159,6 +161,11 @@ export function CheckoutPage() {
                 <span className="grow">
                   {item.product.name}
                   {item.option.name === item.product.name ? "" : ` (${item.option.name})`} × {item.quantity}
+                  {item.option.stock < item.quantity && (
+                    <span className="sold-out">
+                      {item.option.stock <= 0 ? " · sold out" : ` · only ${item.option.stock} left`}
+                    </span>
+                  )}
                 </span>
                 <span className="amount">{formatWon(item.lineTotal)}</span>
               </li>
