@@ -3,6 +3,8 @@ import { fileURLToPath } from "node:url";
 import { AxeBuilder } from "@axe-core/playwright";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { adminToken, createProduct, fundedMembers, placeOrder } from "../helpers/factories.js";
+import { expectData } from "../helpers/graphql.js";
 import { startFakePgProcess, type FakePgProcess } from "../helpers/fake-pg-process.js";
 import { freePort } from "../helpers/service-process.js";
 import { buildStorefront } from "../helpers/storefront-build.js";
@@ -125,6 +127,29 @@ async function checkPage(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${OUTPUT}storefront-${name}.png`, fullPage: true });
 }
 
+/** Signs the demo member in from wherever the page is, and waits for the header to say so. */
+async function signIn(page: Page): Promise<void> {
+  await page.getByRole("banner").getByRole("link", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  await page.getByLabel("Login ID").fill(DEMO.loginId);
+  await page.getByLabel("Password").fill(DEMO.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page
+    .getByRole("banner")
+    .getByRole("link", { name: /Points ₩/ })
+    .waitFor();
+}
+
+/** The balance the header shows, in won. */
+async function headerBalance(page: Page): Promise<number> {
+  const text =
+    (await page
+      .getByRole("banner")
+      .getByRole("link", { name: /Points ₩/ })
+      .textContent()) ?? "";
+  return Number(text.replace(/[^0-9]/g, ""));
+}
+
 describe("storefront in Chromium", () => {
   it(
     "the demo member signs in, fills the cart (one product with options), pays with points, and the header follows",
@@ -210,6 +235,39 @@ describe("storefront in Chromium", () => {
         await page.goto(`${origin}/products/1`);
         await page.getByLabel(/^L, ₩30,000 · 49 in stock/).waitFor();
 
+        // My orders: cancel the Gimbap line; its ₩10,500 goes back to points.
+        const balanceAfterOrder = 1_000_000 - total;
+        await header.getByRole("link", { name: "My orders" }).click();
+        await page.getByRole("heading", { name: "My orders" }).waitFor();
+        await page.getByRole("heading", { name: /Order \d+ · Paid/ }).waitFor();
+        await checkPage(page, "orders");
+        await page.getByRole("button", { name: /^Cancel Gimbap of order/ }).click();
+        await page.getByRole("heading", { name: /Order \d+ · Partly cancelled/ }).waitFor();
+        const pointsRow = page.getByRole("row", { name: /^Points/ });
+        await expect.poll(() => pointsRow.textContent()).toBe(`Points₩${total.toLocaleString("en-US")}₩10,500`);
+        await header
+          .getByRole("link", { name: new RegExp(`Points ₩${(balanceAfterOrder + 10_500).toLocaleString("en-US")}`) })
+          .waitFor();
+        await checkPage(page, "orders-cancelled");
+
+        // My points: the refund in the history, and a charge.
+        await header.getByRole("link", { name: /Points ₩/ }).click();
+        await page.getByRole("heading", { name: "My points" }).waitFor();
+        await page.getByRole("cell", { name: /^Refunded \(order \d+\)$/ }).waitFor();
+        await page.getByLabel("Amount to charge (won)").fill("5000");
+        await page.getByRole("button", { name: "Charge ₩5,000" }).click();
+        await page.getByRole("status").filter({ hasText: "₩5,000 charged." }).waitFor();
+        await header
+          .getByRole("link", { name: new RegExp(`Points ₩${(balanceAfterOrder + 15_500).toLocaleString("en-US")}`) })
+          .waitFor();
+        await page.getByRole("cell", { name: "Charged" }).first().waitFor();
+        await checkPage(page, "points");
+
+        await header.getByRole("link", { name: "Popular" }).click();
+        await page.getByRole("heading", { name: "Popular products" }).waitFor();
+        await page.getByText(/Loading/).waitFor({ state: "detached" });
+        await checkPage(page, "popular");
+
         expect(problems.pageErrors, "uncaught errors in the pages").toEqual([]);
         expect(problems.foreignRequests, "requests to anywhere but the shop and the PG").toEqual([]);
         expect(
@@ -218,6 +276,150 @@ describe("storefront in Chromium", () => {
         ).toEqual([]);
       } catch (error) {
         // What the pages said is the first thing to read when a wait times out.
+        throw new Error(
+          `${String(error)}\npage errors: ${JSON.stringify(problems.pageErrors)}\nconsole errors: ${JSON.stringify(problems.consoleErrors)}`,
+          { cause: error },
+        );
+      } finally {
+        await browserContext.close();
+      }
+    },
+  );
+  it(
+    "pays by card with part in points in the PG's popup, cancels with the refund split; Cancel in the PG's window releases the stock",
+    { timeout: 120_000 },
+    async (context) => {
+      if (SKIP_BROWSER) context.skip("SKIP_BROWSER_TESTS=1: the storefront browser test is skipped");
+      if (!existsSync(CHROMIUM)) throw new Error(CHROMIUM_MISSING);
+      if (!app || !browser || !pg) throw new Error("the app, the fake PG or the browser did not start");
+      const origin = app.url;
+      const pgOrigin = pg.url;
+
+      const browserContext = await browser.newContext({ viewport: { width: 390, height: 844 } });
+      const problems = new PageProblems(browserContext, [origin, pgOrigin]);
+      try {
+        await browserContext.addInitScript(RECORD_CSP_VIOLATIONS);
+        const page = await browserContext.newPage();
+        problems.watch(page);
+        const header = page.getByRole("banner");
+        await page.goto(`${origin}/`);
+        await signIn(page);
+        const balanceBefore = await headerBalance(page);
+
+        // The backpack (₩89,000, one option): ₩10,000 in points, ₩79,000 by card.
+        await page.goto(`${origin}/products/3`);
+        await page.getByRole("heading", { name: "ILLIT backpack" }).waitFor();
+        await page.getByText("12 in stock").waitFor();
+        await page.getByRole("button", { name: "Add to cart" }).click();
+        await header.getByRole("link", { name: /Cart 1/ }).waitFor();
+        await header.getByRole("link", { name: /Cart 1/ }).click();
+        await page.getByRole("link", { name: "Check out" }).click();
+        await page.getByRole("heading", { name: "Checkout" }).waitFor();
+        await page.getByLabel("Points to use").fill("10000");
+        const popupOpens = page.waitForEvent("popup");
+        await page.getByRole("button", { name: "Pay ₩79,000 by card" }).click();
+        const popup = await popupOpens;
+        await popup.waitForLoadState();
+        expect(new URL(popup.url()).origin, "the PG's window is on the PG's origin").toBe(pgOrigin);
+        await page.getByRole("status").filter({ hasText: "window" }).waitFor();
+        await popup.getByRole("button", { name: "Pay", exact: true }).click();
+
+        // The PG sends its window to the storefront's success page, which confirms the payment.
+        await popup.getByRole("heading", { name: "Payment complete: PAID" }).waitFor();
+        expect(new URL(popup.url()).pathname).toBe("/checkout/success");
+        await popup.getByText("₩79,000 by card and ₩10,000 in points").waitFor();
+        await checkPage(popup, "checkout-success");
+
+        // The checkout page heard from the window: cart empty, balance down by the point part.
+        await page.getByRole("heading", { name: "Thank you" }).waitFor();
+        await header.getByRole("link", { name: /Cart 0/ }).waitFor();
+        await expect.poll(() => headerBalance(page)).toBe(balanceBefore - 10_000);
+        await checkPage(page, "card-paid");
+        await popup.getByRole("button", { name: "Close this window" }).click();
+
+        // My orders: cancelling the backpack refunds it split as it was paid, card first, then points.
+        await header.getByRole("link", { name: "My orders" }).click();
+        const cardOrder = page.getByRole("article").filter({ hasText: "ILLIT backpack" });
+        await cardOrder.getByRole("heading", { name: /Order \d+ · Paid/ }).waitFor();
+        await cardOrder.getByRole("button", { name: /^Cancel ILLIT backpack of order/ }).click();
+        await cardOrder.getByRole("heading", { name: /Order \d+ · Cancelled/ }).waitFor();
+        expect(await cardOrder.getByRole("row", { name: /^Card/ }).textContent()).toBe("Card₩79,000₩79,000");
+        expect(await cardOrder.getByRole("row", { name: /^Points/ }).textContent()).toBe("Points₩10,000₩10,000");
+        await expect.poll(() => headerBalance(page)).toBe(balanceBefore);
+        await checkPage(page, "orders-refund-split");
+
+        // The fail path: Cancel in the PG's window; the held stock comes back.
+        await page.goto(`${origin}/products/3`);
+        await page.getByRole("heading", { name: "ILLIT backpack" }).waitFor();
+        await page.getByText("12 in stock").waitFor();
+        await page.getByRole("button", { name: "Add to cart" }).click();
+        await header.getByRole("link", { name: /Cart 1/ }).click();
+        await page.getByRole("link", { name: "Check out" }).click();
+        const secondPopup = page.waitForEvent("popup");
+        await page.getByRole("button", { name: "Pay ₩89,000 by card" }).click();
+        const cancelWindow = await secondPopup;
+        await cancelWindow.getByRole("button", { name: "Cancel" }).click();
+        await cancelWindow.getByRole("heading", { name: "Payment failed" }).waitFor();
+        expect(new URL(cancelWindow.url()).pathname).toBe("/checkout/fail");
+        await cancelWindow.getByText("You cancelled the payment, so you were not charged.").waitFor();
+        await checkPage(cancelWindow, "checkout-fail");
+        await page.getByRole("status").filter({ hasText: "you were not charged" }).waitFor();
+        await expect.poll(() => headerBalance(page)).toBe(balanceBefore);
+        await header.getByRole("link", { name: /Cart 1/ }).waitFor();
+        await page.goto(`${origin}/products/3`);
+        await page.getByText("12 in stock").waitFor();
+
+        expect(problems.pageErrors, "uncaught errors in the pages").toEqual([]);
+        expect(problems.foreignRequests, "requests to anywhere but the shop and the PG").toEqual([]);
+      } catch (error) {
+        throw new Error(
+          `${String(error)}\npage errors: ${JSON.stringify(problems.pageErrors)}\nconsole errors: ${JSON.stringify(problems.consoleErrors)}`,
+          { cause: error },
+        );
+      } finally {
+        await browserContext.close();
+      }
+    },
+  );
+  it(
+    "a sold-out race: another buyer takes the last unit between the cart and the payment",
+    { timeout: 120_000 },
+    async (context) => {
+      if (SKIP_BROWSER) context.skip("SKIP_BROWSER_TESTS=1: the storefront browser test is skipped");
+      if (!existsSync(CHROMIUM)) throw new Error(CHROMIUM_MISSING);
+      if (!app || !browser || !pg) throw new Error("the app, the fake PG or the browser did not start");
+      const origin = app.url;
+      const lastOne = await createProduct(app, await adminToken(app), { name: "Last lamp", price: 7_000, stock: 1 });
+      const [rival] = await fundedMembers(app, 1, 100_000);
+
+      const browserContext = await browser.newContext({ viewport: { width: 390, height: 844 } });
+      const problems = new PageProblems(browserContext, [origin, pg.url]);
+      try {
+        await browserContext.addInitScript(RECORD_CSP_VIOLATIONS);
+        const page = await browserContext.newPage();
+        problems.watch(page);
+        await page.goto(`${origin}/`);
+        await signIn(page);
+        const balanceBefore = await headerBalance(page);
+        await page.goto(`${origin}/products/${lastOne.id}`);
+        await page.getByText("Only 1 left").waitFor();
+        await page.getByRole("button", { name: "Add to cart" }).click();
+        await page.getByRole("status").filter({ hasText: "added to your cart" }).waitFor();
+        await page.getByRole("banner").getByRole("link", { name: /^Cart/ }).click();
+        await page.getByRole("link", { name: "Check out" }).click();
+        await page.getByRole("heading", { name: "Checkout" }).waitFor();
+
+        // The rival buys the last lamp while the demo member looks at the checkout page.
+        expectData(await placeOrder(app, rival!, { items: [{ productId: lastOne.id, quantity: 1 }] }));
+
+        await page.getByRole("button", { name: /with points/ }).click();
+        await page.getByRole("alert").filter({ hasText: "Sorry, there is not enough stock left for that." }).waitFor();
+        await page.getByText("Last lamp × 1 · sold out").waitFor();
+        expect(await page.getByRole("button", { name: /with points/ }).isEnabled()).toBe(true);
+        expect(await headerBalance(page), "nothing was spent").toBe(balanceBefore);
+        await checkPage(page, "sold-out");
+        expect(problems.pageErrors, "uncaught errors in the pages").toEqual([]);
+      } catch (error) {
         throw new Error(
           `${String(error)}\npage errors: ${JSON.stringify(problems.pageErrors)}\nconsole errors: ${JSON.stringify(problems.consoleErrors)}`,
           { cause: error },

@@ -6,6 +6,10 @@ import { SessionProvider, shop } from "./session.js";
 import { CartPage } from "./pages/CartPage.js";
 import { CatalogPage } from "./pages/CatalogPage.js";
 import { CheckoutPage } from "./pages/CheckoutPage.js";
+import { CheckoutResultPage } from "./pages/CheckoutResultPage.js";
+import { OrdersPage } from "./pages/OrdersPage.js";
+import { PopularPage } from "./pages/PopularPage.js";
+import { PointsPage } from "./pages/PointsPage.js";
 import { ProductPage } from "./pages/ProductPage.js";
 import { SignInPage } from "./pages/SignInPage.js";
 import { SignUpPage } from "./pages/SignUpPage.js";
@@ -33,12 +37,32 @@ function Page({ route }: { route: Route }) {
           <CheckoutPage />
         </MembersOnly>
       );
-    case "popular":
     case "checkout-success":
+      return (
+        <MembersOnly>
+          <CheckoutResultPage outcome="success" />
+        </MembersOnly>
+      );
     case "checkout-fail":
+      return (
+        <MembersOnly>
+          <CheckoutResultPage outcome="fail" />
+        </MembersOnly>
+      );
+    case "popular":
+      return <PopularPage />;
     case "orders":
+      return (
+        <MembersOnly>
+          <OrdersPage />
+        </MembersOnly>
+      );
     case "points":
-      return <ComingSoon />;
+      return (
+        <MembersOnly>
+          <PointsPage />
+        </MembersOnly>
+      );
     case "not-found":
       return <NotFound />;
   }
@@ -55,16 +79,6 @@ function MembersOnly({ children }: { children: ReactNode }) {
       <p>
         <Link to={`/signin?next=${encodeURIComponent(pathname)}`}>Sign in</Link> to see this page.
       </p>
-    </>
-  );
-}
-
-function ComingSoon() {
-  return (
-    <>
-      <PageTitle>Coming soon</PageTitle>
-      <p>This page is not built yet.</p>
-      <Link to="/">Back to the catalog</Link>
     </>
   );
 }

@@ -1,5 +1,6 @@
+import { useEffect } from "react";
 import { skipToken, useQuery } from "@apollo/client/react";
-import { CartDocument, MeDocument, PointDocument } from "../../sdk/index.js";
+import { CartDocument, MeDocument, PointDocument, shopErrorCode } from "../../sdk/index.js";
 import { formatWon } from "./format.js";
 import { Link, navigate } from "./router.js";
 import { useSession } from "./session.js";
@@ -11,6 +12,11 @@ export function Header() {
   const me = useQuery(MeDocument, signedIn ? {} : skipToken);
   const cart = useQuery(CartDocument, signedIn ? {} : skipToken);
   const point = useQuery(PointDocument, signedIn ? {} : skipToken);
+  // A token the server no longer accepts (expired, signed with an old secret): signed out, not stuck.
+  const expired = shopErrorCode(me.error) === "UNAUTHENTICATED";
+  useEffect(() => {
+    if (expired) void session.signOut();
+  }, [expired, session]);
   const count = cart.data?.cart.totalQuantity ?? 0;
   const balance = point.data?.point.balance;
 
