@@ -259,6 +259,16 @@ module.exports = {
       to: { path: "^(src|test|bench)/" },
     },
     {
+      name: "web-imports-only-sdk",
+      comment:
+        "web/ is the reference storefront, a browser app: it talks to the API through the SDK (sdk/) " +
+        "and HTTP only, as any other client would. Server code would not run in a browser, and test " +
+        "or bench code has no place in what a buyer downloads.",
+      severity: "error",
+      from: { path: "^web/" },
+      to: { path: "^(src|test|bench)/" },
+    },
+    {
       name: "no-unlisted-packages",
       severity: "error",
       comment:

@@ -10,9 +10,11 @@ WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
 # tsconfig.json compiles src, test, drizzle.config.ts and vitest.config.ts, so all of them are needed.
-COPY tsconfig.json drizzle.config.ts vitest.config.ts schema.graphql ./
+COPY tsconfig.json drizzle.config.ts vitest.config.ts vite.config.ts schema.graphql ./
 COPY drizzle ./drizzle
 COPY src ./src
+COPY sdk ./sdk
+COPY web ./web
 COPY test ./test
 RUN npm run build
 

@@ -77,6 +77,7 @@ describe(loadConfig.name, () => {
       checkoutTtlSeconds: 900,
       checkoutSweepMs: 30_000,
       shopPublicUrl: "http://localhost:4000",
+      storefrontDir: null,
     });
     expect(usesDevJwtSecret(config)).toBe(true);
   });
@@ -142,6 +143,7 @@ describe(loadConfig.name, () => {
       CHECKOUT_TTL_SECONDS: "600",
       CHECKOUT_SWEEP_MS: "5000",
       SHOP_PUBLIC_URL: "https://shop.example.com",
+      STOREFRONT_DIR: "/srv/storefront",
     });
     expect(config).toEqual({
       nodeEnv: "production",
@@ -195,6 +197,7 @@ describe(loadConfig.name, () => {
       checkoutTtlSeconds: 600,
       checkoutSweepMs: 5_000,
       shopPublicUrl: "https://shop.example.com",
+      storefrontDir: "/srv/storefront",
     });
     expect(usesDevJwtSecret(config)).toBe(false);
   });

@@ -79,6 +79,8 @@ export interface Config {
   checkoutSweepMs: number;
   /** SHOP_PUBLIC_URL: where the PG's success and fail redirects send the buyer (the storefront). */
   shopPublicUrl: string;
+  /** STOREFRONT_DIR: the built storefront the API serves at /; null: dist/web (src/http/storefront.ts). */
+  storefrontDir: string | null;
 }
 
 /** The card PG (Toss Payments v1 API), README "Card payments". */
@@ -294,6 +296,7 @@ export function loadConfig(env: Env = process.env): Config {
     checkoutTtlSeconds: integer(env, "CHECKOUT_TTL_SECONDS", 900, 1, 86_400),
     checkoutSweepMs: integer(env, "CHECKOUT_SWEEP_MS", 30_000, 100, 3_600_000),
     shopPublicUrl: url(env, "SHOP_PUBLIC_URL", `http://localhost:${port}`, ["http:", "https:"]),
+    storefrontDir: env.STOREFRONT_DIR || null,
   };
 }
 

@@ -36,6 +36,7 @@ import { clientAddressOf, proxyTrust } from "./client-address.js";
 import { viewerFrom } from "./request-context.js";
 import { requestErrorHandler } from "./request-errors.js";
 import { requestLogging } from "./request-logging.js";
+import { storefrontRoutes } from "./storefront.js";
 
 /** The services the API calls: the resolvers', and what requests pass through before them. */
 export interface ApiServices extends ResolverServices {
@@ -151,6 +152,9 @@ export async function createApiServer({
     createContext,
     clientIpOf,
   });
+
+  // After every API route: the storefront's pages are named one by one and shadow none of them.
+  app.use(storefrontRoutes(config));
 
   app.use(requestErrorHandler);
 

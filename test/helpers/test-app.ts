@@ -49,6 +49,8 @@ export interface TestAppOptions {
   clock?: Clock;
   /** Checkouts hand their timed work to BullMQ (for a worker to run); by default no job is added. */
   checkoutJobs?: boolean;
+  /** Listens here rather than on a free port: for SHOP_PUBLIC_URL, which must name the app's own address. */
+  port?: number;
 }
 
 export async function startTestApp(
@@ -94,7 +96,7 @@ export async function startTestApp(
   await loadStartupData(config, database, services, log);
   const api: ApiServer = await createApiServer({ config, log, database, redis, services, queues });
   relay.start();
-  const address = await api.listen(0, "127.0.0.1");
+  const address = await api.listen(options.port ?? 0, "127.0.0.1");
   const url = `http://127.0.0.1:${address.port}`;
   const metricsPort = api.metricsPort();
 

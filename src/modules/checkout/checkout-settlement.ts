@@ -3,15 +3,9 @@ import { runInTransaction, type Tx } from "../../db/transaction.js";
 import { checkoutOutcomes, ordersPlaced } from "../../observability/metrics.js";
 import { DomainError, ErrorCode, badUserInput } from "../../shared/errors.js";
 import { present } from "../../shared/present.js";
-import { ensureStockCovers } from "../order/order.rules.js";
 import { checkoutTransaction, type CheckoutDeps } from "./checkout.deps.js";
-import {
-  listCheckoutItems,
-  lockCheckout,
-  moveCheckout,
-  setReconcile,
-  type CheckoutRow,
-} from "./checkout.repository.js";
+import { CheckoutReservation, RetakeRefused } from "./checkout-reservation.js";
+import { lockCheckout, moveCheckout, setReconcile, type CheckoutRow } from "./checkout.repository.js";
 import {
   FailureCode,
   confirmDecision,
@@ -23,13 +17,6 @@ import {
   type ReconcileAction,
 } from "./checkout.rules.js";
 
-/** A lapsed reservation could not be taken again: the checkout fails with this code instead of confirming. */
-class RetakeRefused extends Error {
-  constructor(readonly failureCode: string) {
-    super(`the reservation could not be taken again: ${failureCode}`);
-  }
-}
-
 /**
  * Every change of a checkout's status, each in a transaction of its own that locks the checkout row
  * first and decides on what it finds there (never on what was read before the lock), then applies
@@ -38,7 +25,11 @@ class RetakeRefused extends Error {
  * order), as placeOrder and cancellations take theirs, so none of them can deadlock another.
  */
 export class CheckoutSettlement {
-  constructor(private readonly deps: CheckoutDeps) {}
+  private readonly reservation: CheckoutReservation;
+
+  constructor(private readonly deps: CheckoutDeps) {
+    this.reservation = new CheckoutReservation(deps);
+  }
 
   /**
    * The success redirect, before the PG is called: PENDING (or EXPIRED, taking the stock and points
@@ -59,7 +50,7 @@ export class CheckoutSettlement {
           const row = present(await lockCheckout(tx, checkoutId), `checkout ${checkoutId}`);
           if (confirmDecision(row, paymentKey, amount) === "answer") return { checkout: row, started: false };
           const now = this.deps.clock.now();
-          if (reservationChange(row.status, "CONFIRMING") === "take") await this.retake(tx, row, now);
+          if (reservationChange(row.status, "CONFIRMING") === "take") await this.reservation.retake(tx, row, now);
           const set = {
             status: "CONFIRMING" as const,
             paymentKey,
@@ -108,7 +99,7 @@ export class CheckoutSettlement {
       async (tx) => {
         const row = await lockCheckout(tx, checkoutId);
         if (row?.status !== "PENDING" || row.expiresAt > this.deps.clock.now()) return false;
-        await this.release(tx, row);
+        await this.reservation.release(tx, row);
         await moveCheckout(tx, checkoutId, "PENDING", { status: "EXPIRED", failureCode: FailureCode.EXPIRED });
         return true;
       },
@@ -130,7 +121,7 @@ export class CheckoutSettlement {
       async (tx) => {
         const row = present(await lockCheckout(tx, checkoutId), `checkout ${checkoutId}`);
         if (!from.includes(row.status)) return row;
-        if (reservationChange(row.status, "FAILED") === "release") await this.release(tx, row);
+        if (reservationChange(row.status, "FAILED") === "release") await this.reservation.release(tx, row);
         const set = { status: "FAILED" as const, failureCode, failureMessage, reconcileAt: null };
         await moveCheckout(tx, checkoutId, row.status, set);
         checkoutOutcomes.inc({ outcome: "FAILED" });
@@ -172,7 +163,7 @@ export class CheckoutSettlement {
     const now = this.deps.clock.now();
     switch (action.do) {
       case "record-sale": {
-        const orderId = await this.recordSale(tx, row, now);
+        const orderId = await this.reservation.sell(tx, row, now);
         const set = { status: "PAID" as const, orderId, reconcileAt: null };
         await moveCheckout(tx, row.id, row.status, set);
         return { ...row, ...set };
@@ -188,13 +179,13 @@ export class CheckoutSettlement {
             orderItemId: null,
           },
         ]);
-        if (reservationChange(row.status, "REFUNDED") === "release") await this.release(tx, row);
+        if (reservationChange(row.status, "REFUNDED") === "release") await this.reservation.release(tx, row);
         const set = { status: "REFUNDED" as const, failureCode: action.failureCode, reconcileAt: null };
         await moveCheckout(tx, row.id, row.status, set);
         return { ...row, ...set };
       }
       case "fail": {
-        await this.release(tx, row);
+        await this.reservation.release(tx, row);
         const set = { status: "FAILED" as const, failureCode: action.failureCode, reconcileAt: null };
         await moveCheckout(tx, row.id, row.status, set);
         return { ...row, ...set };
@@ -216,62 +207,6 @@ export class CheckoutSettlement {
     const reconcileAt = new Date(now.getTime() + reconcileDelayMs(attempts));
     await setReconcile(tx, row.id, reconcileAt, attempts);
     return { ...row, reconcileAt, reconcileAttempts: attempts };
-  }
-
-  /** The reservation becomes the sale: the order, its payments, the ledger entry naming it, the cart emptied of what was bought. */
-  private async recordSale(tx: Tx, row: CheckoutRow, paidAt: Date): Promise<number> {
-    const items = await listCheckoutItems(tx, row.id);
-    const placed = await this.deps.orders.recordSale(tx, {
-      memberId: row.memberId,
-      lines: items,
-      payments: [
-        ...(row.pointAmount > 0 ? [{ method: "POINT" as const, amount: row.pointAmount, paymentKey: null }] : []),
-        {
-          method: "CARD" as const,
-          amount: row.amount,
-          paymentKey: present(row.paymentKey, "the confirmed paymentKey"),
-        },
-      ],
-      paidAt,
-    });
-    await this.deps.points.attachCheckoutToOrder(tx, row.id, placed.order.id);
-    if (row.fromCart)
-      await this.deps.carts.removeBoughtOptions(
-        tx,
-        row.memberId,
-        items.map((item) => item.optionId),
-      );
-    return placed.order.id;
-  }
-
-  /** Gives the reservation back: points to the wallet (locked first), units to their stock rows. */
-  private async release(tx: Tx, row: CheckoutRow): Promise<void> {
-    const lines = await listCheckoutItems(tx, row.id);
-    await this.deps.points.releaseForCheckout(tx, row.memberId, row.id, row.pointAmount, this.deps.clock.now());
-    await this.deps.catalog.returnStock(tx, lines);
-  }
-
-  /** Takes a lapsed reservation again, points then stock, or refuses (RetakeRefused) and takes nothing. */
-  private async retake(tx: Tx, row: CheckoutRow, now: Date): Promise<void> {
-    const lines = await listCheckoutItems(tx, row.id);
-    try {
-      await this.deps.points.holdForCheckout(tx, row.memberId, row.id, row.pointAmount, now);
-    } catch (error) {
-      if (error instanceof DomainError && error.code === ErrorCode.INSUFFICIENT_BALANCE)
-        throw new RetakeRefused(FailureCode.INSUFFICIENT_POINTS);
-      throw error;
-    }
-    const stock = await this.deps.catalog.lockStocks(
-      tx,
-      lines.map((line) => line.optionId),
-    );
-    try {
-      ensureStockCovers(lines, stock);
-    } catch (error) {
-      if (error instanceof DomainError) throw new RetakeRefused(FailureCode.OUT_OF_STOCK);
-      throw error;
-    }
-    await this.deps.catalog.takeStock(tx, lines);
   }
 
   private afterCommit(checkout: CheckoutRow, action: ReconcileAction): void {
