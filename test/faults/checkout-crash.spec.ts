@@ -9,6 +9,7 @@ import { checkInvariants } from "../helpers/invariants.js";
 import { checkPaymentInvariants } from "../helpers/payment-invariants.js";
 import { killNow, startServiceProcess, type ServiceProcess } from "../helpers/service-process.js";
 import { dropDatabase, uniqueDatabaseUrl } from "../helpers/test-database.js";
+import { until } from "../helpers/until.js";
 
 /**
  * The service killed (SIGKILL, as a crash or an OOM kill) in the two places a card payment can be
@@ -124,16 +125,6 @@ function confirm(token: string, checkout: CheckoutData, paymentKey: string) {
   );
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 async function checkoutStatus(id: string): Promise<string> {
   const [rows] = await pool.query("SELECT status FROM checkout WHERE id = ?", [id]);
   return (rows as Array<{ status: string }>)[0]!.status;
@@ -157,7 +148,7 @@ describe("the service killed in the middle of a card payment", () => {
     expect(await checkoutStatus(checkout.id)).toBe("CONFIRMING");
 
     await restart();
-    await until("the sale", async () => ((await checkoutStatus(checkout.id)) === "PAID" ? true : undefined));
+    await until("the sale", async () => ((await checkoutStatus(checkout.id)) === "PAID" ? true : undefined), 60_000);
     const replay = expectData(await confirm(token, checkout, paymentKey)).confirmPayment;
     expect(replay.status).toBe("PAID");
     expect(replay.order).not.toBeNull();

@@ -8,6 +8,7 @@ import { expectData } from "../helpers/graphql.js";
 import { checkInvariants, stockBaseline } from "../helpers/invariants.js";
 import { checkPaymentInvariants } from "../helpers/payment-invariants.js";
 import { startTestApp, type TestApp } from "../helpers/test-app.js";
+import { until } from "../helpers/until.js";
 
 /**
  * Every reservation has a TTL, kept by the worker: a delayed BullMQ job at expiresAt releases an
@@ -41,16 +42,6 @@ afterAll(async () => {
   await app.close();
   await pg.stop();
 });
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe("the reservation's TTL", () => {
   it("is kept by a delayed job: an unconfirmed checkout is released at expiresAt", async () => {

@@ -6,6 +6,7 @@ import { adminToken, createProduct, fundedMembers, type CreatedProduct } from ".
 import { startFakePgProcess, type FakePgProcess } from "../helpers/fake-pg-process.js";
 import { expectData } from "../helpers/graphql.js";
 import { startTestApp, type TestApp } from "../helpers/test-app.js";
+import { until } from "../helpers/until.js";
 
 /**
  * A card-paid order is an order like any other downstream: its ORDER_PAID event, with the payments
@@ -39,16 +40,6 @@ afterAll(async () => {
   await platform.close();
   await pg.stop();
 });
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const soldOf = async (productId: string): Promise<number | undefined> => {
   const data = expectData(
