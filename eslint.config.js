@@ -1,6 +1,7 @@
 // ESLint with typescript-eslint's type-aware rules: the habits a reviewer should not have to check by hand.
 import eslint from "@eslint/js";
 import prettier from "eslint-config-prettier";
+import reactHooks from "eslint-plugin-react-hooks";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
@@ -33,6 +34,12 @@ export default tseslint.config(
       // `(x) => void send(x)` noise buys nothing in arrow shorthands; statements still may not use a void value.
       "@typescript-eslint/no-confusing-void-expression": ["error", { ignoreArrowShorthand: true }],
     },
+  },
+  {
+    // The storefront's components: the rules of hooks, and the React Compiler's checks of what a
+    // render may do (no writes to refs or state during render, effects that list what they use).
+    files: ["web/**/*.{ts,tsx}"],
+    extends: [reactHooks.configs.flat.recommended],
   },
   {
     // A test or a benchmark that meets a null where it asserted a value fails loudly on the spot, which is

@@ -23,12 +23,12 @@ export interface WindowFields {
 
 const STYLE = [
   "body{font-family:system-ui,sans-serif;max-width:26rem;margin:2rem auto;padding:0 1rem;color:#191f28}",
-  "h1{font-size:1.1rem;color:#3182f6}",
+  "h1{font-size:1.1rem;color:#1b64da}",
   ".amount{font-size:1.6rem;font-weight:700;margin:.5rem 0 1.5rem}",
-  "button{font-size:1rem;padding:.7rem 1.4rem;margin-right:.5rem;border-radius:.4rem;border:1px solid #3182f6}",
-  "button[value=pay]{background:#3182f6;color:#fff}",
-  "button[value=cancel]{background:#fff;color:#3182f6}",
-  ".note{color:#6b7684;font-size:.85rem;margin-top:2rem}",
+  "button{font-size:1rem;padding:.7rem 1.4rem;margin-right:.5rem;border-radius:.4rem;border:1px solid #1b64da}",
+  "button[value=pay]{background:#1b64da;color:#fff}",
+  "button[value=cancel]{background:#fff;color:#1b64da}",
+  ".note{color:#4e5968;font-size:.85rem;margin-top:2rem}",
 ].join("");
 const STYLE_HASH = `'sha256-${createHash("sha256").update(STYLE).digest("base64")}'`;
 

@@ -1,8 +1,14 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  browserAvailable,
+  launchChromium,
+  RECORD_CSP_VIOLATIONS,
+  requireBrowser,
+  TEST_OUTPUT,
+} from "../helpers/chromium.js";
 import { adminToken, createProduct } from "../helpers/factories.js";
 import { startTestApp, type TestApp } from "../helpers/test-app.js";
 
@@ -11,34 +17,9 @@ import { startTestApp, type TestApp } from "../helpers/test-app.js";
  * playwright-core (which never downloads a browser of its own). Proves the page renders and runs a
  * query under the Content-Security-Policy the server sends, and that it loads nothing from elsewhere.
  *
- * CI (.ci/run) installs Debian's chromium when /usr/bin/chromium is missing; without it this file
- * fails, unless SKIP_BROWSER_TESTS=1 says to skip it.
+ * How Chromium is found, launched and skipped: test/helpers/chromium.ts.
  */
-const CHROMIUM = "/usr/bin/chromium";
-const SKIP_BROWSER = process.env.SKIP_BROWSER_TESTS === "1";
-const SCREENSHOT = fileURLToPath(new URL("../../test-output/playground.png", import.meta.url));
-
-// How Chromium runs on these machines (headless, as root, on a closed network). Without the
-// background-networking flags it keeps trying to reach Google's hosts. No --user-data-dir:
-// playwright-core refuses it in launch() and starts every launch on a fresh temporary profile itself.
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-/** Records CSP violations in the page, including those the console does not name as such. */
-const RECORD_CSP_VIOLATIONS = `
-  window.__cspViolations = [];
-  document.addEventListener("securitypolicyviolation", (event) => {
-    window.__cspViolations.push(event.violatedDirective + " blocked " + event.blockedURI + " at " + event.sourceFile + ":" + event.lineNumber);
-  });
-`;
+const SCREENSHOT = `${TEST_OUTPUT}playground.png`;
 
 const suffix = randomBytes(3).toString("hex");
 const PRODUCT_NAMES = [`Playground Lamp ${suffix}`, `Playground Kettle ${suffix}`, `Playground Teapot ${suffix}`];
@@ -47,20 +28,15 @@ const QUERY = "query BrowserCheck { products(first: 100) { totalCount nodes { na
 let app: TestApp | undefined;
 let browser: Browser | undefined;
 
-const CHROMIUM_MISSING =
-  `${CHROMIUM} not found: this test drives Debian's Chromium. Install it with ` +
-  "`apt-get update && apt-get install -y --no-install-recommends chromium` (.ci/run does this), " +
-  "or set SKIP_BROWSER_TESTS=1 to skip the browser tests.";
-
 beforeAll(async () => {
   // Without Chromium the test itself fails (below), so the run counts it as failed, not skipped.
-  if (SKIP_BROWSER || !existsSync(CHROMIUM)) return;
+  if (!browserAvailable()) return;
   app = await startTestApp("playground_browser");
   const token = await adminToken(app);
   for (const [index, name] of PRODUCT_NAMES.entries()) {
     await createProduct(app, token, { name, price: 1000 * (index + 1), stock: 5 });
   }
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -79,8 +55,7 @@ describe("GraphQL playground in Chromium", () => {
     "renders GraphiQL under the server's CSP, runs a products query and shows the result",
     { timeout: 60_000 },
     async (context) => {
-      if (SKIP_BROWSER) context.skip("SKIP_BROWSER_TESTS=1: the GraphiQL browser test is skipped");
-      if (!existsSync(CHROMIUM)) throw new Error(CHROMIUM_MISSING);
+      requireBrowser(context, "the GraphiQL browser test");
       if (!app || !browser) throw new Error("the app or the browser did not start");
       const origin = app.url;
 
@@ -156,7 +131,7 @@ describe("GraphQL playground in Chromium", () => {
         const result = (await readResult()) as { data: { products: { nodes: Array<{ name: string }> } } };
         expect(result.data.products.nodes.map((node) => node.name).sort()).toEqual([...PRODUCT_NAMES].sort());
 
-        mkdirSync(fileURLToPath(new URL("../../test-output/", import.meta.url)), { recursive: true });
+        mkdirSync(TEST_OUTPUT, { recursive: true });
         await page.screenshot({ path: SCREENSHOT });
 
         // Everything the page loaded (document, editor workers, introspection, the query) came from the

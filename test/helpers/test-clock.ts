@@ -12,3 +12,19 @@ export class TestClock implements Clock {
     this.current = new Date(instant);
   }
 }
+
+/**
+ * The real time, moved on by what a test says: for a service that must see time pass (a reservation's
+ * TTL lapsing) while everything else (the browser, Redis, tokens) goes on as it was.
+ */
+export class ShiftedClock implements Clock {
+  private shiftMs = 0;
+
+  now(): Date {
+    return new Date(Date.now() + this.shiftMs);
+  }
+
+  advance(ms: number): void {
+    this.shiftMs += ms;
+  }
+}

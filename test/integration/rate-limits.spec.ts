@@ -28,28 +28,39 @@ afterAll(() => app.close());
 
 describe("mutation rate limit per member", () => {
   it("lets a burst through, then answers RATE_LIMITED (429, Retry-After) without running the mutation", async () => {
-    const member = await signUpMember(app);
-    const other = await signUpMember(app);
-    const responses = [];
-    for (let i = 0; i < 8; i += 1)
-      responses.push(await app.gql<{ chargePoint: { balance: number } }>(CHARGE, {}, { token: member.token }));
-    expect(responses.slice(0, 5).every((response) => !response.errors)).toBe(true);
-    const limited = responses.at(-1)!;
-    expect(errorCode(limited)).toBe("RATE_LIMITED");
-    expect(limited.status).toBe(429);
-    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-    expect(limited.errors![0]!.extensions!.retryAfter).toBeGreaterThanOrEqual(1);
-    // Refused mutations changed nothing, and other members are not affected.
-    const balance = expectData(
-      await app.gql<{ point: { balance: number } }>(`{ point { balance } }`, {}, { token: member.token }),
-    ).point.balance;
-    expect(balance).toBe(responses.filter((response) => !response.errors).length);
-    expect(
-      expectData(await app.gql<{ chargePoint: { balance: number } }>(CHARGE, {}, { token: other.token })).chargePoint
-        .balance,
-    ).toBe(1);
-    // Queries are not limited.
-    expect(expectData(await app.gql(`{ me { id } }`, {}, { token: member.token }))).toBeTruthy();
+    // The service's clock stands still, so the bucket does not refill however slowly the requests go.
+    const still = await startTestApp(
+      "rate_limits_burst",
+      { RATE_LIMIT_MUTATION_BURST: "5", RATE_LIMIT_MUTATIONS_PER_SECOND: "2" },
+      { clock: new TestClock(new Date("2026-03-01T00:00:00Z")) },
+    );
+    try {
+      const member = await signUpMember(still);
+      const other = await signUpMember(still);
+      const responses = [];
+      for (let i = 0; i < 8; i += 1)
+        responses.push(await still.gql<{ chargePoint: { balance: number } }>(CHARGE, {}, { token: member.token }));
+      expect(codesOf(responses)).toEqual({ ok: 5, RATE_LIMITED: 3 });
+      expect(responses.slice(0, 5).every((response) => !response.errors)).toBe(true);
+      const limited = responses.at(-1)!;
+      expect(errorCode(limited)).toBe("RATE_LIMITED");
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+      expect(limited.errors![0]!.extensions!.retryAfter).toBeGreaterThanOrEqual(1);
+      // Refused mutations changed nothing, and other members are not affected.
+      const balance = expectData(
+        await still.gql<{ point: { balance: number } }>(`{ point { balance } }`, {}, { token: member.token }),
+      ).point.balance;
+      expect(balance).toBe(5);
+      expect(
+        expectData(await still.gql<{ chargePoint: { balance: number } }>(CHARGE, {}, { token: other.token }))
+          .chargePoint.balance,
+      ).toBe(1);
+      // Queries are not limited.
+      expect(expectData(await still.gql(`{ me { id } }`, {}, { token: member.token }))).toBeTruthy();
+    } finally {
+      await still.close();
+    }
   });
 });
 

@@ -49,6 +49,8 @@ export function loadPgSdk(sdkUrl: string): Promise<PgSdk> {
 export interface CheckoutMessage {
   type: "shop:checkout-outcome";
   status: string;
+  /** The outcome in the buyer's words, as the window shows it. */
+  detail: string;
 }
 
 export function isCheckoutMessage(data: unknown): data is CheckoutMessage {
@@ -56,13 +58,14 @@ export function isCheckoutMessage(data: unknown): data is CheckoutMessage {
     typeof data === "object" &&
     data !== null &&
     (data as { type?: unknown }).type === "shop:checkout-outcome" &&
-    typeof (data as { status?: unknown }).status === "string"
+    typeof (data as { status?: unknown }).status === "string" &&
+    typeof (data as { detail?: unknown }).detail === "string"
   );
 }
 
 /** Tells the opener (the checkout page) how the payment ended; nothing when this is not a popup of ours. */
-export function notifyOpener(status: string): void {
-  const message: CheckoutMessage = { type: "shop:checkout-outcome", status };
+export function notifyOpener(status: string, detail: string): void {
+  const message: CheckoutMessage = { type: "shop:checkout-outcome", status, detail };
   try {
     // Only to a page of this same origin: the outcome is nobody else's business.
     (window.opener as Window | null)?.postMessage(message, window.location.origin);

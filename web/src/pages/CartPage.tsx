@@ -5,11 +5,14 @@ import { ErrorNote } from "../components.js";
 import { errorMessage } from "../errors.js";
 import { formatWon } from "../format.js";
 import { stockText } from "../product-summary.js";
+import { useLiveRefresh } from "../live.js";
 import { Link, PageTitle } from "../router.js";
 
 /** The cart: each line's quantity changed or removed, the totals the server computed. */
 export function CartPage() {
   const cart = useQuery(CartDocument);
+  // Each line's stock as others buy, so a line that sells out says so before the buyer pays.
+  useLiveRefresh(() => cart.refetch());
   const [update, updating] = useMutation(UpdateCartItemDocument);
   const [remove, removing] = useMutation(RemoveCartItemDocument);
   const [error, setError] = useState<unknown>(null);

@@ -15,6 +15,7 @@ import { errorMessage } from "../errors.js";
 import { formatWon } from "../format.js";
 import { newIdempotencyKey } from "../keys.js";
 import { isCheckoutMessage, loadPgSdk } from "../pg.js";
+import { useLiveRefresh } from "../live.js";
 import { Link, PageTitle } from "../router.js";
 
 /**
@@ -31,6 +32,8 @@ const DEFINITE_REFUSALS = new Set(["INSUFFICIENT_STOCK", "INSUFFICIENT_BALANCE",
  */
 export function CheckoutPage() {
   const cart = useQuery(CartDocument);
+  // Each line's stock as others buy, so a line that sells out says so before the buyer pays.
+  useLiveRefresh(() => cart.refetch());
   const point = useQuery(PointDocument);
   // One key per checkout attempt: a double click, or a retry after a lost answer, cannot pay twice.
   const [idempotencyKey, setIdempotencyKey] = useState(newIdempotencyKey);
@@ -49,7 +52,7 @@ export function CheckoutPage() {
   const [pointPart, setPointPart] = useState(0);
   const [cardError, setCardError] = useState<unknown>(null);
   const [cardState, setCardState] = useState<"idle" | "opening" | "in-window">("idle");
-  const [cardOutcome, setCardOutcome] = useState<string | null>(null);
+  const [cardOutcome, setCardOutcome] = useState<{ status: string; detail: string } | null>(null);
   const sdkUrl = pgConfig.data?.pgClientConfig.sdkUrl;
 
   // The SDK loads with the page, so the PG's window opens right on the click (a popup blocker
@@ -63,7 +66,7 @@ export function CheckoutPage() {
     const onMessage = (event: MessageEvent) => {
       if (event.origin !== window.location.origin || !isCheckoutMessage(event.data)) return;
       setCardState("idle");
-      setCardOutcome(event.data.status);
+      setCardOutcome({ status: event.data.status, detail: event.data.detail });
       setCardKey(newIdempotencyKey());
       void client.refetchQueries({ include: [CartDocument, PointDocument, ProductsDocument] });
     };
@@ -113,7 +116,7 @@ export function CheckoutPage() {
     }
   };
 
-  if (cardOutcome === "PAID") {
+  if (cardOutcome?.status === "PAID") {
     return (
       <>
         <PageTitle>Thank you</PageTitle>
@@ -208,9 +211,8 @@ export function CheckoutPage() {
               {cardError !== null && <ErrorNote>{errorMessage(cardError)}</ErrorNote>}
               {cardOutcome !== null && (
                 <p role="status">
-                  {cardOutcome === "FAILED" || cardOutcome === "EXPIRED"
-                    ? "The card payment did not go through, so you were not charged. You can try again."
-                    : `The card payment ended as ${cardOutcome}.`}
+                  {cardOutcome.detail}
+                  {cardOutcome.status === "FAILED" || cardOutcome.status === "EXPIRED" ? " You can try again." : ""}
                 </p>
               )}
               {cardState === "in-window" && (

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { skipToken, useMutation, useQuery } from "@apollo/client/react";
+import { useApolloClient, useMutation } from "@apollo/client/react";
 import {
   AbandonCheckoutDocument,
   CartDocument,
@@ -62,20 +62,25 @@ export function CheckoutResultPage({ outcome }: { outcome: "success" | "fail" })
   }, [outcome, paymentKey, pgOrderId, amount, code, message, confirm, abandon]);
 
   // While the PG's answer is awaited (CONFIRMING), ask again each second until the checkout settles.
-  const waiting = checkout !== null && !SETTLED.has(checkout.status);
-  const polled = useQuery(
-    CheckoutDocument,
-    waiting ? { variables: { id: checkout.id }, pollInterval: 1_000 } : skipToken,
-  );
-  const polledCheckout = polled.data?.checkout;
+  const client = useApolloClient();
   useEffect(() => {
-    if (polledCheckout && SETTLED.has(polledCheckout.status)) setCheckout(polledCheckout);
-  }, [polledCheckout]);
+    if (checkout === null || SETTLED.has(checkout.status)) return;
+    const timer = window.setInterval(() => {
+      client.query({ query: CheckoutDocument, variables: { id: checkout.id }, fetchPolicy: "network-only" }).then(
+        ({ data }) => {
+          const now = data.checkout;
+          if (now && SETTLED.has(now.status)) setCheckout(now);
+        },
+        () => undefined, // asked again on the next tick
+      );
+    }, 1_000);
+    return () => window.clearInterval(timer);
+  }, [checkout, client]);
   const current = checkout;
   const settled = current !== null && SETTLED.has(current.status);
 
   useEffect(() => {
-    if (current && settled) notifyOpener(current.status);
+    if (current && settled) notifyOpener(current.status, checkoutOutcome(current).detail);
   }, [current, settled]);
 
   if (pgOrderId === "") {

@@ -4,6 +4,7 @@ import { AddCartItemDocument, ProductDocument } from "../../../sdk/index.js";
 import { ErrorNote, StatusNote } from "../components.js";
 import { errorMessage } from "../errors.js";
 import { formatWon } from "../format.js";
+import { useLiveRefresh } from "../live.js";
 import { stockText } from "../product-summary.js";
 import { Link, PageTitle } from "../router.js";
 import { useSession } from "../session.js";
@@ -12,6 +13,8 @@ import { useSession } from "../session.js";
 export function ProductPage({ id }: { id: string }) {
   const { token } = useSession();
   const product = useQuery(ProductDocument, { variables: { id } });
+  // The stock as others buy, while the buyer looks.
+  useLiveRefresh(() => product.refetch());
   const [add, { loading }] = useMutation(AddCartItemDocument);
   const [optionId, setOptionId] = useState<string | null>(null);
   const [quantity, setQuantity] = useState(1);
