@@ -7,13 +7,38 @@ import type { MemberRow } from "../modules/member/member.repository.js";
 import type { Services } from "./services.js";
 import { DomainError } from "../shared/errors.js";
 
-/** Creates the database when missing and applies migrations; returns the pool every part shares. */
+/**
+ * Chooses the writer (DATABASE_URLS), creates the database when missing and applies migrations;
+ * returns the pool every part shares.
+ */
 export async function openDatabase(config: Config, log: Logger): Promise<Database> {
-  await ensureDatabaseExists(config.databaseUrl);
-  const database = createDatabase({ url: config.databaseUrl, poolSize: config.dbPoolSize });
-  await runMigrations(database);
+  const database = createDatabase({
+    urls: config.databaseUrls,
+    cluster: config.databaseCluster,
+    poolSize: config.dbPoolSize,
+    onWriterChange: (change) =>
+      log[change.to === null ? "error" : "warn"](
+        { from: change.from && redactUrl(change.from), to: change.to && redactUrl(change.to), nodes: change.reasons },
+        change.to === null ? "no database node may take writes" : "database writer chosen",
+      ),
+  });
+  try {
+    await database.pool.start();
+    await ensureDatabaseExists(database.pool.writerUrl ?? config.databaseUrl);
+    await runMigrations(database);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
   log.info("database ready: migrations applied");
   return database;
+}
+
+/** A database URL for a log line: without its password. */
+function redactUrl(url: string): string {
+  const parsed = new URL(url);
+  parsed.password = "";
+  return parsed.toString();
 }
 
 /** Start-up data: the operator's ADMIN (ADMIN_LOGIN_ID / ADMIN_PASSWORD) and, when enabled, demo data. */

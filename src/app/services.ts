@@ -1,6 +1,6 @@
 import type { RedisClient } from "../redis/connection.js";
 import type { Config } from "../config/config.js";
-import type { Pool } from "mysql2/promise";
+import type { Pool } from "../db/transaction.js";
 import type { Db } from "../db/client.js";
 import type { Logger } from "../observability/logger.js";
 import { CartService } from "../modules/cart/cart.service.js";

@@ -29,6 +29,8 @@ describe(loadConfig.name, () => {
       nodeEnv: "development",
       port: 4000,
       databaseUrl: "mysql://root@127.0.0.1:3306/ecommerce",
+      databaseUrls: ["mysql://root@127.0.0.1:3306/ecommerce"],
+      databaseCluster: false,
       dbPoolSize: 20,
       dbBatchTimeoutMs: 20_000,
       redisUrl: "redis://127.0.0.1:6379",
@@ -149,6 +151,8 @@ describe(loadConfig.name, () => {
       nodeEnv: "production",
       port: 8080,
       databaseUrl: "mariadb://app:pw@db:3306/shop",
+      databaseUrls: ["mariadb://app:pw@db:3306/shop"],
+      databaseCluster: false,
       dbPoolSize: 50,
       dbBatchTimeoutMs: 15_000,
       redisUrl: "rediss://cache:6380",
@@ -288,6 +292,39 @@ describe(loadConfig.name, () => {
       ["DATA_PLATFORM_URL", "ftp://events.example.com", "http: or https:"],
     ])("refuses %s=%s for its protocol", (name, value, allowed) => {
       expect(configError(() => loadConfig({ [name]: value })).message).toBe(`${name} must use ${allowed}`);
+    });
+  });
+
+  describe("DATABASE_URLS", () => {
+    const nodes = "mysql://app:pw@db1:3306/shop, mysql://app:pw@db2:3306/shop,mysql://app:pw@db3:3307/shop";
+
+    it("replaces DATABASE_URL with the nodes in the order given, the first one starting the service", () => {
+      const config = loadConfig({ DATABASE_URL: "mysql://root@127.0.0.1:3306/other", DATABASE_URLS: nodes });
+      expect(config.databaseUrls).toEqual([
+        "mysql://app:pw@db1:3306/shop",
+        "mysql://app:pw@db2:3306/shop",
+        "mysql://app:pw@db3:3307/shop",
+      ]);
+      expect(config.databaseUrl).toBe("mysql://app:pw@db1:3306/shop");
+      expect(config.databaseCluster).toBe(true);
+    });
+
+    it("takes one node as a cluster too (its state is probed), and ignores an empty value", () => {
+      expect(loadConfig({ DATABASE_URLS: "mysql://db1/shop" })).toMatchObject({
+        databaseUrls: ["mysql://db1/shop"],
+        databaseCluster: true,
+      });
+      expect(loadConfig({ DATABASE_URLS: " " }).databaseCluster).toBe(false);
+    });
+
+    it.each([
+      ["mysql://db1/shop,,mysql://db2/shop", "DATABASE_URLS has an empty entry"],
+      ["mysql://db1/shop,db2", "DATABASE_URLS entry 2 is not a URL"],
+      ["mysql://db1/shop,postgres://db2/shop", "DATABASE_URLS entry 2 must use mysql: or mariadb:"],
+      ["mysql://db1/shop,mysql://db2/other", "DATABASE_URLS must name the same database on every node"],
+      ["mysql://db1/shop,mysql://u@db1/shop", "DATABASE_URLS lists a node twice"],
+    ])("refuses %j", (value, message) => {
+      expect(configError(() => loadConfig({ DATABASE_URLS: value })).message).toBe(message);
     });
   });
 

@@ -1,4 +1,5 @@
 import proxyaddr from "proxy-addr";
+import { present } from "../shared/present.js";
 
 /**
  * src/config is the only reader of process.env (this file, and fake-platform-config.ts for the fake
@@ -16,7 +17,12 @@ import proxyaddr from "proxy-addr";
 export interface Config {
   nodeEnv: "development" | "production" | "test";
   port: number;
+  /** The database the service starts on: DATABASE_URL, or the first node of DATABASE_URLS. */
   databaseUrl: string;
+  /** DATABASE_URLS: a cluster's nodes in order of preference (Galera); else just databaseUrl. */
+  databaseUrls: string[];
+  /** DATABASE_URLS was set: the nodes are probed and the writes follow the first writable one. */
+  databaseCluster: boolean;
   dbPoolSize: number;
   /**
    * Longest wait for the answer to one batch of an order transaction; past it the connection is
@@ -203,6 +209,27 @@ function url(env: Env, name: string, fallback: string | null, protocols: string[
   return raw;
 }
 
+/**
+ * DATABASE_URLS: comma-separated node URLs of one cluster, in order of preference. They must name the
+ * same database (it is one database, replicated), and each node once.
+ */
+function clusterUrls(env: Env): string[] | null {
+  const raw = env.DATABASE_URLS;
+  if (!raw || raw.trim() === "") return null;
+  const urls = raw.split(",").map((entry) => entry.trim());
+  if (urls.includes("")) throw new ConfigError("DATABASE_URLS has an empty entry");
+  // Each entry is checked as DATABASE_URL would be, and named by its place in the list.
+  const parsed = urls.map((entry, index) => new URL(url({}, `DATABASE_URLS entry ${index + 1}`, entry, DB_PROTOCOLS)));
+  if (new Set(parsed.map((node) => node.pathname)).size > 1) {
+    throw new ConfigError("DATABASE_URLS must name the same database on every node");
+  }
+  if (new Set(parsed.map((node) => node.host)).size < parsed.length)
+    throw new ConfigError("DATABASE_URLS lists a node twice");
+  return urls;
+}
+
+const DB_PROTOCOLS = ["mysql:", "mariadb:"];
+
 function timezone(env: Env, name: string, fallback: string): string {
   const value = env[name] || fallback;
   try {
@@ -238,12 +265,17 @@ export function loadConfig(env: Env = process.env): Config {
   if (metricsPort !== null && metricsPort !== 0 && metricsPort === port)
     throw new ConfigError("METRICS_PORT must differ from PORT");
   const eventRetryBaseMs = integer(env, "EVENT_RETRY_BASE_MS", 1_000, 10, 600_000);
+  // DATABASE_URLS, when set, replaces DATABASE_URL.
+  const cluster = clusterUrls(env);
+  const databaseUrls = cluster ?? [url(env, "DATABASE_URL", "mysql://root@127.0.0.1:3306/ecommerce", DB_PROTOCOLS)];
   const outboxRepublishMs = integer(env, "OUTBOX_REPUBLISH_MS", 60_000, 100, 86_400_000);
 
   return {
     nodeEnv,
     port,
-    databaseUrl: url(env, "DATABASE_URL", "mysql://root@127.0.0.1:3306/ecommerce", ["mysql:", "mariadb:"]),
+    databaseUrl: present(databaseUrls[0], "the first database URL"),
+    databaseUrls,
+    databaseCluster: cluster !== null,
     dbPoolSize: integer(env, "DB_POOL_SIZE", 20, 1, 500),
     dbBatchTimeoutMs: integer(env, "DB_BATCH_TIMEOUT_MS", 20_000, 100, 600_000),
     redisUrl: url(env, "REDIS_URL", "redis://127.0.0.1:6379", ["redis:", "rediss:"]),

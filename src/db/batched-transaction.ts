@@ -1,15 +1,11 @@
 import { randomUUID } from "node:crypto";
-import type { Pool, PoolConnection } from "mysql2/promise";
+import type { PoolConnection } from "mysql2/promise";
 import { drizzle } from "drizzle-orm/mysql2";
 import { commitBatchLockHeld, dbStatements } from "../observability/metrics.js";
 import type { ConnectionTx } from "./client.js";
-import {
-  INSERT_COMMIT_TOKEN,
-  isConnectionFailure,
-  isOutcomeUnknown,
-  killSession,
-  resolveCommitOutcome,
-} from "./commit-outcome.js";
+import type { WriterPool } from "./cluster/writer-pool.js";
+import { INSERT_COMMIT_TOKEN, isOutcomeUnknown, killSession, resolveCommitOutcome } from "./commit-outcome.js";
+import { isConnectionFailure } from "./errors.js";
 import * as schema from "./schema/index.js";
 import { retryOnLockConflict, type IsolationLevel, type TransactionOptions } from "./transaction.js";
 import { present } from "../shared/present.js";
@@ -200,7 +196,7 @@ class ConnectionBatches implements BatchedTransaction {
  * work is never run again after a lost COMMIT.
  */
 export async function runBatchedTransaction<T>(
-  pool: Pool,
+  pool: WriterPool,
   unit: string,
   work: (tx: BatchedTransaction) => Promise<T>,
   options: TransactionOptions,
@@ -212,6 +208,7 @@ export async function runBatchedTransaction<T>(
     try {
       result = await work(tx);
     } catch (error) {
+      pool.reportFailure(connection, error);
       await abandon(pool, tx, connection, isConnectionFailure(error));
       throw error;
     }
@@ -223,8 +220,10 @@ export async function runBatchedTransaction<T>(
         await abandon(pool, tx, connection, false);
         throw tx.refusal(error);
       }
+      pool.reportFailure(connection, error);
       connection.destroy();
-      if ((await resolveCommitOutcome(pool, tx.commitToken, connection.threadId, unit)) === "rolled-back") throw error;
+      const session = { connection, threadId: connection.threadId };
+      if ((await resolveCommitOutcome(pool, tx.commitToken, session, unit)) === "rolled-back") throw error;
     }
     connection.release();
     return result;
@@ -236,7 +235,7 @@ export async function runBatchedTransaction<T>(
  * connection is dropped and its server session killed, which rolls it back and frees its locks now.
  */
 async function abandon(
-  pool: Pool,
+  pool: WriterPool,
   tx: ConnectionBatches,
   connection: PoolConnection,
   connectionFailed: boolean,
@@ -251,5 +250,5 @@ async function abandon(
     }
   }
   connection.destroy();
-  await killSession(pool, connection.threadId);
+  await killSession(pool, { connection, threadId: connection.threadId });
 }

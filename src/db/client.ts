@@ -2,6 +2,7 @@ import mysql, { type PoolConnection } from "mysql2/promise";
 import { drizzle, type MySql2Database } from "drizzle-orm/mysql2";
 import type { Logger as DrizzleLogger } from "drizzle-orm/logger";
 import { dbStatements } from "../observability/metrics.js";
+import { WriterPool, type WriterPoolOptions } from "./cluster/writer-pool.js";
 import * as schema from "./schema/index.js";
 
 export type Schema = typeof schema;
@@ -41,20 +42,49 @@ const LOCK_WAIT_TIMEOUT_SECONDS = 10;
 
 export interface Database {
   db: Db;
-  pool: mysql.Pool;
+  /** The pool of the node that takes the writes (the one server, without DATABASE_URLS). */
+  pool: WriterPool;
   statements: StatementCounter;
   close(): Promise<void>;
 }
 
 export interface DatabaseOptions {
-  url: string;
+  /** The one server (DATABASE_URL), or the nodes of a cluster in order of preference (DATABASE_URLS). */
+  urls: readonly string[];
+  /** DATABASE_URLS was set: probe the nodes and follow the writer (src/db/cluster/writer-pool.ts). */
+  cluster?: boolean;
   poolSize: number;
+  onWriterChange?: WriterPoolOptions["onWriterChange"];
 }
 
-export function createDatabase({ url, poolSize }: DatabaseOptions): Database {
+/**
+ * The service's database handles. Nothing is connected yet: `pool.start()` chooses the writer in
+ * cluster mode (openDatabase in src/app/bootstrap.ts calls it), and the first statement connects.
+ */
+export function createDatabase({ urls, cluster = false, poolSize, onWriterChange }: DatabaseOptions): Database {
+  const pool = new WriterPool({
+    urls,
+    cluster,
+    onWriterChange,
+    createPool: (url) => createNodePool(url, poolSize),
+  });
+  const statements = new StatementCounter();
+  const db = drizzle({ client: pool.asDriverPool(), schema, mode: "default", logger: statements });
+  return {
+    db,
+    pool,
+    statements,
+    close: () => pool.end(),
+  };
+}
+
+/** The mysql2 pool of one server, with the session settings every connection needs. */
+function createNodePool(url: string, poolSize: number): mysql.Pool {
   const pool = mysql.createPool({
     uri: url,
     connectionLimit: poolSize,
+    // A node that does not answer is given up on after this, so a failover is not held up by it.
+    connectTimeout: 5_000,
     // Every DATETIME is UTC: the driver converts with 'Z' and each session's CURRENT_TIMESTAMP agrees.
     timezone: "Z",
     supportBigNumbers: true,
@@ -80,14 +110,7 @@ export function createDatabase({ url, poolSize }: DatabaseOptions): Database {
   pool.pool.on("connection", (connection) => {
     connection.query(`SET time_zone = '+00:00', innodb_lock_wait_timeout = ${LOCK_WAIT_TIMEOUT_SECONDS}`);
   });
-  const statements = new StatementCounter();
-  const db = drizzle({ client: pool, schema, mode: "default", logger: statements });
-  return {
-    db,
-    pool,
-    statements,
-    close: () => pool.end(),
-  };
+  return pool;
 }
 
 /** The database name in a mysql:// URL, checked so it can be quoted into DDL safely. */

@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { lt, sql } from "drizzle-orm";
-import type { Pool, PoolConnection } from "mysql2/promise";
+import type { PoolConnection } from "mysql2/promise";
 import { commitOutcomes } from "../observability/metrics.js";
 import { DomainError, ErrorCode } from "../shared/errors.js";
 import type { Db, Tx } from "./client.js";
-import { MysqlErrno, isDatabaseUnavailable, isDuplicateKey, mysqlErrnoOf } from "./errors.js";
+import type { WriterPool } from "./cluster/writer-pool.js";
+import { MysqlErrno, isConnectionFailure, isDatabaseUnavailable, isDuplicateKey, mysqlErrnoOf } from "./errors.js";
 import { commitToken } from "./schema/index.js";
 
 /**
@@ -31,16 +32,6 @@ export async function deleteStaleCommitTokens(db: Db, limit: number): Promise<nu
 }
 
 /**
- * True when a statement failed because the connection did (lost, reset, refused, or a timeout after
- * which the connection cannot be trusted), rather than because the server refused the statement.
- */
-export function isConnectionFailure(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const { fatal, code } = error as Error & { fatal?: unknown; code?: unknown };
-  return fatal === true || code === "PROTOCOL_SEQUENCE_TIMEOUT" || isDatabaseUnavailable(error);
-}
-
-/**
  * True when a COMMIT batch failed without the server saying why. Such a batch may have committed (the
  * server got it, the answer never came back) or not. A server error (a CHECK refusing a row, a
  * deadlock) is a real answer: the server stops a batch at its first error, so the COMMIT after it
@@ -57,29 +48,37 @@ export type CommitOutcome = "committed" | "rolled-back";
 const RESOLVE_ATTEMPTS = 5;
 const RESOLVE_BACKOFF_MS = 200;
 
+/** The server session a lost COMMIT was sent on: the connection (which node it was on) and its id. */
+export interface LostSession {
+  connection: PoolConnection;
+  threadId: number;
+}
+
 /**
  * Finds out whether the transaction that inserted `token` with its COMMIT committed, on a fresh
- * connection: first it kills the old session (`threadId`), so a transaction whose batch is still
- * queued or running on the server is rolled back rather than left to commit later; then it inserts
- * the same token. The primary key decides: a duplicate means the transaction committed (if it was
- * still committing, the insert waits for it); a successful insert means it did not, and now it never
- * can, since its own insert of the token would fail first. Never re-runs the transaction's work.
+ * connection: first it kills the old session, on the node it was on, so a transaction whose batch is
+ * still queued or running there is rolled back rather than left to commit later; then it inserts the
+ * same token through the writer (after a failover, another node: a committed transaction was
+ * replicated there before its COMMIT answered). The primary key decides: a duplicate means the
+ * transaction committed (if it was still committing, the insert waits for it); a successful insert
+ * means it did not, and now it never can, since its own insert of the token would fail first. Never
+ * re-runs the transaction's work.
  *
  * Throws a SERVICE_UNAVAILABLE DomainError with `outcomeUnknown` when the database cannot be asked.
  */
 export async function resolveCommitOutcome(
-  pool: Pool,
+  pool: WriterPool,
   token: string,
-  threadId: number | null,
+  session: LostSession | null,
   unit: string,
 ): Promise<CommitOutcome> {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      const outcome = await askOnce(pool, token, threadId);
+      const outcome = await askOnce(pool, token, session);
       commitOutcomes.inc({ unit, outcome });
       return outcome;
     } catch (error) {
-      if (attempt >= RESOLVE_ATTEMPTS || !isConnectionFailure(error)) {
+      if (attempt >= RESOLVE_ATTEMPTS || !canAskAgain(error)) {
         commitOutcomes.inc({ unit, outcome: "unknown" });
         throw outcomeUnknown();
       }
@@ -88,48 +87,40 @@ export async function resolveCommitOutcome(
   }
 }
 
-async function askOnce(pool: Pool, token: string, threadId: number | null): Promise<CommitOutcome> {
+/**
+ * The database could not be asked this time, but may be asked again: it is unreachable, or no node
+ * may write yet (a failover), or the token's insert lost a race (1213: on Galera, with the old
+ * transaction's write set still being applied on the new writer; asked again, it is a duplicate).
+ */
+const canAskAgain = (error: unknown): boolean =>
+  isConnectionFailure(error) || isDatabaseUnavailable(error) || mysqlErrnoOf(error) === MysqlErrno.DEADLOCK;
+
+async function askOnce(pool: WriterPool, token: string, session: LostSession | null): Promise<CommitOutcome> {
+  // Without the session (a drizzle transaction), the insert below waits for the old session's lock
+  // on its token, held until the server has ended that session.
+  if (session !== null) await pool.killSession(session.connection, session.threadId);
   const connection = await pool.getConnection();
   try {
-    // Without the session's id (a drizzle transaction), the insert below waits for the old session's
-    // lock on its token, held until the server has ended that session.
-    if (threadId !== null) await kill(connection, threadId);
-    try {
-      await connection.query(INSERT_COMMIT_TOKEN, [token]);
-      return "rolled-back";
-    } catch (error) {
-      if (isDuplicateKey(error)) return "committed";
-      throw error;
-    }
+    await connection.query(INSERT_COMMIT_TOKEN, [token]);
+    return "rolled-back";
+  } catch (error) {
+    if (isDuplicateKey(error)) return "committed";
+    throw error;
   } finally {
     connection.release();
   }
 }
 
 /**
- * Ends the session `threadId` on the server, best effort, after its connection failed mid-transaction:
- * the server rolls it back and releases its row locks now, rather than when it notices the lost
- * connection (never, for a half-open one, until wait_timeout) while other orders queue on its rows.
+ * Ends the server session of a connection that failed mid-transaction, best effort: the server rolls
+ * it back and releases its row locks now, rather than when it notices the lost connection (never, for
+ * a half-open one, until wait_timeout) while other orders queue on its rows.
  */
-export async function killSession(pool: Pool, threadId: number): Promise<void> {
+export async function killSession(pool: WriterPool, session: LostSession): Promise<void> {
   try {
-    const connection = await pool.getConnection();
-    try {
-      await kill(connection, threadId);
-    } finally {
-      connection.release();
-    }
+    await pool.killSession(session.connection, session.threadId);
   } catch {
     // The database is unreachable: the session ends when the server notices its connection is gone.
-  }
-}
-
-async function kill(connection: PoolConnection, threadId: number): Promise<void> {
-  try {
-    await connection.query("KILL CONNECTION ?", [threadId]);
-  } catch (error) {
-    // Gone already: the server noticed the lost connection and ended the session.
-    if (mysqlErrnoOf(error) !== MysqlErrno.UNKNOWN_THREAD) throw error;
   }
 }
 

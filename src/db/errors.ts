@@ -4,6 +4,8 @@
  */
 export const MysqlErrno = {
   DUPLICATE_KEY: 1062,
+  /** Galera: the node is outside the Primary component (or not synced) and refuses queries. */
+  WSREP_NOT_READY: 1047,
   /** KILL of a session that has already ended. */
   UNKNOWN_THREAD: 1094,
   LOCK_WAIT_TIMEOUT: 1205,
@@ -12,6 +14,8 @@ export const MysqlErrno = {
   CHECK_VIOLATED_MYSQL: 3819,
   /** MariaDB: a CHECK constraint refused a row. */
   CHECK_VIOLATED_MARIADB: 4025,
+  /** MySQL: a system variable it does not have (wsrep_on, outside MariaDB). */
+  UNKNOWN_SYSTEM_VARIABLE: 1193,
   /** A value longer than its column (strict mode). */
   DATA_TOO_LONG: 1406,
   /** A foreign key names a row that does not exist. */
@@ -63,6 +67,9 @@ export function isCheckViolation(error: unknown, constraint: string): boolean {
   return false;
 }
 
+/** The code of the error WriterPool raises while no node of DATABASE_URLS may take writes. */
+export const NO_WRITER_CODE = "DB_NO_WRITER";
+
 // Driver codes and server errors meaning "the database is not there right now", not "the request
 // is wrong": the connection was refused, lost or reset, or the server is shutting down.
 const UNAVAILABLE_CODES = new Set([
@@ -73,8 +80,10 @@ const UNAVAILABLE_CODES = new Set([
   "PROTOCOL_CONNECTION_LOST",
   "ER_SERVER_SHUTDOWN",
   "ER_CON_COUNT_ERROR",
+  NO_WRITER_CODE,
 ]);
-const UNAVAILABLE_ERRNOS = new Set([1053, 1040, 1927, 2002, 2003, 2006, 2013]);
+// 1047: a Galera node outside the Primary component refuses every statement until quorum returns.
+const UNAVAILABLE_ERRNOS = new Set([1047, 1053, 1040, 1927, 2002, 2003, 2006, 2013]);
 
 // mysql2 raises this one without a code when a statement (often drizzle's ROLLBACK) is sent on a
 // connection that has just died.
@@ -94,3 +103,21 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * True when a statement failed because the connection did (lost, reset, refused, or a timeout after
+ * which the connection cannot be trusted), rather than because the server refused the statement.
+ */
+export function isConnectionFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { fatal, code } = error as Error & { fatal?: unknown; code?: unknown };
+  return fatal === true || code === "PROTOCOL_SEQUENCE_TIMEOUT" || isDatabaseUnavailable(error);
+}
+
+/**
+ * True when the node a statement went to looks unusable for writes: the connection failed, or the
+ * node answers but refuses statements (a Galera node that has lost quorum). WriterPool probes the
+ * nodes again on such an error.
+ */
+export const isNodeFailure = (error: unknown): boolean =>
+  isConnectionFailure(error) || mysqlErrnoOf(error) === MysqlErrno.WSREP_NOT_READY;

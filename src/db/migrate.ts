@@ -2,29 +2,25 @@ import path from "node:path";
 import { migrate } from "drizzle-orm/mysql2/migrator";
 import { repositoryRoot } from "../process/paths.js";
 import type { Database } from "./client.js";
+import { acquireLease } from "./migration-lease.js";
 
 /** drizzle/ at the repository root, where drizzle-kit writes the migrations. */
 export const migrationsFolder = (): string => path.join(repositoryRoot(), "drizzle");
 
-const MIGRATION_LOCK = "ecommerce_order_service_migrations";
+const MIGRATION_LEASE = "ecommerce_order_service_migrations";
+const MIGRATION_WAIT_MS = 120_000;
 
 /**
  * Applies the committed drizzle-kit migrations that have not run yet. The API and the worker may start
- * together against one database, so a named server lock (GET_LOCK, held on one connection of ours)
- * lets only one of them migrate while the other waits and then finds nothing left to do.
+ * together against one database (or through different nodes of a cluster), so a lease on a row
+ * (migration-lease.ts) lets only one of them migrate while the others wait and then find nothing
+ * left to do.
  */
 export async function runMigrations({ db, pool }: Database): Promise<void> {
-  const lockHolder = await pool.getConnection();
+  const lease = await acquireLease(pool, MIGRATION_LEASE, MIGRATION_WAIT_MS);
   try {
-    const [rows] = await lockHolder.query("SELECT GET_LOCK(?, 120) AS acquired", [MIGRATION_LOCK]);
-    const acquired = (rows as Array<{ acquired: number | null }>)[0]?.acquired === 1;
-    if (!acquired) throw new Error("timed out waiting for another process to finish migrating");
-    try {
-      await migrate(db, { migrationsFolder: migrationsFolder() });
-    } finally {
-      await lockHolder.query("SELECT RELEASE_LOCK(?)", [MIGRATION_LOCK]);
-    }
+    await migrate(db, { migrationsFolder: migrationsFolder() });
   } finally {
-    lockHolder.release();
+    await lease.release();
   }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Pool } from "mysql2/promise";
+import type { WriterPool } from "./cluster/writer-pool.js";
 import { lockRetries } from "../observability/metrics.js";
 import { DomainError, ErrorCode } from "../shared/errors.js";
 import type { Db, Tx } from "./client.js";
@@ -11,7 +11,7 @@ import { DEFAULT_RETRY_POLICY, retryDelayMs, shouldRetry, type RetryPolicy } fro
 // Services name the handles they pass to repositories by these, so that only repositories (and this
 // layer) import the database client and the driver.
 export type { Db, Executor, Tx } from "./client.js";
-export type { Pool } from "mysql2/promise";
+export type { WriterPool as Pool } from "./cluster/writer-pool.js";
 
 /**
  * Isolation levels the service asks for explicitly, so no transaction silently depends on the
@@ -29,7 +29,7 @@ export interface TransactionOptions {
    * statement, so a COMMIT whose answer is lost is asked about (commit-outcome.ts) and answered
    * truthfully, rather than reported as a failure its caller might retry into a second charge.
    */
-  askLostCommit?: { pool: Pool; unit: string };
+  askLostCommit?: { pool: WriterPool; unit: string };
   /** Called before each retry, e.g. to count lock retries in metrics. */
   onRetry?: (attempt: number, errno: number) => void;
 }

@@ -64,6 +64,19 @@ export const commitOutcomes = new Counter({
   registers: [registry],
 });
 
+/** DATABASE_URLS: each time the writes moved to another node (or to none, while no node may write). */
+export const dbWriterChanges = new Counter({
+  name: "db_writer_changes_total",
+  help: "Times the database writer changed (failover, or back to an earlier node of DATABASE_URLS)",
+  registers: [registry],
+});
+
+export const dbWriterNode = new Gauge({
+  name: "db_writer_node",
+  help: "Index in DATABASE_URLS of the node taking the writes (-1: none may, the API answers SERVICE_UNAVAILABLE)",
+  registers: [registry],
+});
+
 export const lockRetries = new Counter({
   name: "db_lock_retries_total",
   help: "Transactions run again after a deadlock (1213) or lock-wait timeout (1205)",

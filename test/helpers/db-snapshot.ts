@@ -1,5 +1,8 @@
 import type { Pool, RowDataPacket } from "mysql2/promise";
 
+/** What these checks need of a pool: the service's own (WriterPool) or a test's mysql2 pool. */
+type SqlReader = Pick<Pool, "query" | "escapeId">;
+
 /** The tables of the app; the snapshot refuses to run if one of them is missing (renamed, not migrated). */
 export const APP_TABLES = [
   "member",
@@ -42,7 +45,7 @@ export type DatabaseSnapshot = Record<string, TableRows>;
  * before/after comparison (`expect(after).toEqual(before)`). Tables are found in the schema, so a
  * table added later is covered without touching this helper.
  */
-export async function snapshotDatabase(pool: Pool): Promise<DatabaseSnapshot> {
+export async function snapshotDatabase(pool: SqlReader): Promise<DatabaseSnapshot> {
   const [tableRows] = await pool.query<RowDataPacket[]>(
     `SELECT TABLE_NAME AS name FROM information_schema.TABLES
      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME`,
@@ -75,7 +78,7 @@ export async function snapshotDatabase(pool: Pool): Promise<DatabaseSnapshot> {
   return snapshot;
 }
 
-async function allColumns(pool: Pool, table: string): Promise<string> {
+async function allColumns(pool: SqlReader, table: string): Promise<string> {
   const [columns] = await pool.query<RowDataPacket[]>(
     `SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS
      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,

@@ -1,5 +1,8 @@
 import type { Pool, RowDataPacket } from "mysql2/promise";
 
+/** What these checks need of a pool: the service's own (WriterPool) or a test's mysql2 pool. */
+type SqlReader = Pick<Pool, "query" | "escapeId">;
+
 /**
  * The money and stock invariants of the whole database, checked with plain SQL independent of the
  * service's code. Returns one line per violation; an empty list means everything holds.
@@ -14,7 +17,7 @@ import type { Pool, RowDataPacket } from "mysql2/promise";
 /** A number column as mysql2 hands it over: SUM() and BIGINT arrive as strings, so each is read with Number(). */
 type DbNumber = number | string;
 
-export async function checkInvariants(pool: Pool, stockBaselineBefore?: Map<number, number>): Promise<string[]> {
+export async function checkInvariants(pool: SqlReader, stockBaselineBefore?: Map<number, number>): Promise<string[]> {
   const violations: string[] = [];
   const rows = async <T>(sql: string): Promise<T[]> => (await pool.query<RowDataPacket[]>(sql))[0] as T[];
 
@@ -98,7 +101,7 @@ export async function checkInvariants(pool: Pool, stockBaselineBefore?: Map<numb
  * For every option: stock + units held by checkouts (PENDING or CONFIRMING) + units in PAID order
  * lines. Orders, checkouts and cancellations never change it.
  */
-export async function stockBaseline(pool: Pool): Promise<Map<number, number>> {
+export async function stockBaseline(pool: SqlReader): Promise<Map<number, number>> {
   const [rows] = await pool.query<RowDataPacket[]>(`
     SELECT s.option_id, s.quantity
       + COALESCE((SELECT SUM(i.quantity) FROM order_item i WHERE i.option_id = s.option_id AND i.status = 'PAID'), 0)

@@ -1,4 +1,7 @@
 import type { Pool, RowDataPacket } from "mysql2/promise";
+
+/** What these checks need of a pool: the service's own (WriterPool) or a test's mysql2 pool. */
+type SqlReader = Pick<Pool, "query" | "escapeId">;
 import type { FakePgDriver } from "./fake-pg-driver.js";
 import type { TestApp } from "./test-app.js";
 
@@ -36,7 +39,7 @@ const CAPTURED = new Set(["DONE", "PARTIAL_CANCELED", "CANCELED"]);
  * - one checkout per paymentKey, and at most one captured payment per checkout (pgOrderId).
  * Returns one line per violation.
  */
-export async function checkPaymentInvariants(pool: Pool, pg: FakePgDriver): Promise<string[]> {
+export async function checkPaymentInvariants(pool: SqlReader, pg: FakePgDriver): Promise<string[]> {
   const violations: string[] = [];
   const rows = async <T>(sql: string): Promise<T[]> => (await pool.query<RowDataPacket[]>(sql))[0] as T[];
   const { payments } = await pg.listing<{ payments: PgPaymentListed[] }>("/control/payments");

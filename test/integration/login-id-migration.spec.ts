@@ -62,7 +62,7 @@ async function databaseBefore0004(
 ): Promise<Database> {
   const url = uniqueDatabaseUrl(label);
   await ensureDatabaseExists(url);
-  const database = createDatabase({ url, poolSize: 2 });
+  const database = createDatabase({ urls: [url], poolSize: 2 });
   urls.set(database, url);
   databases.push(database);
   await migrate(database.db, { migrationsFolder: migrationsUpTo(BEFORE) });

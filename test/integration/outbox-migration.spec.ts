@@ -28,7 +28,7 @@ function foldersUpTo0004(): string {
 
 beforeAll(async () => {
   await ensureDatabaseExists(url);
-  database = createDatabase({ url, poolSize: 2 });
+  database = createDatabase({ urls: [url], poolSize: 2 });
   await migrate(database.db, { migrationsFolder: foldersUpTo0004() });
 });
 
