@@ -167,6 +167,17 @@ export class GaleraCluster {
     return this.nodes.map((node) => this.url(node.index, database));
   }
 
+  /**
+   * A connection to one node that reads what the whole cluster has committed (wsrep_sync_wait=1: each
+   * read waits until the node has applied every write certified before it), for checking each node.
+   */
+  async syncedReader(node: number, database: string): Promise<mysql.Connection> {
+    const connection = await mysql.createConnection({ uri: this.url(node, database), connectTimeout: 5_000 });
+    connection.on("error", () => undefined);
+    await connection.query("SET SESSION wsrep_sync_wait = 1");
+    return connection;
+  }
+
   /** The node's view of the cluster, or null when it does not answer (killed, frozen, starting). */
   async status(node: number): Promise<GaleraNodeStatus | null> {
     const port = this.node(node).ports.sql;

@@ -9,9 +9,12 @@ export function uniqueDatabaseUrl(label: string): string {
   return `${SERVER_URL}/${name}`;
 }
 
+/** Drops the database on the server its URL names (the test server, or a test's own cluster node). */
 export async function dropDatabase(url: string): Promise<void> {
-  const name = new URL(url).pathname.slice(1);
-  const connection = await mysql.createConnection({ uri: SERVER_URL });
+  const server = new URL(url);
+  const name = server.pathname.slice(1);
+  server.pathname = "";
+  const connection = await mysql.createConnection({ uri: server.toString() });
   try {
     await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
   } finally {

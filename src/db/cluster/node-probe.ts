@@ -5,9 +5,14 @@ import type { NodeProbe } from "./writer.rules.js";
 /** A probe gives up on a node after this: on a LAN a live node answers in milliseconds. */
 const PROBE_TIMEOUT_MS = 2_000;
 
-/** A short-lived connection to one node, for the probe and the rare statements below. */
+/**
+ * A short-lived connection to one node, for the probe and the rare statements below. It names no
+ * database: a node is healthy or not whatever the database (which start-up may not have created yet).
+ */
 async function withNode<T>(url: string, use: (connection: Connection) => Promise<T>): Promise<T> {
-  const connection = await mysql.createConnection({ uri: url, connectTimeout: PROBE_TIMEOUT_MS });
+  const server = new URL(url);
+  server.pathname = "";
+  const connection = await mysql.createConnection({ uri: server.toString(), connectTimeout: PROBE_TIMEOUT_MS });
   try {
     return await use(connection);
   } finally {

@@ -131,16 +131,25 @@ export async function insertProduct(tx: Tx, values: { name: string; price: numbe
   return present(row, "the inserted product").id;
 }
 
-/** Inserts the options and their stock rows: two statements whatever the number of options. */
+/**
+ * Inserts the options of a product created in this transaction, and their stock rows. The options'
+ * ids are read back rather than taken from `$returningId()`, which counts up by one from the first id:
+ * on Galera (and wherever auto_increment_increment is above 1) a multi-row insert's ids are not dense.
+ * A multi-row insert hands out ascending ids in row order, so ORDER BY id gives them in input order.
+ */
 export async function insertOptionsWithStock(
   tx: Tx,
   productId: number,
   options: ReadonlyArray<{ name: string; additionalPrice: number; stock: number }>,
 ): Promise<number[]> {
-  const inserted = await tx
+  await tx
     .insert(productOption)
-    .values(options.map(({ name, additionalPrice }) => ({ productId, name, additionalPrice })))
-    .$returningId();
+    .values(options.map(({ name, additionalPrice }) => ({ productId, name, additionalPrice })));
+  const inserted = await tx
+    .select({ id: productOption.id })
+    .from(productOption)
+    .where(eq(productOption.productId, productId))
+    .orderBy(asc(productOption.id));
   const ids = inserted.map((row) => row.id);
   await tx
     .insert(stock)
