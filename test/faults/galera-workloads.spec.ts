@@ -3,12 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/config.js";
 import { openDatabase } from "../../src/app/bootstrap.js";
 import { createLogger } from "../../src/observability/logger.js";
+import { lockRetries } from "../../src/observability/metrics.js";
 import type { Running } from "../../src/process/lifecycle.js";
 import { waitUntilDelivered } from "../helpers/drain.js";
 import { startFakePlatform, startWorker, type FakePlatform } from "../helpers/event-pipeline.js";
 import {
   ORDER_FIELDS,
   adminToken,
+  balanceOf,
   createProduct,
   fundedMembers,
   placeOrder,
@@ -95,6 +97,12 @@ async function expectInvariantsOnEveryNode(): Promise<void> {
       reader.destroy();
     }
   }
+}
+
+/** db_lock_retries_total, all errnos: the service's own counter (one registry for every app in this process). */
+async function lockRetryCount(): Promise<number> {
+  const metric = await lockRetries.get();
+  return metric.values.reduce((sum, value) => sum + value.value, 0);
 }
 
 async function rowsOn<T>(reader: Connection, sql: string): Promise<T[]> {
@@ -266,6 +274,54 @@ describe.skipIf(!available)("the service on a 3-node Galera cluster", () => {
       { token: member!.token },
     );
     expect(found.data?.order.id).toBe(order.id);
+  });
+
+  it("retries certification conflicts when two processes write through different nodes, as while one moves back", async () => {
+    // The same database and Redis prefix, the nodes in the opposite order: this process writes through
+    // node 3 while the first writes through node 1, so their writes to the same rows meet at commit.
+    const other = await startTestApp("galera_workloads_other", {
+      DATABASE_URLS: [...cluster.urls(database)].reverse().join(","),
+      REDIS_PREFIX: app.config.redisPrefix,
+      RATE_LIMIT_MUTATION_BURST: "100000",
+      RATE_LIMIT_MUTATIONS_PER_SECOND: "100000",
+    });
+    try {
+      expect(other.database.pool.writerUrl).toBe(cluster.url(3, database));
+      const product = await createProduct(app, admin, { name: "Two writers", price: 100, stock: 40 });
+      await addToBaseline([product]);
+      const buyers = await fundedMembers(app, 20, 1_000_000);
+      const [wallet] = await fundedMembers(app, 1, 1_000);
+      const retriesBefore = await lockRetryCount();
+      const through = (i: number): TestApp => (i % 2 === 0 ? app : other);
+      const [orders, charges] = await Promise.all([
+        Promise.all(
+          Array.from({ length: 120 }, (_, i) =>
+            placeOrder(through(i), buyers[i % buyers.length]!, { items: [{ productId: product.id, quantity: 1 }] }),
+          ),
+        ),
+        Promise.all(
+          Array.from({ length: 40 }, (_, i) =>
+            through(i).gql(`mutation { chargePoint(amount: 100) { balance } }`, {}, { token: wallet!.token }),
+          ),
+        ),
+      ]);
+      const retried = (await lockRetryCount()) - retriesBefore;
+      const orderOutcomes = outcomes(orders);
+      const chargeOutcomes = outcomes(charges);
+      console.info(
+        `galera two writers: orders ${JSON.stringify(orderOutcomes)}, charges ${JSON.stringify(chargeOutcomes)}, ${retried} transactions run again after 1213`,
+      );
+      // Conflicts happened and were run again; one that lost every try is a retryable CONFLICT, never a wrong answer.
+      expect(retried).toBeGreaterThan(0);
+      for (const outcome of Object.keys(orderOutcomes))
+        expect(["ok", "INSUFFICIENT_STOCK", "CONFLICT"]).toContain(outcome);
+      for (const outcome of Object.keys(chargeOutcomes)) expect(["ok", "CONFLICT"]).toContain(outcome);
+      expect(orderOutcomes.ok ?? 0).toBeLessThanOrEqual(40);
+      expect(await balanceOf(app, wallet!)).toBe(1_000 + 100 * (chargeOutcomes.ok ?? 0));
+      await expectInvariantsOnEveryNode();
+    } finally {
+      await other.close({ keepDatabase: true });
+    }
   });
 
   it("migrates once when three processes start together through the nodes in three different orders", async () => {

@@ -35,7 +35,8 @@ export interface TestApp {
     variables?: Record<string, unknown>,
     options?: RequestOptions,
   ): Promise<GraphQLResponse<TData>>;
-  close(): Promise<void>;
+  /** Stops everything and drops the database, unless another app of the test still uses it. */
+  close(options?: { keepDatabase?: boolean }): Promise<void>;
 }
 
 /**
@@ -111,7 +112,7 @@ export async function startTestApp(
     log,
     relay,
     queues,
-    async close() {
+    async close({ keepDatabase = false } = {}) {
       await api.stop();
       await relay.stop();
       services.pgClient.close();
@@ -122,7 +123,7 @@ export async function startTestApp(
         redis.quit(),
       ]);
       await connections.close();
-      await dropDatabase(config.databaseUrl);
+      if (!keepDatabase) await dropDatabase(config.databaseUrl);
     },
   };
 }
