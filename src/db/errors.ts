@@ -83,7 +83,11 @@ const UNAVAILABLE_CODES = new Set([
   NO_WRITER_CODE,
 ]);
 // 1047: a Galera node outside the Primary component refuses every statement until quorum returns.
-const UNAVAILABLE_ERRNOS = new Set([1047, 1053, 1040, 1927, 2002, 2003, 2006, 2013]);
+// 1180 (error during commit): a Galera node that lost the Primary component while replicating a
+// transaction's write set fails its COMMIT (or its first write) with it; nothing was committed, and a
+// later try on a node of the Primary component may succeed. Being a "connection" failure, a COMMIT that
+// gets it is still asked about (commit-outcome.ts) rather than trusted.
+const UNAVAILABLE_ERRNOS = new Set([1047, 1053, 1040, 1180, 1927, 2002, 2003, 2006, 2013]);
 
 // mysql2 raises this one without a code when a statement (often drizzle's ROLLBACK) is sent on a
 // connection that has just died.

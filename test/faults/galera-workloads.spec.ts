@@ -65,7 +65,7 @@ beforeAll(async () => {
 afterAll(async () => {
   /* eslint-disable @typescript-eslint/no-unnecessary-condition -- each is unset if beforeAll failed part-way */
   await worker?.stop();
-  await app?.close();
+  await app?.close({ keepDatabase: true }); // the cluster goes, and its databases with it
   await platform?.close();
   await cluster?.stop();
   /* eslint-enable @typescript-eslint/no-unnecessary-condition */

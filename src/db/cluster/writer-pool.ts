@@ -11,6 +11,7 @@ import { dbWriterChanges, dbWriterNode } from "../../observability/metrics.js";
 import { MysqlErrno, NO_WRITER_CODE, isNodeFailure, mysqlErrnoOf } from "../errors.js";
 import { present } from "../../shared/present.js";
 import { probeNode, killOnNode, syncWithCluster } from "./node-probe.js";
+import { isReadOnlyStatement } from "./statement.rules.js";
 import { chooseWriter, shouldMoveWriter, writerVerdict, type NodeProbe } from "./writer.rules.js";
 
 /** What the operator is told when the writes move (the composition root logs it). */
@@ -38,6 +39,8 @@ export interface WriterPoolOptions {
 
 /** In-flight statements on a writer left because another node came back first in the order may finish. */
 const RETIRED_POOL_GRACE_MS = 30_000;
+/** Tries of a read outside a transaction whose node failed under it (see send). */
+const READ_ATTEMPTS = 2;
 /** After no node could write, requests fail at once for this long before the nodes are probed again. */
 const NO_WRITER_BACKOFF_MS = 250;
 
@@ -98,28 +101,34 @@ export class WriterPool {
   }
 
   // Either of mysql2's two forms, so code written for its pool takes this one.
-  async query<T extends QueryResult>(sql: string | QueryOptions, values?: QueryValues): Promise<[T, FieldPacket[]]> {
-    const index = await this.currentWriter();
-    const pool = this.poolOf(index);
-    try {
-      return await (typeof sql === "string" ? pool.query<T>(sql, values) : pool.query<T>(sql, values));
-    } catch (error) {
-      this.noteFailure(index, error);
-      throw error;
-    }
+  query<T extends QueryResult>(sql: string | QueryOptions, values?: QueryValues): Promise<[T, FieldPacket[]]> {
+    return this.send(sql, (pool) =>
+      typeof sql === "string" ? pool.query<T>(sql, values) : pool.query<T>(sql, values),
+    );
   }
 
-  async execute<T extends QueryResult>(
-    sql: string | QueryOptions,
-    values?: ExecuteValues,
-  ): Promise<[T, FieldPacket[]]> {
-    const index = await this.currentWriter();
-    const pool = this.poolOf(index);
-    try {
-      return await (typeof sql === "string" ? pool.execute<T>(sql, values) : pool.execute<T>(sql, values));
-    } catch (error) {
-      this.noteFailure(index, error);
-      throw error;
+  execute<T extends QueryResult>(sql: string | QueryOptions, values?: ExecuteValues): Promise<[T, FieldPacket[]]> {
+    return this.send(sql, (pool) =>
+      typeof sql === "string" ? pool.execute<T>(sql, values) : pool.execute<T>(sql, values),
+    );
+  }
+
+  /**
+   * One statement outside a transaction, on the writer. A read whose node failed under it is sent
+   * again, once, to the writer chosen next: it changes nothing, so sending it twice is safe, and the
+   * reads that follow a commit (a placed order's lines and stock, answered to its buyer) then answer
+   * with what was committed instead of an error that hides it. Writes are never sent twice.
+   */
+  private async send<T>(sql: string | QueryOptions, run: (pool: Pool) => Promise<T>): Promise<T> {
+    const readOnly = isReadOnlyStatement(typeof sql === "string" ? sql : sql.sql);
+    for (let attempt = 1; ; attempt += 1) {
+      const index = await this.currentWriter();
+      try {
+        return await run(this.poolOf(index));
+      } catch (error) {
+        this.noteFailure(index, error);
+        if (!readOnly || attempt >= READ_ATTEMPTS || !isNodeFailure(error)) throw error;
+      }
     }
   }
 
