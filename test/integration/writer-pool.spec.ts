@@ -63,12 +63,24 @@ describe("WriterPool with DATABASE_URLS", () => {
     await db.pool.query("SELECT 1");
 
     await proxy.close();
-    // The statement that meets the dead writer fails as "unavailable" (retryable); the next goes on.
-    const failure = await rejectionOf(db.pool.query("SELECT 1"));
+    // A write that meets the dead writer fails as "unavailable" (retryable: it may have been applied,
+    // so it is never sent twice); the next statement goes to the next node.
+    const failure = await rejectionOf(db.pool.query("DO 1"));
     expect(isDatabaseUnavailable(failure)).toBe(true);
     expect(await serverPort(db)).toBe(server.port);
     expect(db.pool.writerUrl).toBe(url);
     expect(changes.at(-1)).toMatchObject({ from: viaProxy, to: url });
+  });
+
+  it("answers a read whose writer died under it from the next node, as the read changes nothing", async () => {
+    const proxy = await FaultProxy.start(server);
+    const viaProxy = proxy.url(database);
+    const db = open([viaProxy, url]);
+    await db.pool.start();
+    await db.pool.query("SELECT 1");
+    await proxy.close();
+    expect(await serverPort(db)).toBe(server.port);
+    expect(db.pool.writerUrl).toBe(url);
   });
 
   it("answers 'unavailable' while no node may write, and recovers once one answers", async () => {
