@@ -112,6 +112,7 @@ export class GaleraCluster {
       };
     });
     const cluster = new GaleraCluster(nodes, runAsMysql);
+    runningClusters.add(cluster);
     try {
       for (const node of nodes) {
         cluster.writeConfig(node);
@@ -321,8 +322,18 @@ export class GaleraCluster {
     target.frozen = false;
   }
 
+  /** SIGKILL to every node, thawed first, and their directories removed, synchronously: for the process's exit. */
+  killNow(): void {
+    for (const node of this.nodes) {
+      signal(node, "SIGCONT");
+      signal(node, "SIGKILL");
+      rmSync(node.dir, { recursive: true, force: true });
+    }
+  }
+
   /** Kills every node (thawed first, so nothing lingers stopped) and removes their directories. */
   async stop(): Promise<void> {
+    runningClusters.delete(this);
     await Promise.all(
       this.nodes.map(async (node) => {
         if (node.frozen) signal(node, "SIGCONT");
@@ -420,6 +431,16 @@ export class GaleraCluster {
 }
 
 /** Sends `name` to the node's process group; a node that is not running (or already gone) is left alone. */
+/**
+ * Clusters not stopped yet. Their nodes run in process groups of their own, so they would outlive a test
+ * process whose teardown never ran (a hook that timed out, a crash) and hold memory and ports for the
+ * rest of the run: when the process exits, whatever is left is killed (synchronously, as "exit" needs).
+ */
+const runningClusters = new Set<GaleraCluster>();
+process.once("exit", () => {
+  for (const cluster of runningClusters) cluster.killNow();
+});
+
 function signal(node: GaleraNode, name: NodeJS.Signals): void {
   if (node.pid === null) return;
   try {
