@@ -56,6 +56,7 @@ describe(loadConfig.name, () => {
       metricsToken: null,
       graphqlIntrospection: true,
       graphqlPlayground: true,
+      graphqlDocumentCacheMiB: 32,
       rateLimits: {
         mutationBurst: 200,
         mutationsPerSecond: 50,
@@ -127,6 +128,7 @@ describe(loadConfig.name, () => {
       METRICS_PORT: "9465",
       METRICS_TOKEN: "m".repeat(32),
       GRAPHQL_PLAYGROUND: "true",
+      GRAPHQL_DOCUMENT_CACHE_MB: "8",
       RATE_LIMIT_MUTATION_BURST: "10",
       RATE_LIMIT_MUTATIONS_PER_SECOND: "2",
       RATE_LIMIT_LOGIN_FAILURES: "3",
@@ -178,6 +180,7 @@ describe(loadConfig.name, () => {
       metricsToken: "m".repeat(32),
       graphqlIntrospection: false,
       graphqlPlayground: true,
+      graphqlDocumentCacheMiB: 8,
       rateLimits: {
         mutationBurst: 10,
         mutationsPerSecond: 2,

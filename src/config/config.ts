@@ -75,6 +75,8 @@ export interface Config {
   graphqlIntrospection: boolean;
   /** The GraphiQL page at /graphql; off in production unless asked for. */
   graphqlPlayground: boolean;
+  /** Memory for parsed and validated GraphQL documents (src/graphql/document-store.ts), in MiB. */
+  graphqlDocumentCacheMiB: number;
   rateLimits: RateLimits;
   /** Which hops may say who the client is in X-Forwarded-For (src/http/client-address.ts). */
   trustProxy: TrustProxy;
@@ -314,6 +316,7 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken,
     graphqlIntrospection: boolean(env, "GRAPHQL_INTROSPECTION", nodeEnv !== "production"),
     graphqlPlayground: boolean(env, "GRAPHQL_PLAYGROUND", nodeEnv !== "production"),
+    graphqlDocumentCacheMiB: integer(env, "GRAPHQL_DOCUMENT_CACHE_MB", 32, 1, 4_096),
     rateLimits: {
       mutationBurst: integer(env, "RATE_LIMIT_MUTATION_BURST", 200, 1, 1_000_000),
       mutationsPerSecond: integer(env, "RATE_LIMIT_MUTATIONS_PER_SECOND", 50, 1, 1_000_000),

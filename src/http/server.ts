@@ -13,6 +13,7 @@ import type { RedisClient } from "../redis/connection.js";
 import { metricsOnApiPort, type Config } from "../config/config.js";
 import type { Database } from "../db/client.js";
 import { RequestContext, type GraphQLContext, type RequestFacts } from "../graphql/context.js";
+import { createDocumentStore } from "../graphql/document-store.js";
 import { formatError, internalErrorLogging } from "../graphql/format-error.js";
 import { graphqlLimits } from "../graphql/limits.js";
 import { metricsPlugin } from "../graphql/metrics-plugin.js";
@@ -95,6 +96,7 @@ export async function createApiServer({
     includeStacktraceInErrorResponses: false,
     introspection: config.graphqlIntrospection,
     parseOptions: limits.parseOptions,
+    documentStore: createDocumentStore(config.graphqlDocumentCacheMiB),
     validationRules: limits.validationRules,
     // The composition root owns SIGTERM: it stops the API, then closes the pool and Redis, in order.
     // Apollo's own signal handler would race it and leave stop() hanging.
