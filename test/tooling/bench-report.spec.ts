@@ -6,7 +6,13 @@ import { escapeXml, niceTicks, renderChart } from "../../bench/harness/chart.js"
 import { describeMachine, machineSummary, type MachineInfo } from "../../bench/harness/machine.js";
 import { formatErrors, formatTable, renderMarkdownSummary, writeResults } from "../../bench/harness/report.js";
 import { packageOf, summarizeProfile } from "../../bench/profile-summary.js";
-import { ratio, type BenchSettings, type Measurement, type ScenarioResult } from "../../bench/harness/scenario.js";
+import {
+  ratio,
+  skippedResult,
+  type BenchSettings,
+  type Measurement,
+  type ScenarioResult,
+} from "../../bench/harness/scenario.js";
 
 const settings: BenchSettings = {
   quick: false,
@@ -208,6 +214,26 @@ describe("bench report", () => {
       mariadb: { query: () => Promise.resolve([[{ version: "11.4.2-MariaDB" }], []]) },
     });
     expect(fromPool.mariadb).toBe("11.4.2-MariaDB");
+  });
+});
+
+describe("bench report: a skipped scenario", () => {
+  const skipped = skippedResult("flash-sale-galera", "Flash sale on a cluster", "install galera-4 and rsync");
+
+  it("reports a skipped scenario as skipped, with what to install, in the table, the summary and the chart", () => {
+    const table = formatTable([results[0]!, skipped], settings);
+    expect(table).toMatch(/^flash-sale-galera\s+\(skipped\)$/m);
+    expect(table).toContain("flash-sale-galera: Flash sale on a cluster\n  skipped: install galera-4 and rsync\n");
+    // Nothing was checked, so nothing is claimed to hold.
+    expect(table.split("flash-sale-galera: ")[1]).not.toContain("invariants: ok");
+    expect(table).toContain("1/2 targets met, invariants held in every scenario run, 1 scenario(s) skipped");
+
+    const md = renderMarkdownSummary([skipped], settings, machine);
+    expect(md).toContain("| Flash sale on a cluster | — | — | — | — | skipped: install galera-4 and rsync |");
+
+    const svg = renderChart([results[2]!, skipped], machine, settings);
+    expect(svg).toContain("Not charted (no load measured): events");
+    expect(svg).toContain("Skipped: flash-sale-galera (install galera-4 and rsync)");
   });
 });
 
