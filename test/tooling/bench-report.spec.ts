@@ -13,6 +13,7 @@ import {
   type Measurement,
   type ScenarioResult,
 } from "../../bench/harness/scenario.js";
+import { galeraRatios } from "../../bench/scenarios/flash-sale-galera.js";
 
 const settings: BenchSettings = {
   quick: false,
@@ -217,8 +218,46 @@ describe("bench report", () => {
   });
 });
 
-describe("bench report: a skipped scenario", () => {
+describe("bench report: a skipped scenario, a comparison with another scenario", () => {
+  const standalone: ScenarioResult = {
+    name: "flash-sale",
+    title: "Flash sale",
+    measurements: [measurement("service", 4, 800, 10), measurement("service", 64, 2_000, 40)],
+    ratios: [],
+    figures: {},
+    violations: [],
+  };
+  const cluster = [
+    measurement("service", 4, 400, 20),
+    measurement("naive-tx", 4, 500, 15),
+    measurement("service", 16, 900, 30),
+    measurement("naive-tx", 16, 450, 60),
+    measurement("service", 64, 1_500, 80),
+    measurement("naive-tx", 64, 300, 300),
+  ];
   const skipped = skippedResult("flash-sale-galera", "Flash sale on a cluster", "install galera-4 and rsync");
+
+  it("compares the cluster with its naive ceiling at each concurrency, and with the standalone where both ran", () => {
+    const ratios = galeraRatios(cluster, standalone);
+    const show = (label: string) =>
+      ratios.filter((r) => r.label.includes(label)).map((r) => [r.concurrency, Number(r.value.toFixed(3))]);
+    expect(show("naive transaction")).toEqual([
+      [4, 0.8],
+      [16, 2],
+      [64, 5],
+    ]);
+    // flash-sale did not run at 16: no ratio there rather than one against nothing.
+    expect(show("cluster / standalone")).toEqual([
+      [4, 0.5],
+      [64, 0.75],
+    ]);
+    expect(ratios.every((r) => r.target === null && r.met)).toBe(true);
+    expect(galeraRatios(cluster, undefined).some((r) => r.label.includes("standalone"))).toBe(false);
+
+    const table = formatTable([{ ...standalone, name: "flash-sale-galera", ratios }], settings);
+    expect(table).toMatch(/placeOrder, cluster \/ standalone\s+@64\s+0\.75×\s+no target$/m);
+    expect(table).toContain("0/0 targets met");
+  });
 
   it("reports a skipped scenario as skipped, with what to install, in the table, the summary and the chart", () => {
     const table = formatTable([results[0]!, skipped], settings);
