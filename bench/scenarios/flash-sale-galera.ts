@@ -71,7 +71,11 @@ export async function runFlashSaleGalera(
     measurements: crowd.measurements,
     ratios: galeraRatios(crowd.measurements, standalone),
     figures: {
-      ...flashSaleFigures(crowd),
+      ...flashSaleFigures(
+        crowd,
+        // Seen on MariaDB 10.11 with galera-4: a median of 0 µs over 200 commits of one row, 1.2 ms on the one server.
+        "under wsrep, NOW(6) after COMMIT in one multi-statement batch still reads the time from before it",
+      ),
       ...(standalone ? {} : { "cluster / standalone": `not measured: ${STANDALONE} did not run in this run` }),
       // The ceiling is on node 1: had the writes moved, the service would have been measured elsewhere.
       "writer changes during the run":
