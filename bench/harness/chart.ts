@@ -372,10 +372,16 @@ export function renderChart(
     body.push(`<text class="sub" x="${PAD}" y="${y + 10}">No scenario measured load.</text>`);
     y += 30;
   }
-  const skipped = results.filter((r) => r.measurements.length === 0).map((r) => r.name);
-  if (skipped.length > 0) {
+  const unmeasured = results.filter((r) => r.measurements.length === 0 && !r.skipped).map((r) => r.name);
+  if (unmeasured.length > 0) {
     body.push(
-      `<text class="sub" x="${PAD}" y="${y + 4}">${escapeXml(`Not charted (no load measured): ${skipped.join(", ")}`)}</text>`,
+      `<text class="sub" x="${PAD}" y="${y + 4}">${escapeXml(`Not charted (no load measured): ${unmeasured.join(", ")}`)}</text>`,
+    );
+    y += 24;
+  }
+  for (const result of results.filter((r) => r.skipped)) {
+    body.push(
+      `<text class="sub" x="${PAD}" y="${y + 4}">${escapeXml(`Skipped: ${result.name} (${result.skipped})`)}</text>`,
     );
     y += 24;
   }

@@ -145,7 +145,8 @@ export function formatTable(results: readonly ScenarioResult[], settings: BenchS
         formatErrors(m.errors),
       ]);
     });
-    if (result.measurements.length === 0) rows.push([result.name, "(no load measured)", "", "", "", "", "", ""]);
+    if (result.measurements.length === 0)
+      rows.push([result.name, result.skipped ? "(skipped)" : "(no load measured)", "", "", "", "", "", ""]);
   }
   out.push(
     ...renderColumns(["scenario", "series", "conc", "ops", "ops/s", "p50 ms", "p99 ms", "errors"], rows, [
@@ -162,6 +163,11 @@ export function formatTable(results: readonly ScenarioResult[], settings: BenchS
 
   for (const result of results) {
     out.push("", `${result.name}: ${result.title}`);
+    if (result.skipped) {
+      // Nothing ran, so no invariant was checked either: saying "ok" would claim what was not seen.
+      out.push(`  skipped: ${result.skipped}`);
+      continue;
+    }
     if (result.ratios.length > 0) {
       const ratioRows = result.ratios.map((r) => [
         r.label,
@@ -195,10 +201,14 @@ export function formatTable(results: readonly ScenarioResult[], settings: BenchS
   const ratios = results.flatMap((r) => r.ratios).filter((r) => r.target !== null);
   const missed = ratios.filter((r) => !r.met).length;
   const violated = results.filter((r) => r.violations.length > 0).length;
+  const skipped = results.filter((r) => r.skipped).length;
   out.push(
     "",
     `${ratios.length - missed}/${ratios.length} targets met` +
-      (violated === 0 ? ", invariants held in every scenario" : `, invariants violated in ${violated} scenario(s)`),
+      (violated === 0
+        ? `, invariants held in every scenario${skipped > 0 ? " run" : ""}`
+        : `, invariants violated in ${violated} scenario(s)`) +
+      (skipped > 0 ? `, ${skipped} scenario(s) skipped` : ""),
   );
   return `${out.join("\n")}\n`;
 }
@@ -223,6 +233,7 @@ function headline(result: ScenarioResult): Measurement | undefined {
 }
 
 function keyFigures(result: ScenarioResult): string {
+  if (result.skipped) return cell(`skipped: ${result.skipped}`);
   const parts: string[] = [];
   const top = headline(result);
   if (top) parts.push(`service ${formatRate(top.opsPerSec)} ops/s, p99 ${formatMs(top.p99Ms)} ms @${top.concurrency}`);

@@ -4,7 +4,9 @@ import path from "node:path";
 import mysql from "mysql2/promise";
 import { AuthTokens } from "../../src/auth/auth-token.js";
 import { FAKE_PG_KEYS } from "../../src/config/config.js";
+import { ensureDatabaseExists } from "../../src/db/client.js";
 import { repositoryRoot } from "../../src/process/paths.js";
+import { GaleraCluster } from "../../test/helpers/galera-cluster.js";
 import { PrivateRedis } from "../../test/helpers/private-redis.js";
 import { freePort } from "../../test/helpers/service-process.js";
 
@@ -95,6 +97,12 @@ export interface BenchServiceOptions {
   dbPoolSize: number;
   /** Runs the fake PG as a process of its own and points the API at it (PG_API_URL and its keys). */
   fakePg?: boolean;
+  /**
+   * Starts a 3-node Galera cluster of the machine's mariadbd (test/helpers/galera-cluster.ts) instead of
+   * using the MariaDB at BENCH_MARIADB_URL, and gives the API all of its nodes (DATABASE_URLS); node 1,
+   * first in that list, takes the writes, and the bench's own pool is on it too. Stopped with the service.
+   */
+  galera?: boolean;
 }
 
 /** Where the fake PG listens, and the keys the API and the buyers' window use with it. */
@@ -125,6 +133,8 @@ export class BenchService {
     readonly redis: PrivateRedis,
     /** The bench's own pool on the scratch database: loading data, ceilings and invariant checks. */
     readonly pool: mysql.Pool,
+    /** The cluster the database is on (`galera`), or null on the one server. */
+    readonly cluster: GaleraCluster | null,
     readonly api: NodeProcess,
     readonly dbPoolSize: number,
     private readonly env: Record<string, string>,
@@ -132,17 +142,41 @@ export class BenchService {
     private readonly pgProcess: NodeProcess | null,
   ) {}
 
-  static async start({ label, dbPoolSize, fakePg = false }: BenchServiceOptions): Promise<BenchService> {
+  static async start(options: BenchServiceOptions): Promise<BenchService> {
+    const cluster = options.galera ? await GaleraCluster.start() : null;
+    try {
+      return await BenchService.startOn(cluster, options);
+    } catch (error) {
+      await cluster?.stop();
+      throw error;
+    }
+  }
+
+  private static async startOn(
+    cluster: GaleraCluster | null,
+    { label, dbPoolSize, fakePg = false }: BenchServiceOptions,
+  ): Promise<BenchService> {
     const database = `bench_${label}`;
-    const admin = await mysql.createConnection({ uri: MARIADB_URL });
-    await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
-    await admin.end();
-    const databaseUrl = `${MARIADB_URL}/${database}`;
+    let databaseUrl: string;
+    let databaseEnv: Record<string, string>;
+    if (cluster) {
+      // A cluster started for this run holds nothing to drop. The database is made here rather than
+      // left to the API so that it exists, replicated, before the API's writer pool looks at the nodes.
+      databaseUrl = cluster.url(1, database);
+      await ensureDatabaseExists(databaseUrl);
+      databaseEnv = { DATABASE_URLS: cluster.urls(database).join(",") };
+    } else {
+      const admin = await mysql.createConnection({ uri: MARIADB_URL });
+      await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
+      await admin.end();
+      databaseUrl = `${MARIADB_URL}/${database}`;
+      databaseEnv = { DATABASE_URL: databaseUrl };
+    }
     const redis = await PrivateRedis.start();
     const port = await freePort();
     const env: Record<string, string> = {
       NODE_ENV: "production",
-      DATABASE_URL: databaseUrl,
+      ...databaseEnv,
       DB_POOL_SIZE: String(dbPoolSize),
       REDIS_URL: redis.url,
       JWT_SECRET,
@@ -170,6 +204,7 @@ export class BenchService {
       await api.waitUntil(async () => (await fetch(`${url}/readyz`)).ok);
     } catch (error) {
       await pgProcess?.stop();
+      await redis.kill();
       throw error;
     }
     const pool = mysql.createPool({
@@ -184,6 +219,7 @@ export class BenchService {
       databaseUrl,
       redis,
       pool,
+      cluster,
       api,
       dbPoolSize,
       env,
@@ -225,6 +261,7 @@ export class BenchService {
     await Promise.all([this.api.stop(), this.worker?.stop(), this.platform?.stop(), this.pgProcess?.stop()]);
     await this.pool.end();
     await this.redis.kill();
+    await this.cluster?.stop();
   }
 }
 

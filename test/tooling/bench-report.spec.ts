@@ -6,7 +6,14 @@ import { escapeXml, niceTicks, renderChart } from "../../bench/harness/chart.js"
 import { describeMachine, machineSummary, type MachineInfo } from "../../bench/harness/machine.js";
 import { formatErrors, formatTable, renderMarkdownSummary, writeResults } from "../../bench/harness/report.js";
 import { packageOf, summarizeProfile } from "../../bench/profile-summary.js";
-import { ratio, type BenchSettings, type Measurement, type ScenarioResult } from "../../bench/harness/scenario.js";
+import {
+  ratio,
+  skippedResult,
+  type BenchSettings,
+  type Measurement,
+  type ScenarioResult,
+} from "../../bench/harness/scenario.js";
+import { galeraRatios } from "../../bench/scenarios/flash-sale-galera.js";
 
 const settings: BenchSettings = {
   quick: false,
@@ -208,6 +215,64 @@ describe("bench report", () => {
       mariadb: { query: () => Promise.resolve([[{ version: "11.4.2-MariaDB" }], []]) },
     });
     expect(fromPool.mariadb).toBe("11.4.2-MariaDB");
+  });
+});
+
+describe("bench report: a skipped scenario, a comparison with another scenario", () => {
+  const standalone: ScenarioResult = {
+    name: "flash-sale",
+    title: "Flash sale",
+    measurements: [measurement("service", 4, 800, 10), measurement("service", 64, 2_000, 40)],
+    ratios: [],
+    figures: {},
+    violations: [],
+  };
+  const cluster = [
+    measurement("service", 4, 400, 20),
+    measurement("naive-tx", 4, 500, 15),
+    measurement("service", 16, 900, 30),
+    measurement("naive-tx", 16, 450, 60),
+    measurement("service", 64, 1_500, 80),
+    measurement("naive-tx", 64, 300, 300),
+  ];
+  const skipped = skippedResult("flash-sale-galera", "Flash sale on a cluster", "install galera-4 and rsync");
+
+  it("compares the cluster with its naive ceiling at each concurrency, and with the standalone where both ran", () => {
+    const ratios = galeraRatios(cluster, standalone);
+    const show = (label: string) =>
+      ratios.filter((r) => r.label.includes(label)).map((r) => [r.concurrency, Number(r.value.toFixed(3))]);
+    expect(show("naive transaction")).toEqual([
+      [4, 0.8],
+      [16, 2],
+      [64, 5],
+    ]);
+    // flash-sale did not run at 16: no ratio there rather than one against nothing.
+    expect(show("cluster / standalone")).toEqual([
+      [4, 0.5],
+      [64, 0.75],
+    ]);
+    expect(ratios.every((r) => r.target === null && r.met)).toBe(true);
+    expect(galeraRatios(cluster, undefined).some((r) => r.label.includes("standalone"))).toBe(false);
+
+    const table = formatTable([{ ...standalone, name: "flash-sale-galera", ratios }], settings);
+    expect(table).toMatch(/placeOrder, cluster \/ standalone\s+@64\s+0\.75×\s+no target$/m);
+    expect(table).toContain("0/0 targets met");
+  });
+
+  it("reports a skipped scenario as skipped, with what to install, in the table, the summary and the chart", () => {
+    const table = formatTable([results[0]!, skipped], settings);
+    expect(table).toMatch(/^flash-sale-galera\s+\(skipped\)$/m);
+    expect(table).toContain("flash-sale-galera: Flash sale on a cluster\n  skipped: install galera-4 and rsync\n");
+    // Nothing was checked, so nothing is claimed to hold.
+    expect(table.split("flash-sale-galera: ")[1]).not.toContain("invariants: ok");
+    expect(table).toContain("1/2 targets met, invariants held in every scenario run, 1 scenario(s) skipped");
+
+    const md = renderMarkdownSummary([skipped], settings, machine);
+    expect(md).toContain("| Flash sale on a cluster | — | — | — | — | skipped: install galera-4 and rsync |");
+
+    const svg = renderChart([results[2]!, skipped], machine, settings);
+    expect(svg).toContain("Not charted (no load measured): events");
+    expect(svg).toContain("Skipped: flash-sale-galera (install galera-4 and rsync)");
   });
 });
 
