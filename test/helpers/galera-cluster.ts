@@ -13,6 +13,7 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import mysql from "mysql2/promise";
+import { present } from "../../src/shared/present.js";
 import { freePort } from "./service-process.js";
 import { serverEnv } from "./server-env.js";
 
@@ -69,6 +70,9 @@ interface GaleraNode {
  * machine's /etc/mysql configuration and its own server on 3306 are never involved.
  */
 export class GaleraCluster {
+  private watchdog: ChildProcess | null = null;
+  private watchdogDir: string | null = null;
+
   private constructor(
     private readonly nodes: GaleraNode[],
     private readonly runAsMysql: boolean,
@@ -112,7 +116,7 @@ export class GaleraCluster {
       };
     });
     const cluster = new GaleraCluster(nodes, runAsMysql);
-    runningClusters.add(cluster);
+    cluster.startWatchdog();
     try {
       for (const node of nodes) {
         cluster.writeConfig(node);
@@ -322,18 +326,9 @@ export class GaleraCluster {
     target.frozen = false;
   }
 
-  /** SIGKILL to every node, thawed first, and their directories removed, synchronously: for the process's exit. */
-  killNow(): void {
-    for (const node of this.nodes) {
-      signal(node, "SIGCONT");
-      signal(node, "SIGKILL");
-      rmSync(node.dir, { recursive: true, force: true });
-    }
-  }
-
   /** Kills every node (thawed first, so nothing lingers stopped) and removes their directories. */
   async stop(): Promise<void> {
-    runningClusters.delete(this);
+    this.watchdog?.kill("SIGKILL");
     await Promise.all(
       this.nodes.map(async (node) => {
         if (node.frozen) signal(node, "SIGCONT");
@@ -346,6 +341,7 @@ export class GaleraCluster {
       }),
     );
     for (const node of this.nodes) rmSync(node.dir, { recursive: true, force: true });
+    if (this.watchdogDir) rmSync(this.watchdogDir, { recursive: true, force: true });
   }
 
   private node(index: number): GaleraNode {
@@ -403,6 +399,40 @@ export class GaleraCluster {
     writeFileSync(node.cnf, lines.join("\n"));
   }
 
+  /**
+   * The nodes run in process groups of their own (below), so they would outlive a test process whose
+   * teardown never ran (a hook that timed out, a crash, the test runner killing its worker) and hold
+   * memory and ports for the rest of the run. A watchdog shell polls this process each second; once it
+   * has gone, it kills the node groups listed in its pid file (thawed first) and removes the directories.
+   */
+  private startWatchdog(): void {
+    this.watchdogDir = mkdtempSync(path.join(tmpdir(), "galera-watchdog-"));
+    this.writePids();
+    const script = [
+      "parent=$1; pids=$2; shift 2",
+      'while kill -0 "$parent" 2>/dev/null; do sleep 1; done',
+      'for pid in $(cat "$pids"); do kill -CONT -"$pid" 2>/dev/null; kill -KILL -"$pid" 2>/dev/null; done',
+      'rm -rf "$@"',
+    ].join("\n");
+    const dirs = [...this.nodes.map((node) => node.dir), this.watchdogDir];
+    this.watchdog = spawn("sh", ["-c", script, "galera-watchdog", String(process.pid), this.pidsFile(), ...dirs], {
+      stdio: "ignore",
+      detached: true,
+    });
+    this.watchdog.unref();
+  }
+
+  private pidsFile(): string {
+    return path.join(present(this.watchdogDir, "the watchdog's directory"), "pids");
+  }
+
+  /** The node process groups the watchdog kills: every node's current pid. */
+  private writePids(): void {
+    if (!this.watchdogDir) return;
+    const pids = this.nodes.flatMap((node) => (node.pid === null ? [] : [String(node.pid)]));
+    writeFileSync(this.pidsFile(), pids.join("\n"));
+  }
+
   private spawnNode(node: GaleraNode, extra: string[]): void {
     node.logOffset = fileSize(node.errorLog);
     const consoleLog = openSync(node.consoleLog, "a");
@@ -417,6 +447,7 @@ export class GaleraCluster {
     node.child = child;
     node.pid = child.pid ?? null;
     node.frozen = false;
+    this.writePids();
     node.exited = new Promise((resolve) => {
       child.once("exit", () => resolve());
       child.once("error", () => resolve());
@@ -431,16 +462,6 @@ export class GaleraCluster {
 }
 
 /** Sends `name` to the node's process group; a node that is not running (or already gone) is left alone. */
-/**
- * Clusters not stopped yet. Their nodes run in process groups of their own, so they would outlive a test
- * process whose teardown never ran (a hook that timed out, a crash) and hold memory and ports for the
- * rest of the run: when the process exits, whatever is left is killed (synchronously, as "exit" needs).
- */
-const runningClusters = new Set<GaleraCluster>();
-process.once("exit", () => {
-  for (const cluster of runningClusters) cluster.killNow();
-});
-
 function signal(node: GaleraNode, name: NodeJS.Signals): void {
   if (node.pid === null) return;
   try {
