@@ -127,3 +127,22 @@ export async function startTestApp(
     },
   };
 }
+
+/**
+ * What `work` returned, and the statements the app sent through drizzle while it ran. The counter is the whole app's, so the
+ * outbox relay's timer, whose sweep reads the outbox through it, is paused meanwhile: a sweep landing
+ * inside the window (as it did on a loaded CI machine) would be counted as the request's.
+ */
+export async function statementsDuring<T>(
+  app: TestApp,
+  work: () => Promise<T>,
+): Promise<{ result: T; statements: number }> {
+  await app.relay.stop();
+  try {
+    const before = app.database.statements.count;
+    const result = await work();
+    return { result, statements: app.database.statements.count - before };
+  } finally {
+    app.relay.start();
+  }
+}

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminToken, createProduct } from "../helpers/factories.js";
 import { errorCode, expectData } from "../helpers/graphql.js";
-import { startTestApp, type TestApp } from "../helpers/test-app.js";
+import { startTestApp, statementsDuring, type TestApp } from "../helpers/test-app.js";
 
 let app: TestApp;
 const created: string[] = [];
@@ -84,14 +84,15 @@ describe("products", () => {
 
   it("sends a constant number of SQL statements whatever the page size (DataLoader batching)", async () => {
     const statementsFor = async (first: number): Promise<number> => {
-      const before = app.database.statements.count;
-      expectData(
-        await app.gql(
-          `query ($first: Int) { products(first: $first) { nodes { name price stock options { name price stock } } } }`,
-          { first },
+      const { statements } = await statementsDuring(app, async () =>
+        expectData(
+          await app.gql(
+            `query ($first: Int) { products(first: $first) { nodes { name price stock options { name price stock } } } }`,
+            { first },
+          ),
         ),
       );
-      return app.database.statements.count - before;
+      return statements;
     };
     const counts = { 1: await statementsFor(1), 5: await statementsFor(5), 20: await statementsFor(20) };
     // One for the page, one for all options with their stock.
@@ -99,11 +100,8 @@ describe("products", () => {
   });
 
   it("reads options with the page only when the query shows them, through fragments and edges too", async () => {
-    const statementsFor = async (query: string): Promise<number> => {
-      const before = app.database.statements.count;
-      expectData(await app.gql(query));
-      return app.database.statements.count - before;
-    };
+    const statementsFor = async (query: string): Promise<number> =>
+      (await statementsDuring(app, async () => expectData(await app.gql(query)))).statements;
     expect(await statementsFor(`{ products(first: 10) { nodes { id name price } pageInfo { hasNextPage } } }`)).toBe(1);
     expect(
       await statementsFor(
