@@ -120,14 +120,15 @@ export class WriterPool {
    * with what was committed instead of an error that hides it. Writes are never sent twice.
    */
   private async send<T>(sql: string | QueryOptions, run: (pool: Pool) => Promise<T>): Promise<T> {
-    const readOnly = isReadOnlyStatement(typeof sql === "string" ? sql : sql.sql);
     for (let attempt = 1; ; attempt += 1) {
       const index = await this.currentWriter();
       try {
         return await run(this.poolOf(index));
       } catch (error) {
         this.noteFailure(index, error);
-        if (!readOnly || attempt >= READ_ATTEMPTS || !isNodeFailure(error)) throw error;
+        // Read only when it failed: the statement is not parsed on every call of the hot path.
+        const resend = attempt < READ_ATTEMPTS && isNodeFailure(error) && isReadOnlyStatement(sqlText(sql));
+        if (!resend) throw error;
       }
     }
   }
@@ -287,6 +288,8 @@ export class WriterPool {
     else close();
   }
 }
+
+const sqlText = (sql: string | QueryOptions): string => (typeof sql === "string" ? sql : sql.sql);
 
 async function killThread(connection: PoolConnection, threadId: number): Promise<void> {
   try {
