@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { RowDataPacket } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Running } from "../../src/process/lifecycle.js";
 import { waitUntilDelivered } from "../helpers/drain.js";
-import { startFakePlatform, startWorker, type FakePlatform } from "../helpers/event-pipeline.js";
+import type { FakePlatform } from "../helpers/event-pipeline.js";
 import {
   adminToken,
   createProduct,
@@ -12,11 +11,11 @@ import {
   type CreatedProduct,
   type SignedIn,
 } from "../helpers/factories.js";
+import { invariantsOnEveryNode, startGaleraApp, type GaleraApp } from "../helpers/galera-app.js";
 import { GaleraCluster } from "../helpers/galera-cluster.js";
 import { errorCode } from "../helpers/graphql.js";
-import { checkInvariants, stockBaseline } from "../helpers/invariants.js";
-import { startTestApp, type TestApp } from "../helpers/test-app.js";
-import { uniqueDatabaseUrl } from "../helpers/test-database.js";
+import { stockBaseline } from "../helpers/invariants.js";
+import type { TestApp } from "../helpers/test-app.js";
 import { until } from "../helpers/until.js";
 
 /**
@@ -32,44 +31,25 @@ if (!available)
 
 const LANES = 16;
 
+let galera: GaleraApp;
 let cluster: GaleraCluster;
 let database: string;
 let app: TestApp;
-let worker: Running | null = null;
 let platform: FakePlatform;
 let product: CreatedProduct;
 let buyers: SignedIn[];
 let baseline: Map<number, number>;
 
 beforeAll(async () => {
-  cluster = await GaleraCluster.start();
-  database = new URL(uniqueDatabaseUrl("galera_failover")).pathname.slice(1);
-  const fake = await startFakePlatform();
-  platform = fake.platform;
-  app = await startTestApp("galera_failover", {
-    DATABASE_URLS: cluster.urls(database).join(","),
-    DB_POOL_SIZE: "30",
-    DATA_PLATFORM_URL: fake.url,
-    OUTBOX_SWEEP_MS: "200",
-    OUTBOX_REPUBLISH_MS: "1000",
-    RANKING_CHECK_MS: "200",
-    RATE_LIMIT_MUTATION_BURST: "100000",
-    RATE_LIMIT_MUTATIONS_PER_SECOND: "100000",
-  });
-  worker = await startWorker(app);
+  galera = await startGaleraApp("galera_failover", { DB_POOL_SIZE: "30", OUTBOX_REPUBLISH_MS: "1000" });
+  ({ cluster, database, app, platform } = galera);
   product = await createProduct(app, await adminToken(app), { name: "Failover sale", price: 100, stock: 100_000 });
   buyers = await fundedMembers(app, 32, 100_000_000);
   baseline = await stockBaseline(app.database.pool);
 }, 180_000);
 
-afterAll(async () => {
-  /* eslint-disable @typescript-eslint/no-unnecessary-condition -- each is unset if beforeAll failed part-way */
-  await worker?.stop();
-  await app?.close({ keepDatabase: true }); // the cluster goes, and its databases with it
-  await platform?.close();
-  await cluster?.stop();
-  /* eslint-enable @typescript-eslint/no-unnecessary-condition */
-}, 60_000);
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset if beforeAll failed
+afterAll(() => galera?.close(), 60_000);
 
 /** One order request of the sale, as its buyer saw it. */
 interface Answer {
@@ -143,15 +123,9 @@ async function placedOrderIds(node: number): Promise<string[]> {
 /** Every node holds exactly the orders the buyers were told were placed, and every invariant holds there. */
 async function expectEveryNodeAgrees(okOrderIds: readonly string[]): Promise<void> {
   const expected = [...okOrderIds].sort((a, b) => Number(a) - Number(b));
-  for (let node = 1; node <= cluster.size; node += 1) {
+  for (let node = 1; node <= cluster.size; node += 1)
     expect({ node, orders: await placedOrderIds(node) }).toEqual({ node, orders: expected });
-    const reader = await cluster.syncedReader(node, database);
-    try {
-      expect({ node, violations: await checkInvariants(reader, baseline) }).toEqual({ node, violations: [] });
-    } finally {
-      reader.destroy();
-    }
-  }
+  expect(await invariantsOnEveryNode(cluster, database, baseline)).toEqual([]);
 }
 
 const placed: string[] = [];
@@ -260,13 +234,6 @@ describe.skipIf(!available)("the service when Galera nodes fail", () => {
     expect(new Set(okIds).size).toBe(okIds.length);
     for (const id of okIds) expect(allPlaced).toContain(id);
     // Stock + sold unchanged and wallets equal to ledgers on every node (the probe order above included).
-    for (let node = 1; node <= cluster.size; node += 1) {
-      const reader = await cluster.syncedReader(node, database);
-      try {
-        expect({ node, violations: await checkInvariants(reader, baseline) }).toEqual({ node, violations: [] });
-      } finally {
-        reader.destroy();
-      }
-    }
+    expect(await invariantsOnEveryNode(cluster, database, baseline)).toEqual([]);
   }, 240_000);
 });

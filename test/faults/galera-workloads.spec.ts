@@ -4,9 +4,8 @@ import { loadConfig } from "../../src/config/config.js";
 import { openDatabase } from "../../src/app/bootstrap.js";
 import { createLogger } from "../../src/observability/logger.js";
 import { lockRetries } from "../../src/observability/metrics.js";
-import type { Running } from "../../src/process/lifecycle.js";
 import { waitUntilDelivered } from "../helpers/drain.js";
-import { startFakePlatform, startWorker, type FakePlatform } from "../helpers/event-pipeline.js";
+import type { FakePlatform } from "../helpers/event-pipeline.js";
 import {
   ORDER_FIELDS,
   adminToken,
@@ -18,9 +17,10 @@ import {
   type OrderData,
   type SignedIn,
 } from "../helpers/factories.js";
+import { invariantsOnEveryNode, startGaleraApp, type GaleraApp } from "../helpers/galera-app.js";
 import { GaleraCluster } from "../helpers/galera-cluster.js";
 import { errorCode, type GraphQLResponse } from "../helpers/graphql.js";
-import { checkInvariants, stockBaseline } from "../helpers/invariants.js";
+import { stockBaseline } from "../helpers/invariants.js";
 import { seededRandom } from "../helpers/seeded-random.js";
 import { startTestApp, type TestApp } from "../helpers/test-app.js";
 import { uniqueDatabaseUrl } from "../helpers/test-database.js";
@@ -35,41 +35,23 @@ const available = GaleraCluster.available();
 if (!available)
   console.warn("SKIPPED galera-workloads.spec: needs the machine's mariadbd, rsync and galera-4 (see .ci/run)");
 
+let galera: GaleraApp;
 let cluster: GaleraCluster;
 let database: string;
 let app: TestApp;
-let worker: Running | null = null;
 let platform: FakePlatform;
 let admin: string;
 /** Stock + units sold per option, from before anything sold: it must never change. */
 const baseline = new Map<number, number>();
 
 beforeAll(async () => {
-  cluster = await GaleraCluster.start();
-  database = new URL(uniqueDatabaseUrl("galera_workloads")).pathname.slice(1);
-  const fake = await startFakePlatform();
-  platform = fake.platform;
-  app = await startTestApp("galera_workloads", {
-    DATABASE_URLS: cluster.urls(database).join(","),
-    DB_POOL_SIZE: "40",
-    DATA_PLATFORM_URL: fake.url,
-    OUTBOX_SWEEP_MS: "200",
-    RANKING_CHECK_MS: "200",
-    RATE_LIMIT_MUTATION_BURST: "100000",
-    RATE_LIMIT_MUTATIONS_PER_SECOND: "100000",
-  });
-  worker = await startWorker(app);
+  galera = await startGaleraApp("galera_workloads", { DB_POOL_SIZE: "40" });
+  ({ cluster, database, app, platform } = galera);
   admin = await adminToken(app);
 }, 180_000);
 
-afterAll(async () => {
-  /* eslint-disable @typescript-eslint/no-unnecessary-condition -- each is unset if beforeAll failed part-way */
-  await worker?.stop();
-  await app?.close({ keepDatabase: true }); // the cluster goes, and its databases with it
-  await platform?.close();
-  await cluster?.stop();
-  /* eslint-enable @typescript-eslint/no-unnecessary-condition */
-}, 60_000);
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset if beforeAll failed
+afterAll(() => galera?.close(), 60_000);
 
 /** Counts responses by outcome: "ok" or the error code. */
 function outcomes(responses: ReadonlyArray<GraphQLResponse<unknown>>): Record<string, number> {
@@ -87,16 +69,8 @@ async function addToBaseline(products: CreatedProduct[]): Promise<void> {
     for (const option of product.options) baseline.set(Number(option.id), current.get(Number(option.id)) ?? NaN);
 }
 
-/** The invariants as each node sees them, once it has applied everything committed before the read. */
 async function expectInvariantsOnEveryNode(): Promise<void> {
-  for (let node = 1; node <= cluster.size; node += 1) {
-    const reader = await cluster.syncedReader(node, database);
-    try {
-      expect({ node, violations: await checkInvariants(reader, baseline) }).toEqual({ node, violations: [] });
-    } finally {
-      reader.destroy();
-    }
-  }
+  expect(await invariantsOnEveryNode(cluster, database, baseline)).toEqual([]);
 }
 
 /** db_lock_retries_total, all errnos: the service's own counter (one registry for every app in this process). */
