@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import { setTimeout as delay } from "node:timers/promises";
 
 /** What one operation of a closed loop reported: null when it succeeded, else an error code. */
 export type Outcome = string | null;
@@ -18,6 +19,11 @@ export interface LoadOptions {
    * share when one takes a good part of the window (a checkout journey of a second at 64 clients).
    */
   countAnswered?: boolean;
+  /**
+   * Processes whose CPU time the window's operations are charged with, by name (e.g. { api, worker }):
+   * each one's CPU seconds so far. Read when the measured window opens and when it closes.
+   */
+  cpu?: Record<string, () => number>;
 }
 
 export interface LoadResult {
@@ -29,6 +35,8 @@ export interface LoadResult {
   p99Ms: number;
   /** Failed operations by error code; successes are not in here. */
   errors: Record<string, number>;
+  /** CPU milliseconds each process named in `cpu` spent per operation counted in the window. */
+  cpuMsPerOp?: Record<string, number>;
 }
 
 /** The value below which a fraction `p` of the sorted samples lie (nearest rank). */
@@ -49,6 +57,7 @@ export async function closedLoop({
   warmupMs,
   op,
   countAnswered = false,
+  cpu,
 }: LoadOptions): Promise<LoadResult> {
   const started = performance.now();
   const measureFrom = started + warmupMs;
@@ -75,7 +84,9 @@ export async function closedLoop({
       if (outcome !== null) errors[outcome] = (errors[outcome] ?? 0) + 1;
     }
   };
+  const cpuWindow = cpu ? sampleCpuOver(cpu, warmupMs, warmupMs + durationMs) : null;
   await Promise.all(Array.from({ length: concurrency }, (_, id) => client(id)));
+  const cpuSeconds = await cpuWindow;
 
   latencies.sort((a, b) => a - b);
   return {
@@ -86,5 +97,24 @@ export async function closedLoop({
     p50Ms: percentile(latencies, 0.5),
     p99Ms: percentile(latencies, 0.99),
     errors,
+    ...(cpuSeconds && {
+      cpuMsPerOp: Object.fromEntries(
+        Object.entries(cpuSeconds).map(([name, seconds]) => [name, ops === 0 ? NaN : (seconds * 1000) / ops]),
+      ),
+    }),
   };
+}
+
+/** CPU seconds each process spent between `fromMs` and `toMs` from now, read on timers. */
+async function sampleCpuOver(
+  cpu: Record<string, () => number>,
+  fromMs: number,
+  toMs: number,
+): Promise<Record<string, number>> {
+  const read = () => Object.fromEntries(Object.entries(cpu).map(([name, seconds]) => [name, seconds()]));
+  await delay(fromMs);
+  const start = read();
+  await delay(toMs - fromMs);
+  const end = read();
+  return Object.fromEntries(Object.entries(end).map(([name, seconds]) => [name, seconds - start[name]!]));
 }

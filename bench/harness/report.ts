@@ -73,6 +73,13 @@ function formatFigure(value: number | string): string {
   return value.toPrecision(2);
 }
 
+/** { api: 0.84, worker: 0.31 } → "api 0.84 worker 0.31"; "-" when the CPU was not sampled. */
+export function formatCpu(cpuMsPerOp: Record<string, number> | undefined): string {
+  const entries = Object.entries(cpuMsPerOp ?? {});
+  if (entries.length === 0) return "-";
+  return entries.map(([name, ms]) => `${name} ${formatMs(ms)}`).join(" ");
+}
+
 /** { INSUFFICIENT_STOCK: 150, TIMEOUT: 2 } → "INSUFFICIENT_STOCK:150 TIMEOUT:2" (largest first); "-" when none. */
 export function formatErrors(errors: Record<string, number>): string {
   const entries = Object.entries(errors).filter(([, count]) => count > 0);
@@ -142,14 +149,15 @@ export function formatTable(results: readonly ScenarioResult[], settings: BenchS
         formatRate(m.opsPerSec),
         formatMs(m.p50Ms),
         formatMs(m.p99Ms),
+        formatCpu(m.cpuMsPerOp),
         formatErrors(m.errors),
       ]);
     });
     if (result.measurements.length === 0)
-      rows.push([result.name, result.skipped ? "(skipped)" : "(no load measured)", "", "", "", "", "", ""]);
+      rows.push([result.name, result.skipped ? "(skipped)" : "(no load measured)", "", "", "", "", "", "", ""]);
   }
   out.push(
-    ...renderColumns(["scenario", "series", "conc", "ops", "ops/s", "p50 ms", "p99 ms", "errors"], rows, [
+    ...renderColumns(["scenario", "series", "conc", "ops", "ops/s", "p50 ms", "p99 ms", "CPU ms/op", "errors"], rows, [
       "left",
       "left",
       "right",
@@ -157,6 +165,7 @@ export function formatTable(results: readonly ScenarioResult[], settings: BenchS
       "right",
       "right",
       "right",
+      "left",
       "left",
     ]),
   );
@@ -237,6 +246,7 @@ function keyFigures(result: ScenarioResult): string {
   const parts: string[] = [];
   const top = headline(result);
   if (top) parts.push(`service ${formatRate(top.opsPerSec)} ops/s, p99 ${formatMs(top.p99Ms)} ms @${top.concurrency}`);
+  if (top?.cpuMsPerOp) parts.push(`CPU ms per op @${top.concurrency}: ${formatCpu(top.cpuMsPerOp)}`);
   for (const [key, value] of Object.entries(result.figures)) parts.push(`${key} ${formatFigure(value)}`);
   if (result.violations.length > 0) parts.push(`**${result.violations.length} invariant violation(s)**`);
   return parts.map(cell).join("<br>");

@@ -15,6 +15,18 @@ const JWT_SECRET = "bench-secret-0123456789abcdef0123456789abcdef";
 /** The API runs as in production, where /metrics on its port answers only the bearer of this token. */
 export const BENCH_METRICS_TOKEN = "bench-metrics-0123456789abcdef0123456789";
 
+/** Clock ticks per second of /proc/<pid>/stat's times (USER_HZ: 100 on every Linux build in use). */
+const USER_HZ = 100;
+
+/** utime + stime of a process, in seconds. */
+export function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // The command name (field 2) may hold spaces and parentheses: count fields after its last ")".
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // Fields 14 and 15 of the file (utime, stime) are the 12th and 13th after the command name.
+  return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+}
+
 /** One compiled entry point of the service (`dist/...`) running as its own process. */
 class NodeProcess {
   private output = "";
@@ -74,6 +86,15 @@ class NodeProcess {
   peakRssMiB(): number {
     const status = readFileSync(`/proc/${this.pid}/status`, "utf8");
     return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
+  }
+
+  /**
+   * CPU time the process has used so far (user + system), in seconds, from /proc/<pid>/stat: what a
+   * scenario divides by the operations it completed, a cost that stays readable when the shared
+   * machine's throughput does not.
+   */
+  cpuSeconds(): number {
+    return processCpuSeconds(this.pid);
   }
 
   logTail(): string {
@@ -251,6 +272,18 @@ export class BenchService {
   }
 
   private platformUrl: string | null = null;
+
+  /**
+   * The service's own processes running now (the API, the worker once started), each as a reader of
+   * its CPU seconds: what a scenario hands closedLoop to report CPU milliseconds per operation.
+   * The fake platform and PG stand for other systems and are left out.
+   */
+  cpuReaders(): Record<string, () => number> {
+    const readers: Record<string, () => number> = { api: () => this.api.cpuSeconds() };
+    const worker = this.worker;
+    if (worker) readers.worker = () => worker.cpuSeconds();
+    return readers;
+  }
 
   /** A member's bearer token, signed with the service's secret (signing up thousands of buyers is not the point). */
   tokenFor(memberId: number): Promise<string> {

@@ -191,7 +191,11 @@ export async function runCheckout(service: BenchService, settings: BenchSettings
       const measureFrom = performance.now() + warmupMs;
       measurements.push({
         series: "service",
-        ...(await closedLoop({ ...run, op: (id) => journey(tokens[id % BUYERS]!, journeys) })),
+        ...(await closedLoop({
+          ...run,
+          op: (id) => journey(tokens[id % BUYERS]!, journeys),
+          cpu: service.cpuReaders(),
+        })),
       });
       const stopAt = measureFrom + durationMs;
       journeysAt.set(

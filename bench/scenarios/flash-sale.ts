@@ -82,6 +82,7 @@ export async function runFlashSaleCrowd(
         series: "service",
         ...(await closedLoop({
           ...run,
+          cpu: service.cpuReaders(),
           op: (id) => client.outcome(PLACE_ORDER, { input: { items: [line] } }, tokens[id % BUYERS]),
         })),
       });

@@ -37,6 +37,7 @@ export async function runHotWallet(service: BenchService, settings: BenchSetting
         series: "service",
         ...(await closedLoop({
           ...run,
+          cpu: service.cpuReaders(),
           op: async () => {
             const outcome = await client.outcome(CHARGE, { amount: AMOUNT }, token);
             if (outcome === null) acknowledged += 1; // counted inside and outside the window alike

@@ -597,6 +597,7 @@ export async function runPopularProducts(service: BenchService, settings: BenchS
         durationMs: settings.durationMs,
         warmupMs: settings.warmupMs,
         op: () => client.outcome(QUERY, variables),
+        cpu: service.cpuReaders(),
       });
       measurements.push({ ...result, series: "service" });
       if (Object.keys(result.errors).length > 0)

@@ -151,6 +151,7 @@ export async function runProductsPage(service: BenchService, settings: BenchSett
           durationMs: settings.durationMs,
           warmupMs: settings.warmupMs,
           op: () => client.outcome(QUERY, variables),
+          ...(name === "service" && { cpu: service.cpuReaders() }),
         });
         measurements.push({ ...result, series: name });
         const failed = Object.entries(result.errors);

@@ -41,6 +41,7 @@ export async function runSpreadOrders(service: BenchService, settings: BenchSett
         series: "service",
         ...(await closedLoop({
           ...run,
+          cpu: service.cpuReaders(),
           op: (id) => {
             const items = pickLines(products).map((product) => ({
               productId: product.productId,

@@ -76,7 +76,10 @@ const results: ScenarioResult[] = [
   {
     name: "popular",
     title: "popularProducts read",
-    measurements: [measurement("service", 16, 12_345.6, 2.5), measurement("naive-union", 16, 4.2, 331)],
+    measurements: [
+      { ...measurement("service", 16, 12_345.6, 2.5), cpuMsPerOp: { api: 0.0845, worker: 1.234 } },
+      measurement("naive-union", 16, 4.2, 331),
+    ],
     ratios: [ratio("popular / ZUNIONSTORE per request", 16, 2043.5, 50)],
     figures: {},
     violations: ["stock of product 7 went negative (-1)"],
@@ -97,7 +100,7 @@ describe("bench report", () => {
     const lines = table.split("\n");
 
     const header = lines.find((line) => line.startsWith("scenario"))!;
-    expect(header).toMatch(/^scenario\s+series\s+conc\s+ops\s+ops\/s\s+p50 ms\s+p99 ms\s+errors$/);
+    expect(header).toMatch(/^scenario\s+series\s+conc\s+ops\s+ops\/s\s+p50 ms\s+p99 ms\s+CPU ms\/op\s+errors$/);
     // One row per measurement, service first within its scenario; right-aligned numbers line up.
     const rows = lines.filter((line) => /^\S*\s+(service|naive-tx|bare-update|naive-union)\s/.test(line));
     expect(rows).toHaveLength(14);
@@ -107,6 +110,7 @@ describe("bench report", () => {
     for (const row of rows) expect(row[p99End - 1]).toMatch(/\d/);
 
     expect(table).toContain("INSUFFICIENT_STOCK:150 DEADLOCK:2");
+    expect(table).toMatch(/^popular\s+service\s+16\s.*\sapi 0\.085 worker 1\.23\s+-$/m);
     expect(table).toMatch(/placeOrder \/ naive transaction\s+@64\s+0\.71×\s+target 0\.60×\s+✓/);
     expect(table).toMatch(/placeOrder \/ bare UPDATE\s+@64\s+0\.30×\s+target 0\.35×\s+✗/);
     expect(table).toMatch(/lockHoldMs\s+0\.43/);
@@ -132,7 +136,7 @@ describe("bench report", () => {
     expect(tableLines.every((line) => line.split(/(?<!\\)\|/).length === 8)).toBe(true);
     expect(md).toContain("| Place order on a hot product | placeOrder / naive transaction @64 | 0.71× | ≥ 0.60× | ✓ |");
     expect(md).toContain("| placeOrder / bare UPDATE @64 | 0.30× | ≥ 0.35× | ✗ |");
-    expect(md).toContain("service 12,346 ops/s, p99 2.50 ms @16");
+    expect(md).toContain("service 12,346 ops/s, p99 2.50 ms @16<br>CPU ms per op @16: api 0.085 worker 1.23");
     expect(md).toContain("Peak RSS: api 212 MiB, worker 131 MiB");
     expect(md).toContain("MariaDB 10.11.6 · Redis 7.0.15");
   });
