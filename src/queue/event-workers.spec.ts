@@ -41,7 +41,7 @@ async function run(answers: Record<number, Error | "ok">, ids: number[]) {
   const outcome = await deliverAll(
     target,
     ids.map(queued),
-    async (outboxIds) => void confirmed.push([...outboxIds]),
+    async (entries) => void confirmed.push(entries.map((entry) => entry.outboxId)),
   ).then(
     () => null,
     (error: unknown) => error,
@@ -85,8 +85,8 @@ describe(countAll.name, () => {
   /** countAll over events 1..n with a ranking whose applyEvents answers `answer`. */
   async function count(answer: () => Promise<number>, ids: number[]) {
     const confirmed: number[][] = [];
-    const outcome = await countAll({ applyEvents: answer }, ids.map(queued), async (outboxIds) => {
-      confirmed.push([...outboxIds]);
+    const outcome = await countAll({ applyEvents: answer }, ids.map(queued), async (entries) => {
+      confirmed.push(entries.map((entry) => entry.outboxId));
     }).then(
       (applied) => applied,
       (error: unknown) => error,

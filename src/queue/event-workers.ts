@@ -4,6 +4,7 @@ import type { Db } from "../db/client.js";
 import { GroupCommit, type Outcome } from "../db/group-commit.js";
 import { retryOnLockConflict } from "../db/transaction.js";
 import type { Logger } from "../observability/logger.js";
+import { orderEventLag } from "../observability/metrics.js";
 import type { Clock } from "../shared/clock.js";
 import { DataPlatformError, type DataPlatformClient } from "../modules/data-platform/data-platform.client.js";
 import type { RankingService } from "../modules/ranking/ranking.service.js";
@@ -37,7 +38,8 @@ export interface EventWorkerDeps {
 }
 
 type Handler = (job: Job<OrderEventJob>) => Promise<unknown>;
-export type Confirm = (outboxIds: readonly number[]) => Promise<void>;
+/** Records that a consumer has these events (the job's events it counted or delivered). */
+export type Confirm = (confirmed: readonly QueuedEvent[]) => Promise<void>;
 
 /** Jobs whose confirmations share one UPDATE at most. */
 const CONFIRMATIONS_PER_STATEMENT = 64;
@@ -48,14 +50,21 @@ const CONFIRMATIONS_PER_STATEMENT = 64;
  * unreachable the job fails and is retried (the ranking's markers and the platform's Idempotency-Key
  * make the work done again a no-op), so a completed job always left its confirmation behind. One
  * UPDATE per job was 50,000 autocommits for 50,000 deliveries; grouped while one is being written,
- * the statements shrink with the load.
+ * the statements shrink with the load. Once written, each event's lag (from when it happened to now)
+ * goes into order_event_lag_seconds: how far behind the orders this consumer is.
  */
 function confirmations(db: Db, consumer: QueueName, clock: Clock): Confirm {
   const group = new GroupCommit<readonly number[], void>(async (jobs): Promise<Array<Outcome<void>>> => {
     await retryOnLockConflict(() => markDelivered(db, consumer, jobs.flat(), clock.now()), {});
     return jobs.map(() => ({ ok: true, value: undefined }));
   }, CONFIRMATIONS_PER_STATEMENT);
-  return (outboxIds) => (outboxIds.length === 0 ? Promise.resolve() : group.submit(outboxIds));
+  const lag = orderEventLag.labels(consumer);
+  return async (confirmed) => {
+    if (confirmed.length === 0) return;
+    await group.submit(confirmed.map((entry) => entry.outboxId));
+    const now = clock.now().getTime();
+    for (const { event } of confirmed) lag.observe(Math.max(0, now - Date.parse(event.occurredAt)) / 1000);
+  };
 }
 
 /** One handler per queue; the record type makes a queue without a handler a compile error. */
@@ -82,12 +91,12 @@ export async function countAll(
 ): Promise<number> {
   try {
     const applied = await ranking.applyEvents(queued.map((entry) => entry.event));
-    await confirm(queued.map((entry) => entry.outboxId));
+    await confirm(queued);
     return applied;
   } catch (error) {
     if (!(error instanceof UncountableEventError)) throw error;
     const uncountable = new Set(error.eventIds);
-    await confirm(queued.filter((entry) => !uncountable.has(entry.event.eventId)).map((entry) => entry.outboxId));
+    await confirm(queued.filter((entry) => !uncountable.has(entry.event.eventId)));
     throw new UnrecoverableError(error.message);
   }
 }
@@ -106,7 +115,7 @@ export async function deliverAll(
   confirm: Confirm,
 ): Promise<void> {
   const outcomes = await Promise.allSettled(queued.map((entry) => dataPlatform.send(entry.event)));
-  await confirm(queued.filter((_, index) => outcomes[index]?.status === "fulfilled").map((entry) => entry.outboxId));
+  await confirm(queued.filter((_, index) => outcomes[index]?.status === "fulfilled"));
   const failures = outcomes.filter(isRejected).map((outcome) => outcome.reason as unknown);
   if (failures.length === 0) return;
   if (failures.every((reason) => reason instanceof DataPlatformError && !reason.retryable))

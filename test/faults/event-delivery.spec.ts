@@ -161,6 +161,18 @@ describe("order events are never lost", () => {
     PLATFORM_DOWN_MS * 2 + 120_000,
   );
 
+  it("tells operators how far behind the orders each consumer is (order_event_lag_seconds)", async () => {
+    const series = (consumer: string) => `order_event_lag_seconds_count{consumer="${consumer}"}`;
+    const before = { ranking: await metric(series("ranking")), platform: await metric(series("data-platform")) };
+    await placeOrders(3);
+    await waitUntilDelivered(app.database.db, 60_000);
+    // Each consumer observed each of the three events once, as its confirmation was written.
+    expect((await metric(series("ranking"))) - (before.ranking || 0)).toBe(3);
+    expect((await metric(series("data-platform"))) - (before.platform || 0)).toBe(3);
+    // The lag is measured from the order's occurredAt: a sum of three non-negative figures.
+    expect(await metric(`order_event_lag_seconds_sum{consumer="ranking"}`)).toBeGreaterThanOrEqual(0);
+  });
+
   it("publishes again an event whose jobs were deleted from Redis", async () => {
     await worker!.stop();
     worker = null;
