@@ -31,6 +31,7 @@ import {
   flashSaleGaleraUnavailable,
   runFlashSaleGalera,
 } from "./scenarios/flash-sale-galera.js";
+import { runFlashSalePipeline } from "./scenarios/flash-sale-pipeline.js";
 import { runHotWallet } from "./scenarios/hot-wallet.js";
 import { runPopularProducts } from "./scenarios/popular-products.js";
 import { runProductsPage } from "./scenarios/products-page.js";
@@ -63,6 +64,7 @@ const SCENARIOS: ScenarioEntry[] = [
     needs: { galera: true },
     unavailable: { title: FLASH_SALE_GALERA_TITLE, reason: flashSaleGaleraUnavailable },
   },
+  { name: "flash-sale-pipeline", run: runFlashSalePipeline },
   { name: "spread-orders", run: runSpreadOrders },
   { name: "products-page", run: runProductsPage },
   { name: "popular-products", run: runPopularProducts },

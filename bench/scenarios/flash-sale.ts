@@ -6,13 +6,13 @@ import { ratio, type BenchSettings, type Measurement, type ScenarioResult } from
 import type { BenchService } from "../harness/service.js";
 import { cloneSchema, createBuyers, createProducts } from "./order-fixtures.js";
 import { metricSnapshot } from "./service-metrics.js";
-import { bareStockUpdate, LockHoldSamples, naiveOrder } from "./sql-ceilings.js";
+import { bareStockUpdate, LockHoldSamples, naiveOrder, type NaiveLine } from "./sql-ceilings.js";
 
 export const PLACE_ORDER = `mutation PlaceOrder($input: PlaceOrderInput!) {
   placeOrder(input: $input) { id status totalAmount items { id quantity status } }
 }`;
 
-const BUYERS = 64;
+export const BUYERS = 64;
 const AMPLE_POINTS = 1_000_000_000_000;
 const LARGE_STOCK = 50_000_000;
 
@@ -43,6 +43,42 @@ export interface FlashSaleCrowd {
   baseline: Map<number, number>;
 }
 
+/** A flash sale's buyers and product in the service's database, and their twins where the ceilings write. */
+export interface FlashSaleFixtures {
+  /** A bearer token per buyer, for buyer `i % BUYERS` of a closed loop's client `i`. */
+  tokens: string[];
+  /** 1 unit of the one product's one option. */
+  line: { productId: number; optionId: number; quantity: number };
+  /** The ceilings' database beside the service's (the caller ends it). */
+  ceilingPool: mysql.Pool;
+  ceilingBuyers: number[];
+  ceilingLine: NaiveLine;
+  /** Stock + units sold per option before the crowd arrived (checkInvariants' baseline). */
+  baseline: Map<number, number>;
+}
+
+export async function flashSaleFixtures(service: BenchService): Promise<FlashSaleFixtures> {
+  const buyers = await createBuyers(service.pool, BUYERS, AMPLE_POINTS, "flash");
+  const [product] = await createProducts(service.pool, 1, 1, LARGE_STOCK, "flash");
+  const tokens = await Promise.all(buyers.map((id) => service.tokenFor(id)));
+  const ceilingPool = await openCeilingDatabase(service, "flash");
+  const ceilingBuyers = await createBuyers(ceilingPool, BUYERS, AMPLE_POINTS, "flash");
+  const [ceilingProduct] = await createProducts(ceilingPool, 1, 1, LARGE_STOCK, "flash");
+  return {
+    tokens,
+    line: { productId: product!.productId, optionId: product!.optionIds[0]!, quantity: 1 },
+    ceilingPool,
+    ceilingBuyers,
+    ceilingLine: {
+      productId: ceilingProduct!.productId,
+      optionId: ceilingProduct!.optionIds[0]!,
+      quantity: 1,
+      unitPrice: 1_000,
+    },
+    baseline: await stockBaseline(service.pool),
+  };
+}
+
 /**
  * Thousands of buyers on one product. Every order takes 1 unit of the same stock row, so that row's
  * lock is the bottleneck and what matters is how briefly an order holds it. At each concurrency: the
@@ -55,21 +91,8 @@ export async function runFlashSaleCrowd(
   settings: BenchSettings,
   { bareUpdate }: { bareUpdate: boolean },
 ): Promise<FlashSaleCrowd> {
-  const buyers = await createBuyers(service.pool, BUYERS, AMPLE_POINTS, "flash");
-  const [product] = await createProducts(service.pool, 1, 1, LARGE_STOCK, "flash");
-  const tokens = await Promise.all(buyers.map((id) => service.tokenFor(id)));
-  const ceilingPool = await openCeilingDatabase(service, "flash");
-  const ceilingBuyers = await createBuyers(ceilingPool, BUYERS, AMPLE_POINTS, "flash");
-  const [ceilingProduct] = await createProducts(ceilingPool, 1, 1, LARGE_STOCK, "flash");
-  const baseline = await stockBaseline(service.pool);
+  const { tokens, line, ceilingPool, ceilingBuyers, ceilingLine, baseline } = await flashSaleFixtures(service);
   const client = new GraphqlHttp(service.url);
-  const line = { productId: product!.productId, optionId: product!.optionIds[0]!, quantity: 1 };
-  const ceilingLine = {
-    productId: ceilingProduct!.productId,
-    optionId: ceilingProduct!.optionIds[0]!,
-    quantity: 1,
-    unitPrice: 1_000,
-  };
   const holds = new LockHoldSamples();
   const measurements: Measurement[] = [];
   const run = { concurrency: 0, durationMs: settings.durationMs, warmupMs: settings.warmupMs };

@@ -1,19 +1,13 @@
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import type { Pool, RowDataPacket } from "mysql2/promise";
+import type { RowDataPacket } from "mysql2/promise";
 import { loadConfig } from "../../src/config/config.js";
-import {
-  RankingKeys,
-  addDays,
-  dayOf,
-  memberOf,
-  startOfDay,
-  windowDays,
-} from "../../src/modules/ranking/ranking.rules.js";
+import { RankingKeys, addDays, dayOf, startOfDay, windowDays } from "../../src/modules/ranking/ranking.rules.js";
 import { QueueName, queuePrefix } from "../../src/queue/queues.js";
 import { ratio, type BenchSettings, type ScenarioResult } from "../harness/scenario.js";
 import type { BenchService } from "../harness/service.js";
 import { loadPaidOrders } from "./paid-orders.js";
+import { differences, scoresOf, soldBetween } from "./ranking-truth.js";
 
 /**
  * Scenario 5, worker drain: N ORDER_PAID events waiting on the queues when the worker starts; how
@@ -28,42 +22,6 @@ import { loadPaidOrders } from "./paid-orders.js";
 
 const TARGET_EVENTS_PER_SECOND = 5_000;
 const POLL_MS = 50;
-
-type Scores = Map<string, number>;
-
-/** Units sold per ranking member (zero-padded product id) from order lines, cancelled ones excluded. */
-async function soldBetween(pool: Pool, from: Date, to: Date): Promise<Scores> {
-  const [rows] = await pool.query<RowDataPacket[]>(
-    "SELECT product_id, CAST(SUM(quantity) AS SIGNED) AS sold FROM order_item WHERE created_at >= ? AND created_at < ? AND status = 'PAID' GROUP BY product_id",
-    [from, to],
-  );
-  return new Map(rows.map((row) => [memberOf(Number(row.product_id)), Number(row.sold)]));
-}
-
-async function scoresOf(redis: Redis, key: string): Promise<Scores> {
-  // RESP3 (ioredis 6's default) answers [member, score] pairs, RESP2 a flat list: take either.
-  const reply = (await redis.zrange(key, 0, "-1", "WITHSCORES")) as unknown as Array<
-    string | [string, string | number]
-  >;
-  const scores: Scores = new Map();
-  for (let i = 0; i < reply.length; i += 1) {
-    const entry = reply[i]!;
-    if (Array.isArray(entry)) scores.set(entry[0], Number(entry[1]));
-    else scores.set(entry, Number(reply[(i += 1)]));
-  }
-  return scores;
-}
-
-/** The first few differences between two score maps, or none. */
-function differences(expected: Scores, actual: Scores, limit = 5): string[] {
-  const found: string[] = [];
-  for (const member of new Set([...expected.keys(), ...actual.keys()])) {
-    if ((expected.get(member) ?? 0) !== (actual.get(member) ?? 0))
-      found.push(`product ${Number(member)}: expected ${expected.get(member) ?? 0}, got ${actual.get(member) ?? 0}`);
-    if (found.length === limit) break;
-  }
-  return found;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
