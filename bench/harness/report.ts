@@ -74,7 +74,7 @@ function formatFigure(value: number | string): string {
 }
 
 /** { api: 0.84, worker: 0.31 } → "api 0.84 worker 0.31"; "-" when the CPU was not sampled. */
-export function formatCpu(cpuMsPerOp: Record<string, number> | undefined): string {
+function formatCpu(cpuMsPerOp: Record<string, number> | undefined): string {
   const entries = Object.entries(cpuMsPerOp ?? {});
   if (entries.length === 0) return "-";
   return entries.map(([name, ms]) => `${name} ${formatMs(ms)}`).join(" ");

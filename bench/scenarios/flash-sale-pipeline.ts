@@ -27,7 +27,7 @@ import { naiveOrder } from "./sql-ceilings.js";
 const LAG_TARGET_MS = 1_000;
 const DRAIN_TIMEOUT_MS = 300_000;
 
-export const FLASH_SALE_PIPELINE_TITLE =
+const FLASH_SALE_PIPELINE_TITLE =
   "Flash sale with the pipeline: API and worker processes, data platform receiving, 1 unit of one product";
 
 /** Outbox rows at least one consumer has not confirmed. */

@@ -61,7 +61,7 @@ export function createServices({
 }: ServiceDeps) {
   const tokens = new AuthTokens(config.jwtSecret, config.jwtTtlSeconds);
   const idempotency = new IdempotencyService(clock);
-  const points = new PointService(db, idempotency, clock, pool);
+  const points = new PointService(db, idempotency, clock, pool, config.dbBatchTimeoutMs);
   const catalog = new CatalogService(db);
   const carts = new CartService(db, catalog);
   const rateLimiter = new RateLimiter(redis, new RateLimitKeys(config.redisPrefix), config.rateLimits, clock, log);

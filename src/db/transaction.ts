@@ -41,8 +41,9 @@ const isLockConflict = (errno: number | undefined): errno is number =>
  * Opens a transaction: the default of the two ways (README, "Two ways to open a transaction"). `work`
  * receives the handle every repository call inside it must use; statements go one per round trip,
  * through drizzle. The other way, runBatchedTransaction (batched-transaction.ts), sends hand-written
- * statements in batches and keeps some for the COMMIT batch; it exists for placeOrder alone, where a
- * round trip made while the stock row is locked is time every other buyer of that row waits.
+ * statements in batches and keeps some for the COMMIT batch; it exists for the hot paths (placeOrder,
+ * groups of charges), where a round trip made while a hot row is locked is time every other request
+ * for that row waits.
  *
  * A deadlock or a lock-wait timeout rolls the whole transaction back, so the whole unit of work is
  * run again (not just the failed statement), a bounded number of times with jittered backoff. `work`

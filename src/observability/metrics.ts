@@ -70,6 +70,12 @@ export const groupFallbacks = new Counter({
   registers: [registry],
 });
 
+export const chargeGroupFallbacks = new Counter({
+  name: "charge_group_fallbacks_total",
+  help: "Groups of charges that failed as a whole and were made one by one (lock retries used up, a connection lost before COMMIT)",
+  registers: [registry],
+});
+
 export const commitOutcomes = new Counter({
   name: "db_commit_outcomes_resolved_total",
   help: "COMMITs whose answer was lost (connection cut or timed out), by what asking the database found: committed, rolled-back, or unknown (the database could not be asked)",

@@ -204,6 +204,7 @@ describe("a COMMIT whose answer is lost", () => {
 
 describe("a charge whose COMMIT answer is lost", () => {
   const CHARGE = `mutation ($amount: SafeInt!) { chargePoint(amount: $amount) { balance } }`;
+  const KEYED_CHARGE = `mutation ($amount: SafeInt!, $key: String) { chargePoint(amount: $amount, idempotencyKey: $key) { balance } }`;
 
   /** Cuts the first drizzle COMMIT of a transaction that wrote a commit token (a charge or a cancellation). */
   function cutTransactionCommit(action: QueryAction): { cut: () => number } {
@@ -229,12 +230,69 @@ describe("a charge whose COMMIT answer is lost", () => {
     return Number(rows[0]!.balance);
   };
 
-  it("answers a charge without an idempotency key with the balance it committed, charged once", async () => {
+  const ledgerEntries = async (member: SignedIn): Promise<number> => {
+    const [rows] = await direct.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM point_ledger WHERE member_id = ?", [
+      Number(member.memberId),
+    ]);
+    return Number(rows[0]!.n);
+  };
+
+  /** Cuts the COMMIT batches of the first `count` groups of charges with `action`. */
+  function cutChargeGroups(action: QueryAction, count: number): { cut: () => number } {
+    let cut = 0;
+    proxy.rules = {
+      onQuery: (sql) => {
+        if (!isCommitBatch(sql) || !sql.includes("'CHARGE'") || cut >= count) return "forward";
+        cut += 1;
+        return action;
+      },
+    };
+    return { cut: () => cut };
+  }
+
+  /** Ten charges of one member at once (1..10 points): a group of one, then groups of what queued. */
+  const chargeTenAtOnce = (member: SignedIn) =>
+    Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        app.gql<{ chargePoint: { balance: number } }>(CHARGE, { amount: i + 1 }, { token: member.token }),
+      ),
+    );
+
+  it("answers every charge of a group with the balance it committed when the COMMIT answer is lost, charging none twice", async () => {
+    const member = buyers[28]!;
+    const [before, entriesBefore] = [await balance(member), await ledgerEntries(member)];
+    const rule = cutChargeGroups("cut-after", 2);
+    const answers = (await chargeTenAtOnce(member)).map((answer) => expectData(answer).chargePoint.balance);
+    expect(rule.cut()).toBe(2);
+    // Each charge answered with the balance it left, as if the ten had run one after another.
+    expect(new Set(answers).size).toBe(10);
+    expect(Math.max(...answers)).toBe(before + 55);
+    expect(await balance(member)).toBe(before + 55);
+    expect(await ledgerEntries(member)).toBe(entriesBefore + 10);
+    expect(await checkInvariants(app.database.pool)).toEqual([]);
+  });
+
+  it("charges each charge of a group whose COMMIT never reached the server on its own, once", async () => {
+    const member = buyers[29]!;
+    const [before, entriesBefore] = [await balance(member), await ledgerEntries(member)];
+    const rule = cutChargeGroups("cut-before", 2);
+    for (const answer of await chargeTenAtOnce(member)) expectData(answer);
+    expect(rule.cut()).toBe(2);
+    expect(await balance(member)).toBe(before + 55);
+    expect(await ledgerEntries(member)).toBe(entriesBefore + 10);
+    expect(await checkInvariants(app.database.pool)).toEqual([]);
+  });
+
+  it("answers a charge with an idempotency key (a transaction of its own) with the balance it committed, charged once", async () => {
     const member = buyers[25]!;
     const before = await balance(member);
     const rule = cutTransactionCommit("cut-after");
     const answer = expectData(
-      await app.gql<{ chargePoint: { balance: number } }>(CHARGE, { amount: 777 }, { token: member.token }),
+      await app.gql<{ chargePoint: { balance: number } }>(
+        KEYED_CHARGE,
+        { amount: 777, key: "lost-commit-after" },
+        { token: member.token },
+      ),
     );
     expect(rule.cut()).toBe(1);
     expect(answer.chargePoint.balance).toBe(before + 777);
@@ -242,11 +300,11 @@ describe("a charge whose COMMIT answer is lost", () => {
     expect(await checkInvariants(app.database.pool)).toEqual([]);
   });
 
-  it("answers a charge whose COMMIT never reached the server SERVICE_UNAVAILABLE, nothing charged", async () => {
+  it("answers a keyed charge whose COMMIT never reached the server SERVICE_UNAVAILABLE, nothing charged", async () => {
     const member = buyers[26]!;
     const before = await balance(member);
     const rule = cutTransactionCommit("cut-before");
-    const response = await app.gql(CHARGE, { amount: 555 }, { token: member.token });
+    const response = await app.gql(KEYED_CHARGE, { amount: 555, key: "lost-commit-before" }, { token: member.token });
     expect(rule.cut()).toBe(1);
     expect(errorCode(response)).toBe("SERVICE_UNAVAILABLE");
     expect(await balance(member)).toBe(before);

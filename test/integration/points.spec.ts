@@ -76,12 +76,41 @@ describe("chargePoint", () => {
     expect(errorCode(await app.gql(POINT))).toBe("UNAUTHENTICATED");
   });
 
-  it("keeps every concurrent charge of one member: the wallet row serializes them", async () => {
+  it("keeps every concurrent charge of one member, each answered with the balance it left in the ledger", async () => {
     const member = await signUpMember(app);
-    await Promise.all(Array.from({ length: 50 }, (_, i) => charge(member, i + 1)));
+    const answers = await Promise.all(Array.from({ length: 64 }, (_, i) => charge(member, i + 1)));
+    const balances = answers.map((answer) => expectData(answer).chargePoint.balance);
     const point = expectData(await app.gql<PointData>(POINT, { first: 100 }, { token: member.token })).point;
-    expect(point.balance).toBe((50 * 51) / 2);
-    expect(point.history.totalCount).toBe(50);
+    expect(point.balance).toBe((64 * 65) / 2);
+    expect(point.history.totalCount).toBe(64);
+    // Charges committed together are still entered one after another: oldest first, each entry's
+    // balance is the one before it plus its amount, and each answer is its own charge's entry.
+    const entries = [...point.history.nodes].reverse();
+    entries.forEach((entry, index) =>
+      expect(entry.balanceAfter).toBe((index === 0 ? 0 : entries[index - 1]!.balanceAfter) + entry.amount),
+    );
+    expect(balances.map((balance) => entries.find((entry) => entry.balanceAfter === balance)?.amount)).toEqual(
+      answers.map((_, i) => i + 1),
+    );
+    expect(await checkInvariants(app.database.pool)).toEqual([]);
+  });
+
+  it("refuses, among charges made at once, exactly those that would pass the cap", async () => {
+    const member = await signUpMember(app);
+    await Promise.all(Array.from({ length: 99 }, () => charge(member, 100_000_000)));
+    expectData(await charge(member, 99_999_900)); // 100 points below the cap
+    const answers = await Promise.all(Array.from({ length: 20 }, () => charge(member, 10)));
+    expect(answers.filter((answer) => errorCode(answer) === undefined)).toHaveLength(10);
+    expect(answers.filter((answer) => errorCode(answer) === "BAD_USER_INPUT")).toHaveLength(10);
+    expect(expectData(await app.gql<PointData>(POINT, {}, { token: member.token })).point.balance).toBe(10_000_000_000);
+    expect(await checkInvariants(app.database.pool)).toEqual([]);
+  });
+
+  it("charges many members at once, each wallet exact", async () => {
+    const members = await Promise.all(Array.from({ length: 8 }, () => signUpMember(app)));
+    await Promise.all(members.flatMap((member) => Array.from({ length: 8 }, () => charge(member, 5))));
+    for (const member of members)
+      expect(expectData(await app.gql<PointData>(POINT, {}, { token: member.token })).point.balance).toBe(40);
     expect(await checkInvariants(app.database.pool)).toEqual([]);
   });
 });

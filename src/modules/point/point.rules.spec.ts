@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { ErrorCode } from "../../shared/errors.js";
+import { DomainError, ErrorCode } from "../../shared/errors.js";
 import {
   BALANCE_CAP,
   CHARGE_MAX,
   CHARGE_MIN,
+  applyCharges,
   balanceAfterCharge,
   balanceAfterRefund,
   balanceAfterUse,
@@ -102,5 +103,58 @@ describe("movesPoints", () => {
     expect(movesPoints(1)).toBe(true);
     expect(movesPoints(3500)).toBe(true);
     expect(movesPoints(0)).toBe(false);
+  });
+});
+
+describe(applyCharges.name, () => {
+  it("applies charges in order, each on the balance the ones before it left, across members", () => {
+    const { verdicts, balances } = applyCharges(
+      new Map([
+        [1, 100],
+        [2, 0],
+      ]),
+      [
+        { memberId: 1, amount: 10 },
+        { memberId: 2, amount: 5 },
+        { memberId: 1, amount: 20 },
+      ],
+    );
+    expect(verdicts).toEqual([
+      { ok: true, balanceAfter: 110 },
+      { ok: true, balanceAfter: 5 },
+      { ok: true, balanceAfter: 130 },
+    ]);
+    expect(balances).toEqual(
+      new Map([
+        [1, 130],
+        [2, 5],
+      ]),
+    );
+  });
+
+  it("refuses alone a charge that would pass the cap; the ones after it still apply", () => {
+    const { verdicts, balances, accepted } = applyCharges(new Map([[1, BALANCE_CAP - 15]]), [
+      { memberId: 1, amount: 10 },
+      { memberId: 1, amount: 10 },
+      { memberId: 1, amount: 5 },
+    ]);
+    expect(verdicts[0]).toEqual({ ok: true, balanceAfter: BALANCE_CAP - 5 });
+    const refused = verdicts[1]!;
+    if (refused.ok) return expect.unreachable("the second charge passes the cap");
+    expect(refused.error).toBeInstanceOf(DomainError);
+    expect((refused.error as DomainError).code).toBe(ErrorCode.BAD_USER_INPUT);
+    expect(verdicts[2]).toEqual({ ok: true, balanceAfter: BALANCE_CAP });
+    expect(balances.get(1)).toBe(BALANCE_CAP);
+    expect(accepted).toEqual([
+      { memberId: 1, amount: 10, balanceAfter: BALANCE_CAP - 5 },
+      { memberId: 1, amount: 5, balanceAfter: BALANCE_CAP },
+    ]);
+  });
+
+  it("refuses the charges of a member with no wallet and leaves that member out of the balances", () => {
+    const { verdicts, balances } = applyCharges(new Map(), [{ memberId: 9, amount: 1 }]);
+    expect(verdicts[0]!.ok).toBe(false);
+    expect((verdicts[0] as { error: Error }).error.message).toBe("member 9 has no wallet");
+    expect(balances.size).toBe(0);
   });
 });

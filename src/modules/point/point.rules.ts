@@ -44,3 +44,47 @@ export const movesPoints = (amount: number): boolean => amount > 0;
  * refusing it would leave a cancelled line unrefunded.
  */
 export const balanceAfterRefund = (balance: number, amount: number): number => balance + amount;
+
+/** One charge of a group committed together (ChargeGroups). */
+export interface ChargeRequest {
+  memberId: number;
+  amount: number;
+}
+
+/** A charge of a group: the balance it leaves, or why it was refused (the others go on without it). */
+export type ChargeVerdict = { ok: true; balanceAfter: number } | { ok: false; error: unknown };
+
+export interface ChargesApplied {
+  /** One per request, in the order given. */
+  verdicts: ChargeVerdict[];
+  /** Each member's balance after its accepted charges; a member none of whose charges was accepted is left out. */
+  balances: Map<number, number>;
+  /** The accepted charges in order, each with the balance it left: the ledger entries to write. */
+  accepted: Array<ChargeRequest & { balanceAfter: number }>;
+}
+
+/**
+ * Applies a group's charges one after another, in the order they came, as if each had its own
+ * transaction: each sees the balance the ones before it left, and one that would pass the cap is
+ * refused alone. `balances` are the wallets as locked; a member missing from them has no wallet.
+ */
+export function applyCharges(
+  balances: ReadonlyMap<number, number>,
+  requests: readonly ChargeRequest[],
+): ChargesApplied {
+  const after = new Map<number, number>();
+  const accepted: ChargesApplied["accepted"] = [];
+  const verdicts = requests.map(({ memberId, amount }): ChargeVerdict => {
+    const balance = after.get(memberId) ?? balances.get(memberId);
+    if (balance === undefined) return { ok: false, error: new Error(`member ${memberId} has no wallet`) };
+    try {
+      const balanceAfter = balanceAfterCharge(balance, amount);
+      after.set(memberId, balanceAfter);
+      accepted.push({ memberId, amount, balanceAfter });
+      return { ok: true, balanceAfter };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  });
+  return { verdicts, balances: after, accepted };
+}

@@ -1,4 +1,5 @@
 import { runInTransaction, type Db, type Pool, type Tx } from "../../db/transaction.js";
+import { ChargeGroups } from "./charge-groups.js";
 import type { Clock } from "../../shared/clock.js";
 import { toPage, type Page, type PageRequest } from "../../shared/pagination.js";
 import type { IdempotencyService } from "../idempotency/idempotency.service.js";
@@ -28,6 +29,8 @@ export interface Refund {
 
 /** Point balances: one wallet row per member, a ledger entry with the running balance for every change. */
 export class PointService {
+  private readonly groups: ChargeGroups;
+
   constructor(
     private readonly db: Db,
     private readonly idempotency: IdempotencyService,
@@ -35,7 +38,11 @@ export class PointService {
     private readonly clock: Clock,
     /** The pool behind `db`: a charge whose COMMIT answer is lost is asked about on it. */
     private readonly pool: Pool,
-  ) {}
+    /** Longest wait for one batch of a group of charges (DB_BATCH_TIMEOUT_MS). */
+    batchTimeoutMs?: number,
+  ) {
+    this.groups = new ChargeGroups(pool, { isolationLevel: "read committed", batchTimeoutMs }, clock);
+  }
 
   /** Opens the member's empty wallet inside the sign-up transaction. */
   openWallet(tx: Tx, memberId: number): Promise<void> {
@@ -55,9 +62,22 @@ export class PointService {
     return countLedger(this.db, memberId);
   }
 
-  /** Adds points under the wallet's row lock, with a CHARGE ledger entry; once per idempotency key. */
-  chargePoints(memberId: number, amount: number, idempotencyKey?: string | null): Promise<ChargeResult> {
+  /**
+   * Adds points under the wallet's row lock, with a CHARGE ledger entry; once per idempotency key.
+   * Charges without a key go through the group commit (ChargeGroups); a key brings a row of its own
+   * into the transaction, so those keep a transaction each.
+   */
+  async chargePoints(memberId: number, amount: number, idempotencyKey?: string | null): Promise<ChargeResult> {
     balanceAfterCharge(0, amount); // refuse a bad amount before opening a transaction
+    if (idempotencyKey == null) {
+      const answer = await this.groups.submit({ memberId, amount });
+      if ("balance" in answer) return answer;
+    }
+    return this.chargeAlone(memberId, amount, idempotencyKey);
+  }
+
+  /** One charge in a transaction of its own, with its idempotency key if it has one. */
+  private chargeAlone(memberId: number, amount: number, idempotencyKey?: string | null): Promise<ChargeResult> {
     return runInTransaction(
       this.db,
       (tx) =>

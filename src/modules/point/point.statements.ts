@@ -83,3 +83,26 @@ export function insertUseEntries(entries: readonly UseEntry[]): Statement[] {
     },
   ];
 }
+
+export interface ChargeEntry {
+  memberId: number;
+  amount: number;
+  balanceAfter: number;
+  createdAt: Date;
+}
+
+/** The CHARGE ledger entries of a group of charges, one statement for all of them (none for none). */
+export function insertChargeEntries(entries: readonly ChargeEntry[]): Statement[] {
+  if (entries.length === 0) return [];
+  return [
+    {
+      sql: `INSERT INTO point_ledger (member_id, type, amount, balance_after, created_at) VALUES ${entries.map(() => "(?, 'CHARGE', ?, ?, ?)").join(", ")}`,
+      params: entries.flatMap(({ memberId, amount, balanceAfter, createdAt }) => [
+        memberId,
+        amount,
+        balanceAfter,
+        createdAt,
+      ]),
+    },
+  ];
+}
