@@ -1,7 +1,10 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminToken, chargePoints, createProduct, placeOrder, signUpMember } from "../helpers/factories.js";
 import { expectData } from "../helpers/graphql.js";
 import { TEST_ADMIN, startTestApp, type TestApp } from "../helpers/test-app.js";
+import { until } from "../helpers/until.js";
 
 const logLines: string[] = [];
 let app: TestApp;
@@ -41,6 +44,19 @@ describe("observability", () => {
     expect(text).toMatch(/^queue_jobs\{queue="ranking",state="waiting"\} \d+$/m);
     expect(text).toMatch(/^# TYPE db_lock_retries_total counter$/m);
     expect(text).toMatch(/^# TYPE ranking_rebuilds_total counter$/m);
+  });
+
+  it("reports the heap kept after the last major garbage collection", async () => {
+    // A full collection, as V8 runs one when the heap grows (gc() is exposed for this test only).
+    setFlagsFromString("--expose-gc");
+    (runInNewContext("gc") as () => void)();
+    const kept = await until("a major collection observed", async () => {
+      const value = sample(await metrics(), "nodejs_heap_used_after_major_gc_bytes");
+      return value > 0 ? value : undefined;
+    });
+    // Somewhere between a bare Node heap and the whole machine.
+    expect(kept).toBeGreaterThan(1024 * 1024);
+    expect(kept).toBeLessThan(4 * 1024 ** 3);
   });
 
   it("writes JSON logs whose request lines carry the request id, and never a password or a token", async () => {
