@@ -35,6 +35,7 @@ import { runFlashSalePipeline } from "./scenarios/flash-sale-pipeline.js";
 import { runHotWallet } from "./scenarios/hot-wallet.js";
 import { runPopularProducts } from "./scenarios/popular-products.js";
 import { runProductsPage } from "./scenarios/products-page.js";
+import { runSoak } from "./scenarios/soak.js";
 import { runSpreadOrders } from "./scenarios/spread-orders.js";
 import { runWorkerDrain } from "./scenarios/worker-drain.js";
 
@@ -71,6 +72,7 @@ const SCENARIOS: ScenarioEntry[] = [
   { name: "worker-drain", run: runWorkerDrain },
   { name: "hot-wallet", run: runHotWallet },
   { name: "checkout", run: runCheckout, needs: { fakePg: true } },
+  { name: "soak", run: runSoak },
 ];
 
 const quick = process.env.BENCH_QUICK === "1";

@@ -28,7 +28,7 @@ export function processCpuSeconds(pid: number): number {
 }
 
 /** One compiled entry point of the service (`dist/...`) running as its own process. */
-class NodeProcess {
+export class NodeProcess {
   private output = "";
   readonly exited: Promise<number | null>;
 
@@ -80,6 +80,12 @@ class NodeProcess {
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+  }
+
+  /** Resident set size now (VmRSS), in MiB. */
+  residentMiB(): number {
+    const status = readFileSync(`/proc/${this.pid}/status`, "utf8");
+    return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
   }
 
   /** Peak resident set size so far (VmHWM), in MiB. */
@@ -261,17 +267,27 @@ export class BenchService {
       this.platformUrl = `http://127.0.0.1:${port}`;
     }
     if (!this.worker) {
+      const metricsPort = await freePort();
       this.worker = NodeProcess.spawn("worker", "dist/src/app/worker.js", {
         ...this.env,
         LOG_LEVEL: "info", // "worker ready" is an info line
         DATA_PLATFORM_URL: `${this.platformUrl}/events`,
+        WORKER_METRICS_PORT: String(metricsPort),
       });
       await this.worker.waitUntil((output) => output.includes('"msg":"worker ready"'));
+      this.workerMetricsUrl = `http://127.0.0.1:${metricsPort}`;
     }
     return this.platformUrl!;
   }
 
   private platformUrl: string | null = null;
+  /** Where the worker serves /metrics (with the bench's METRICS_TOKEN) once it runs; null before. */
+  workerMetricsUrl: string | null = null;
+
+  /** The worker process, once startWorker() ran. */
+  get workerProcess(): NodeProcess | null {
+    return this.worker;
+  }
 
   /**
    * The service's own processes running now (the API, the worker once started), each as a reader of

@@ -17,7 +17,7 @@ async function insertChunked(pool: Pool, sqlHead: string, rows: unknown[][]): Pr
   return firstId;
 }
 
-/** `count` members with `balance` points each; returns their ids in order. */
+/** `count` members with `balance` points each and an empty cart, as sign-up leaves them; returns their ids in order. */
 export async function createBuyers(pool: Pool, count: number, balance: number, tag: string): Promise<number[]> {
   const members = Array.from({ length: count }, (_, i) => [`${tag}-${i}`, "not-a-login", `${tag} ${i}`]);
   await insertChunked(pool, "INSERT INTO member (login_id, password_hash, nickname)", members);
@@ -29,6 +29,12 @@ export async function createBuyers(pool: Pool, count: number, balance: number, t
     pool,
     "INSERT INTO point_wallet (member_id, balance)",
     ids.map((id) => [id, balance]),
+  );
+  // Every member has a cart from sign-up on, as the wallet.
+  await insertChunked(
+    pool,
+    "INSERT INTO cart (member_id)",
+    ids.map((id) => [id]),
   );
   if (balance > 0) {
     await insertChunked(
