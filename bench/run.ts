@@ -36,6 +36,7 @@ import { runHotWallet } from "./scenarios/hot-wallet.js";
 import { runPopularProducts } from "./scenarios/popular-products.js";
 import { runProductsPage } from "./scenarios/products-page.js";
 import { runSoak } from "./scenarios/soak.js";
+import { withTwoApis } from "./scenarios/two-apis.js";
 import { runSpreadOrders } from "./scenarios/spread-orders.js";
 import { runWorkerDrain } from "./scenarios/worker-drain.js";
 
@@ -46,7 +47,7 @@ type Scenario = (
   earlier: readonly ScenarioResult[],
 ) => Promise<ScenarioResult>;
 /** What a scenario's service needs beyond the API on its own database and Redis (the fake PG, a cluster). */
-type ServiceNeeds = Pick<BenchServiceOptions, "fakePg" | "galera">;
+type ServiceNeeds = Pick<BenchServiceOptions, "fakePg" | "galera" | "apiProcesses">;
 
 interface ScenarioEntry {
   name: string;
@@ -66,8 +67,11 @@ const SCENARIOS: ScenarioEntry[] = [
     unavailable: { title: FLASH_SALE_GALERA_TITLE, reason: flashSaleGaleraUnavailable },
   },
   { name: "flash-sale-pipeline", run: runFlashSalePipeline },
+  // Both cores: the same scenario with two API processes, compared with the one-process run above.
+  { name: "flash-sale-2api", run: withTwoApis(runFlashSale), needs: { apiProcesses: 2 } },
   { name: "spread-orders", run: runSpreadOrders },
   { name: "products-page", run: runProductsPage },
+  { name: "products-page-2api", run: withTwoApis(runProductsPage), needs: { apiProcesses: 2 } },
   { name: "popular-products", run: runPopularProducts },
   { name: "worker-drain", run: runWorkerDrain },
   { name: "hot-wallet", run: runHotWallet },

@@ -11,10 +11,15 @@ export interface GraphqlAnswer<TData> {
  */
 export class GraphqlHttp {
   private readonly agent: http.Agent;
-  private readonly endpoint: URL;
+  private readonly endpoints: URL[];
+  private next = 0;
 
-  constructor(baseUrl: string, maxSockets = 256) {
-    this.endpoint = new URL("/graphql", baseUrl);
+  /**
+   * `baseUrl`: one API process, or several (two API processes on their own ports): then each request
+   * goes to the next in turn, as a round-robin load balancer in front of them would send it.
+   */
+  constructor(baseUrl: string | readonly string[], maxSockets = 256) {
+    this.endpoints = (typeof baseUrl === "string" ? [baseUrl] : baseUrl).map((url) => new URL("/graphql", url));
     this.agent = new http.Agent({ keepAlive: true, maxSockets });
   }
 
@@ -29,12 +34,14 @@ export class GraphqlHttp {
       "content-length": Buffer.byteLength(body),
     };
     if (token) headers.authorization = `Bearer ${token}`;
+    const endpoint = this.endpoints[this.next]!;
+    this.next = (this.next + 1) % this.endpoints.length;
     return new Promise((resolve, reject) => {
       const req = http.request(
         {
-          host: this.endpoint.hostname,
-          port: this.endpoint.port,
-          path: this.endpoint.pathname,
+          host: endpoint.hostname,
+          port: endpoint.port,
+          path: endpoint.pathname,
           method: "POST",
           agent: this.agent,
           headers,

@@ -1,5 +1,4 @@
 import { performance } from "node:perf_hooks";
-import { setTimeout as delay } from "node:timers/promises";
 
 /** What one operation of a closed loop reported: null when it succeeded, else an error code. */
 export type Outcome = string | null;
@@ -21,7 +20,7 @@ export interface LoadOptions {
   countAnswered?: boolean;
   /**
    * Processes whose CPU time the window's operations are charged with, by name (e.g. { api, worker }):
-   * each one's CPU seconds so far. Read when the measured window opens and when it closes.
+   * each one's CPU seconds so far. Read as the window's first operation is sent and once it closed.
    */
   cpu?: Record<string, () => number>;
 }
@@ -66,9 +65,16 @@ export async function closedLoop({
   const errors: Record<string, number> = {};
   let ops = 0;
 
+  // CPU is read when the first operation of the window is sent and when the last client is done:
+  // no timer (they fire up to a millisecond off), and what it charges beyond the operations counted
+  // is at most the ones in flight at each edge.
+  const readCpu = () => Object.fromEntries(Object.entries(cpu ?? {}).map(([name, seconds]) => [name, seconds()]));
+  let cpuAtStart: Record<string, number> | null = null;
+
   const client = async (id: number): Promise<void> => {
     while (performance.now() < stopAt) {
       const sent = performance.now();
+      if (cpu && cpuAtStart === null && sent >= measureFrom) cpuAtStart = readCpu();
       let outcome: Outcome;
       try {
         outcome = await op(id);
@@ -84,9 +90,8 @@ export async function closedLoop({
       if (outcome !== null) errors[outcome] = (errors[outcome] ?? 0) + 1;
     }
   };
-  const cpuWindow = cpu ? sampleCpuOver(cpu, warmupMs, warmupMs + durationMs) : null;
   await Promise.all(Array.from({ length: concurrency }, (_, id) => client(id)));
-  const cpuSeconds = await cpuWindow;
+  const cpuAtEnd = cpu ? readCpu() : null;
 
   latencies.sort((a, b) => a - b);
   return {
@@ -97,24 +102,13 @@ export async function closedLoop({
     p50Ms: percentile(latencies, 0.5),
     p99Ms: percentile(latencies, 0.99),
     errors,
-    ...(cpuSeconds && {
+    ...(cpuAtEnd && {
       cpuMsPerOp: Object.fromEntries(
-        Object.entries(cpuSeconds).map(([name, seconds]) => [name, ops === 0 ? NaN : (seconds * 1000) / ops]),
+        Object.entries(cpuAtEnd).map(([name, seconds]) => [
+          name,
+          ops === 0 || cpuAtStart === null ? NaN : ((seconds - cpuAtStart[name]!) * 1000) / ops,
+        ]),
       ),
     }),
   };
-}
-
-/** CPU seconds each process spent between `fromMs` and `toMs` from now, read on timers. */
-async function sampleCpuOver(
-  cpu: Record<string, () => number>,
-  fromMs: number,
-  toMs: number,
-): Promise<Record<string, number>> {
-  const read = () => Object.fromEntries(Object.entries(cpu).map(([name, seconds]) => [name, seconds()]));
-  await delay(fromMs);
-  const start = read();
-  await delay(toMs - fromMs);
-  const end = read();
-  return Object.fromEntries(Object.entries(end).map(([name, seconds]) => [name, seconds - start[name]!]));
 }

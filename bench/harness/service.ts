@@ -130,6 +130,12 @@ export interface BenchServiceOptions {
    * first in that list, takes the writes, and the bench's own pool is on it too. Stopped with the service.
    */
   galera?: boolean;
+  /**
+   * API processes (default 1), each on a port of its own, all on the same database and Redis, as
+   * several `npm run start:api` behind a load balancer; the load clients (GraphqlHttp on `urls`)
+   * send each request to the next in turn. Each has its own DB_POOL_SIZE connections.
+   */
+  apiProcesses?: number;
 }
 
 /** Where the fake PG listens, and the keys the API and the buyers' window use with it. */
@@ -153,7 +159,10 @@ export class BenchService {
   private platform: NodeProcess | null = null;
 
   private constructor(
+    /** The first API process: the one whose /metrics the scenarios read. */
     readonly url: string,
+    /** Every API process, the first included: what load clients spread their requests over. */
+    readonly urls: readonly string[],
     /** The fake PG the API is pointed at; null unless the scenario asked for one. */
     readonly pg: BenchPg | null,
     readonly databaseUrl: string,
@@ -163,6 +172,8 @@ export class BenchService {
     /** The cluster the database is on (`galera`), or null on the one server. */
     readonly cluster: GaleraCluster | null,
     readonly api: NodeProcess,
+    /** The API processes after the first (none unless `apiProcesses` > 1). */
+    readonly moreApis: readonly NodeProcess[],
     readonly dbPoolSize: number,
     private readonly env: Record<string, string>,
     private readonly tokens: AuthTokens,
@@ -181,7 +192,7 @@ export class BenchService {
 
   private static async startOn(
     cluster: GaleraCluster | null,
-    { label, dbPoolSize, fakePg = false }: BenchServiceOptions,
+    { label, dbPoolSize, fakePg = false, apiProcesses = 1 }: BenchServiceOptions,
   ): Promise<BenchService> {
     const database = `bench_${label}`;
     let databaseUrl: string;
@@ -227,9 +238,20 @@ export class BenchService {
       { ...env, PORT: String(port) },
       profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
     );
+    const moreApis: NodeProcess[] = [];
+    const urls = [url];
     try {
       await api.waitUntil(async () => (await fetch(`${url}/readyz`)).ok);
+      // The others start once the first has migrated the database, as a rolling start would.
+      for (let index = 2; index <= apiProcesses; index += 1) {
+        const morePort = await freePort();
+        const more = NodeProcess.spawn(`api ${index}`, "dist/src/app/api.js", { ...env, PORT: String(morePort) });
+        moreApis.push(more);
+        urls.push(`http://127.0.0.1:${morePort}`);
+        await more.waitUntil(async () => (await fetch(`${urls.at(-1)!}/readyz`)).ok);
+      }
     } catch (error) {
+      await Promise.all([api.stop(), ...moreApis.map((more) => more.stop())]);
       await pgProcess?.stop();
       await redis.kill();
       throw error;
@@ -242,12 +264,14 @@ export class BenchService {
     });
     return new BenchService(
       url,
+      urls,
       pg,
       databaseUrl,
       redis,
       pool,
       cluster,
       api,
+      moreApis,
       dbPoolSize,
       env,
       new AuthTokens(JWT_SECRET, 24 * 3600),
@@ -295,7 +319,11 @@ export class BenchService {
    * The fake platform and PG stand for other systems and are left out.
    */
   cpuReaders(): Record<string, () => number> {
-    const readers: Record<string, () => number> = { api: () => this.api.cpuSeconds() };
+    // Several API processes count as one "api": the CPU the service's front spent per operation.
+    const apis = [this.api, ...this.moreApis];
+    const readers: Record<string, () => number> = {
+      api: () => apis.reduce((sum, api) => sum + api.cpuSeconds(), 0),
+    };
     const worker = this.worker;
     if (worker) readers.worker = () => worker.cpuSeconds();
     return readers;
@@ -307,7 +335,13 @@ export class BenchService {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.api.stop(), this.worker?.stop(), this.platform?.stop(), this.pgProcess?.stop()]);
+    await Promise.all([
+      this.api.stop(),
+      ...this.moreApis.map((api) => api.stop()),
+      this.worker?.stop(),
+      this.platform?.stop(),
+      this.pgProcess?.stop(),
+    ]);
     await this.pool.end();
     await this.redis.kill();
     await this.cluster?.stop();

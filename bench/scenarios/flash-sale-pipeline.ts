@@ -90,7 +90,7 @@ export async function runFlashSalePipeline(service: BenchService, settings: Benc
   await redis.set(keys.built(), new Date().toISOString());
   const platformUrl = await service.startWorker();
   const { tokens, line, ceilingPool, ceilingBuyers, ceilingLine, baseline } = await flashSaleFixtures(service);
-  const client = new GraphqlHttp(service.url);
+  const client = new GraphqlHttp(service.urls);
   const measurements: Measurement[] = [];
   const windows = new Map<number, PipelineWindow>();
   const firstDay = dayOf(new Date(), config.rankingTimezone);

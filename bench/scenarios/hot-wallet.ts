@@ -27,7 +27,7 @@ export async function runHotWallet(service: BenchService, settings: BenchSetting
   const token = await service.tokenFor(member!);
   const ceilingPool = await openCeilingDatabase(service, "wallet");
   const [ceilingMember] = await createBuyers(ceilingPool, 1, 0, "wallet");
-  const client = new GraphqlHttp(service.url);
+  const client = new GraphqlHttp(service.urls);
   const measurements: Measurement[] = [];
   let acknowledged = 0;
   try {

@@ -1,7 +1,7 @@
 /**
  * Scenario 3, the products page: `products(first: 20) { nodes { name price stock options { name price stock } } }`
  * over HTTP against its ceiling, a bare node:http server answering the same JSON with the same SQL
- * through mysql2 (products-page-ceiling.ts). The service must reach half the ceiling's throughput at
+ * through mysql2 (products-page-ceiling.ts). The service must reach 0.7 of the ceiling's throughput at
  * the highest concurrency, and send a number of statements per request that does not grow with the
  * page size (read from the API's db_statements_total, not assumed).
  */
@@ -110,7 +110,10 @@ async function pageData(client: GraphqlHttp, first: number): Promise<string> {
 export async function runProductsPage(service: BenchService, settings: BenchSettings): Promise<ScenarioResult> {
   await loadCatalog(service.pool);
   const ceiling = await startCeiling({ databaseUrl: service.databaseUrl, poolSize: settings.dbPoolSize });
-  const serviceClient = new GraphqlHttp(service.url);
+  // The load goes to every API process; the statement count is read from the first one's /metrics,
+  // so its requests go there alone.
+  const serviceClient = new GraphqlHttp(service.urls);
+  const firstApiClient = new GraphqlHttp(service.url);
   const ceilingClient = new GraphqlHttp(ceiling.url);
   const violations: string[] = [];
   const measurements: Measurement[] = [];
@@ -132,7 +135,7 @@ export async function runProductsPage(service: BenchService, settings: BenchSett
 
     const perRequest: number[] = [];
     for (const first of STATEMENT_PAGE_SIZES) {
-      const statements = await statementsPerRequest(service, serviceClient, first);
+      const statements = await statementsPerRequest(service, firstApiClient, first);
       figures[`SQL statements per request (first: ${first})`] = statements;
       perRequest.push(statements);
     }
@@ -161,6 +164,7 @@ export async function runProductsPage(service: BenchService, settings: BenchSett
     }
   } finally {
     serviceClient.close();
+    firstApiClient.close();
     ceilingClient.close();
     await ceiling.stop();
   }
@@ -171,7 +175,7 @@ export async function runProductsPage(service: BenchService, settings: BenchSett
   const ceilingTop = at("bare-http-mysql2");
   const ratios =
     serviceTop && ceilingTop
-      ? [ratio("products page / bare http + mysql2", top, serviceTop.opsPerSec / ceilingTop.opsPerSec, 0.5)]
+      ? [ratio("products page / bare http + mysql2", top, serviceTop.opsPerSec / ceilingTop.opsPerSec, 0.7)]
       : [];
   return { name: "products-page", title: "Products page", measurements, ratios, figures, violations };
 }

@@ -32,7 +32,7 @@ export async function runSpreadOrders(service: BenchService, settings: BenchSett
   const ceilingBuyers = await createBuyers(ceilingPool, BUYERS, AMPLE_POINTS, "spread");
   const ceilingProducts = await createProducts(ceilingPool, PRODUCTS, 1, STOCK, "spread");
   const baseline = await stockBaseline(service.pool);
-  const client = new GraphqlHttp(service.url);
+  const client = new GraphqlHttp(service.urls);
   const measurements: Measurement[] = [];
   try {
     for (const concurrency of settings.concurrencies) {
