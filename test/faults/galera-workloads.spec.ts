@@ -267,6 +267,8 @@ describe.skipIf(!available)("the service on a 3-node Galera cluster", () => {
       const [wallet] = await fundedMembers(app, 1, 1_000);
       const retriesBefore = await lockRetryCount();
       const through = (i: number): TestApp => (i % 2 === 0 ? app : other);
+      // Charges with a key each run in a transaction of their own (charges without one are committed in
+      // groups, a few transactions per process), so the two writers' commits on the wallet meet often.
       const [orders, charges] = await Promise.all([
         Promise.all(
           Array.from({ length: 120 }, (_, i) =>
@@ -275,7 +277,11 @@ describe.skipIf(!available)("the service on a 3-node Galera cluster", () => {
         ),
         Promise.all(
           Array.from({ length: 40 }, (_, i) =>
-            through(i).gql(`mutation { chargePoint(amount: 100) { balance } }`, {}, { token: wallet!.token }),
+            through(i).gql(
+              `mutation ($key: String!) { chargePoint(amount: 100, idempotencyKey: $key) { balance } }`,
+              { key: `two-writers-${i}` },
+              { token: wallet!.token },
+            ),
           ),
         ),
       ]);
