@@ -57,6 +57,8 @@ describe(loadConfig.name, () => {
       graphqlIntrospection: true,
       graphqlPlayground: true,
       graphqlDocumentCacheMiB: 32,
+      graphqlCompiledDocuments: 200,
+      graphqlCompileAfter: 2,
       rateLimits: {
         mutationBurst: 200,
         mutationsPerSecond: 50,
@@ -129,6 +131,8 @@ describe(loadConfig.name, () => {
       METRICS_TOKEN: "m".repeat(32),
       GRAPHQL_PLAYGROUND: "true",
       GRAPHQL_DOCUMENT_CACHE_MB: "8",
+      GRAPHQL_COMPILED_DOCUMENTS: "0",
+      GRAPHQL_COMPILE_AFTER: "5",
       RATE_LIMIT_MUTATION_BURST: "10",
       RATE_LIMIT_MUTATIONS_PER_SECOND: "2",
       RATE_LIMIT_LOGIN_FAILURES: "3",
@@ -181,6 +185,8 @@ describe(loadConfig.name, () => {
       graphqlIntrospection: false,
       graphqlPlayground: true,
       graphqlDocumentCacheMiB: 8,
+      graphqlCompiledDocuments: 0,
+      graphqlCompileAfter: 5,
       rateLimits: {
         mutationBurst: 10,
         mutationsPerSecond: 2,

@@ -13,6 +13,7 @@ import type { RedisClient } from "../redis/connection.js";
 import { metricsOnApiPort, type Config } from "../config/config.js";
 import type { Database } from "../db/client.js";
 import { RequestContext, type GraphQLContext, type RequestFacts } from "../graphql/context.js";
+import { compiledExecutionGateway } from "../graphql/compiled-execution.js";
 import { createDocumentStore } from "../graphql/document-store.js";
 import { formatError, internalErrorLogging } from "../graphql/format-error.js";
 import { graphqlLimits } from "../graphql/limits.js";
@@ -90,8 +91,12 @@ export async function createApiServer({
   });
 
   const limits = graphqlLimits({ introspection: config.graphqlIntrospection });
+  const schema = await buildGraphQLSchema(services);
   const apollo = new ApolloServer<GraphQLContext>({
-    schema: await buildGraphQLSchema(services),
+    gateway: compiledExecutionGateway(schema, {
+      maxCompiledDocuments: config.graphqlCompiledDocuments,
+      compileAfter: config.graphqlCompileAfter,
+    }),
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: config.graphqlIntrospection,

@@ -35,6 +35,13 @@ export const graphqlRequests = new Counter({
   registers: [registry],
 });
 
+export const graphqlCompiledExecutions = new Counter({
+  name: "graphql_executions_total",
+  help: "GraphQL executions by engine: compiled (a hot document, graphql-jit) or graphql-js",
+  labelNames: ["engine"] as const,
+  registers: [registry],
+});
+
 export const graphqlDuration = new Histogram({
   name: "graphql_request_duration_seconds",
   help: "GraphQL operation latency by operation name",
