@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminToken, createProduct } from "../helpers/factories.js";
 import { errorCode, expectData } from "../helpers/graphql.js";
 import { startTestApp, statementsDuring, type TestApp } from "../helpers/test-app.js";
+import { graphqlCompiledExecutions } from "../../src/observability/metrics.js";
 
 let app: TestApp;
 const created: string[] = [];
@@ -116,5 +117,22 @@ describe("products", () => {
     );
     for (const { node } of products.edges)
       expect(node.stock).toBe(node.options.reduce((sum, option) => sum + option.stock, 0));
+  });
+
+  it("answers a page the same once its document is compiled, in the same two statements", async () => {
+    const query = `query Hot($first: Int) { products(first: $first) { nodes { id name price stock options { id name stock } } } }`;
+    const executions = async (engine: string): Promise<number> =>
+      (await graphqlCompiledExecutions.get()).values.find((value) => value.labels.engine === engine)?.value ?? 0;
+    const compiledBefore = await executions("compiled");
+    const answers = [];
+    for (let i = 0; i < 3; i += 1) {
+      const { result, statements } = await statementsDuring(app, async () => app.gql(query, { first: 20 }));
+      expect(statements).toBe(2);
+      answers.push(expectData(result));
+    }
+    // The first run is graphql-js's, the next two the compiled document's (GRAPHQL_COMPILE_AFTER 2).
+    expect((await executions("compiled")) - compiledBefore).toBe(2);
+    expect(answers[1]).toEqual(answers[0]);
+    expect(answers[2]).toEqual(answers[0]);
   });
 });
