@@ -57,7 +57,7 @@ describe(loadConfig.name, () => {
       graphqlIntrospection: true,
       graphqlPlayground: true,
       graphqlDocumentCacheMiB: 32,
-      graphqlCompiledDocuments: 200,
+      graphqlCompiledCacheMiB: 16,
       graphqlCompileAfter: 2,
       rateLimits: {
         mutationBurst: 200,
@@ -131,7 +131,7 @@ describe(loadConfig.name, () => {
       METRICS_TOKEN: "m".repeat(32),
       GRAPHQL_PLAYGROUND: "true",
       GRAPHQL_DOCUMENT_CACHE_MB: "8",
-      GRAPHQL_COMPILED_DOCUMENTS: "0",
+      GRAPHQL_COMPILED_CACHE_MB: "0",
       GRAPHQL_COMPILE_AFTER: "5",
       RATE_LIMIT_MUTATION_BURST: "10",
       RATE_LIMIT_MUTATIONS_PER_SECOND: "2",
@@ -185,7 +185,7 @@ describe(loadConfig.name, () => {
       graphqlIntrospection: false,
       graphqlPlayground: true,
       graphqlDocumentCacheMiB: 8,
-      graphqlCompiledDocuments: 0,
+      graphqlCompiledCacheMiB: 0,
       graphqlCompileAfter: 5,
       rateLimits: {
         mutationBurst: 10,

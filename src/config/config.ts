@@ -77,8 +77,8 @@ export interface Config {
   graphqlPlayground: boolean;
   /** Memory for parsed and validated GraphQL documents (src/graphql/document-store.ts), in MiB. */
   graphqlDocumentCacheMiB: number;
-  /** Compiled execution of hot documents (src/graphql/compiled-execution.ts); 0 documents: graphql-js only. */
-  graphqlCompiledDocuments: number;
+  /** Memory for compiled hot documents (src/graphql/compiled-execution.ts), in MiB; 0: graphql-js only. */
+  graphqlCompiledCacheMiB: number;
   graphqlCompileAfter: number;
   rateLimits: RateLimits;
   /** Which hops may say who the client is in X-Forwarded-For (src/http/client-address.ts). */
@@ -320,7 +320,7 @@ export function loadConfig(env: Env = process.env): Config {
     graphqlIntrospection: boolean(env, "GRAPHQL_INTROSPECTION", nodeEnv !== "production"),
     graphqlPlayground: boolean(env, "GRAPHQL_PLAYGROUND", nodeEnv !== "production"),
     graphqlDocumentCacheMiB: integer(env, "GRAPHQL_DOCUMENT_CACHE_MB", 32, 1, 4_096),
-    graphqlCompiledDocuments: integer(env, "GRAPHQL_COMPILED_DOCUMENTS", 200, 0, 10_000),
+    graphqlCompiledCacheMiB: integer(env, "GRAPHQL_COMPILED_CACHE_MB", 16, 0, 4_096),
     graphqlCompileAfter: integer(env, "GRAPHQL_COMPILE_AFTER", 2, 1, 1_000),
     rateLimits: {
       mutationBurst: integer(env, "RATE_LIMIT_MUTATION_BURST", 200, 1, 1_000_000),

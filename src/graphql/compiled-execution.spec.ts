@@ -14,7 +14,12 @@ import {
 import { describe, expect, it } from "vitest";
 import { graphqlCompiledExecutions } from "../observability/metrics.js";
 import { DomainError, ErrorCode } from "../shared/errors.js";
-import { compiledExecutionGateway, createCompiledExecutor, type ExecutionRequest } from "./compiled-execution.js";
+import {
+  compiledDocumentBytes,
+  compiledExecutionGateway,
+  createCompiledExecutor,
+  type ExecutionRequest,
+} from "./compiled-execution.js";
 
 interface Option {
   id: number;
@@ -102,7 +107,7 @@ async function enginesDuring(work: () => Promise<unknown>): Promise<{ compiled: 
 
 describe("compiled execution of hot documents", () => {
   it("runs a document graphql-js's way until it is hot, then compiled, with the same answer", async () => {
-    const execute = createCompiledExecutor(schema, { maxCompiledDocuments: 10, compileAfter: 2 });
+    const execute = createCompiledExecutor(schema, { maxBytes: 1024 * 1024, compileAfter: 2 });
     const request = requestOf(PRODUCT, { id: 7 });
     const answers: ExecutionResult[] = [];
     const engines = await enginesDuring(async () => {
@@ -125,7 +130,7 @@ describe("compiled execution of hot documents", () => {
   });
 
   it("gives a resolver's error as graphql-js builds it: its cause, path, locations and extensions", async () => {
-    const execute = createCompiledExecutor(schema, { maxCompiledDocuments: 10, compileAfter: 1 });
+    const execute = createCompiledExecutor(schema, { maxBytes: 1024 * 1024, compileAfter: 1 });
     const request = requestOf(`{ refused }`);
     const engines = await enginesDuring(async () => {
       const answer = await execute(request);
@@ -141,7 +146,7 @@ describe("compiled execution of hot documents", () => {
   });
 
   it("answers variables it cannot take in graphql-js's words, which Apollo reads as BAD_USER_INPUT", async () => {
-    const execute = createCompiledExecutor(schema, { maxCompiledDocuments: 10, compileAfter: 1 });
+    const execute = createCompiledExecutor(schema, { maxBytes: 1024 * 1024, compileAfter: 1 });
     const request = requestOf(PRODUCT, { id: "seven" });
     let answer: ExecutionResult = {};
     const engines = await enginesDuring(async () => {
@@ -152,9 +157,11 @@ describe("compiled execution of hot documents", () => {
     expect(answer.errors![0]!.message).toMatch(/^Variable "\$id" got invalid value "seven"/);
   });
 
-  it("keeps only the most recently used compiled documents, and compiles none that is seen once", async () => {
-    const execute = createCompiledExecutor(schema, { maxCompiledDocuments: 2, compileAfter: 2 });
+  it("keeps the most recently used compiled documents that fit its memory, and compiles none that is seen once", async () => {
     const documents = [1, 2, 3].map((id) => requestOf(`{ product(id: ${id}) { id } }`));
+    // Room for two of them.
+    const maxBytes = 2 * compiledDocumentBytes(documents[0]!.document);
+    const execute = createCompiledExecutor(schema, { maxBytes, compileAfter: 2 });
     const twice = await enginesDuring(async () => {
       for (const request of documents) {
         await execute(request);
@@ -175,7 +182,7 @@ describe("compiled execution of hot documents", () => {
   });
 
   it("tells the operations of one document apart", async () => {
-    const execute = createCompiledExecutor(schema, { maxCompiledDocuments: 10, compileAfter: 1 });
+    const execute = createCompiledExecutor(schema, { maxBytes: 1024 * 1024, compileAfter: 1 });
     const source = `query A { product(id: 1) { id } } query B { product(id: 2) { name } }`;
     expect(await execute(requestOf(source, {}, "A"))).toEqual({ data: { product: { id: 1 } } });
     expect(await execute(requestOf(source, {}, "B"))).toEqual({ data: { product: { name: "ada:2" } } });
@@ -183,7 +190,7 @@ describe("compiled execution of hot documents", () => {
   });
 
   it("compiles nothing when no compiled document may be kept", async () => {
-    const execute = createCompiledExecutor(schema, { maxCompiledDocuments: 0, compileAfter: 1 });
+    const execute = createCompiledExecutor(schema, { maxBytes: 0, compileAfter: 1 });
     const engines = await enginesDuring(async () => {
       for (let i = 0; i < 3; i += 1) await execute(requestOf(PRODUCT, { id: 1 }));
     });
@@ -191,7 +198,7 @@ describe("compiled execution of hot documents", () => {
   });
 
   it("serves Apollo one fixed schema through the gateway interface", async () => {
-    const gateway = compiledExecutionGateway(schema, { maxCompiledDocuments: 10, compileAfter: 1 });
+    const gateway = compiledExecutionGateway(schema, { maxBytes: 1024 * 1024, compileAfter: 1 });
     const seen: GraphQLSchema[] = [];
     const unsubscribe = gateway.onSchemaLoadOrUpdate(({ apiSchema }) => seen.push(apiSchema));
     expect(seen).toEqual([schema]);

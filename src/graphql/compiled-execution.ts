@@ -1,12 +1,19 @@
 import type { GatewayGraphQLRequestContext, GatewayInterface } from "@apollo/server-gateway-interface";
-import { execute, GraphQLError, printSchema, type ExecutionResult, type GraphQLSchema } from "graphql";
+import {
+  execute,
+  GraphQLError,
+  printSchema,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLSchema,
+} from "graphql";
 import { compileQuery, isCompiledQuery, type CompiledQuery } from "graphql-jit";
 import { LRUCache } from "lru-cache";
 import { graphqlCompiledExecutions } from "../observability/metrics.js";
 
 export interface CompiledExecutionOptions {
-  /** How many compiled documents are kept (least recently used dropped first); 0 compiles none. */
-  maxCompiledDocuments: number;
+  /** Memory for compiled documents, least recently used dropped first (compiledDocumentBytes); 0 compiles none. */
+  maxBytes: number;
   /** A document is compiled when it is executed for this many times (counted while it stays recent). */
   compileAfter: number;
 }
@@ -18,6 +25,23 @@ const nothingToUnsubscribe = (): undefined => undefined;
 const UNCOMPILABLE = "uncompilable";
 
 /**
+ * What a compiled document keeps alive, per token of its text: its generated functions and the AST
+ * they hold on to. Measured with the SDK's 26 operations (150-190 tokens each, compiled 40 times
+ * over): 330-480 bytes a token, 54-88 KiB a document; the upper end is used.
+ */
+const COMPILED_BYTES_PER_TOKEN = 480;
+
+/** How many documents' uncompiled runs are counted: about 10,000 short keys, a few MiB at most. */
+const MAX_SIGHTINGS = 10_000;
+
+/** A compiled document's size as the cache counts it (see COMPILED_BYTES_PER_TOKEN). */
+export function compiledDocumentBytes(document: DocumentNode): number {
+  let tokens = 0;
+  for (let token = document.loc?.startToken ?? null; token !== null; token = token.next) tokens += 1;
+  return Math.max(1, tokens) * COMPILED_BYTES_PER_TOKEN;
+}
+
+/**
  * Executes the documents clients send over and over compiled by graphql-jit, and every other one with
  * graphql-js, as Apollo would. graphql-js walks the document's AST for every request, resolving each
  * field's definition, arguments and type on the way; graphql-jit turns a document into a function once
@@ -25,8 +49,8 @@ const UNCOMPILABLE = "uncompilable";
  *
  * Only documents seen `compileAfter` times are compiled: compiling costs far more than one execution,
  * and a client that writes a new document per request (values in the query text) must not make the API
- * compile each. The compiled documents are kept in an LRU bounded by count: the documents that reach
- * here passed the token, depth and alias limits (limits.ts), so each compiled function is bounded too.
+ * compile each. The compiled documents are kept in an LRU bounded by the memory they take
+ * (GRAPHQL_COMPILED_CACHE_MB), so no mix of documents can grow the API past it.
  *
  * A compiled document whose variables fail coercion answers without data and before any resolver
  * ran; it is executed again by graphql-js so the client gets graphql-js's words for it, which Apollo
@@ -63,11 +87,12 @@ export function createCompiledExecutor(
   schema: GraphQLSchema,
   options: CompiledExecutionOptions,
 ): (request: ExecutionRequest) => Promise<ExecutionResult> {
-  const compiled = new LRUCache<string, CompiledQuery | typeof UNCOMPILABLE>({
-    max: Math.max(1, options.maxCompiledDocuments),
+  const compiled = new LRUCache<string, { program: CompiledQuery | typeof UNCOMPILABLE; bytes: number }>({
+    maxSize: Math.max(1, options.maxBytes),
+    sizeCalculation: (entry) => entry.bytes,
   });
-  // How often each recent document ran uncompiled: a few bytes per document, bounded like the cache.
-  const sightings = new LRUCache<string, number>({ max: Math.max(1, options.maxCompiledDocuments * 20) });
+  // How often each recent document ran uncompiled.
+  const sightings = new LRUCache<string, number>({ max: MAX_SIGHTINGS });
 
   const interpret = (request: ExecutionRequest): Promise<ExecutionResult> =>
     Promise.resolve(
@@ -81,10 +106,10 @@ export function createCompiledExecutor(
     );
 
   const compiledFor = (request: ExecutionRequest): CompiledQuery | null => {
-    if (options.maxCompiledDocuments === 0) return null;
+    if (options.maxBytes === 0) return null;
     // The same text with another operation chosen is another program.
     const key = `${request.queryHash}\u0000${request.operationName ?? ""}`;
-    const known = compiled.get(key);
+    const known = compiled.get(key)?.program;
     if (known !== undefined) return known === UNCOMPILABLE ? null : known;
     const seen = (sightings.get(key) ?? 0) + 1;
     if (seen < options.compileAfter) {
@@ -93,8 +118,10 @@ export function createCompiledExecutor(
     }
     sightings.delete(key);
     const result = compileQuery(schema, request.document, request.operationName ?? undefined);
-    compiled.set(key, isCompiledQuery(result) ? result : UNCOMPILABLE);
-    return isCompiledQuery(result) ? result : null;
+    const program = isCompiledQuery(result) ? result : UNCOMPILABLE;
+    // A document larger than the whole cache is not kept (lru-cache refuses it); it runs compiled once.
+    compiled.set(key, { program, bytes: compiledDocumentBytes(request.document) });
+    return program === UNCOMPILABLE ? null : program;
   };
 
   return async (request) => {

@@ -94,7 +94,7 @@ export async function createApiServer({
   const schema = await buildGraphQLSchema(services);
   const apollo = new ApolloServer<GraphQLContext>({
     gateway: compiledExecutionGateway(schema, {
-      maxCompiledDocuments: config.graphqlCompiledDocuments,
+      maxBytes: config.graphqlCompiledCacheMiB * 1024 * 1024,
       compileAfter: config.graphqlCompileAfter,
     }),
     formatError,
