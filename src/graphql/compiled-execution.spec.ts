@@ -189,6 +189,16 @@ describe("compiled execution of hot documents", () => {
     expect(await execute(requestOf(source, {}, "A"))).toEqual({ data: { product: { id: 1 } } });
   });
 
+  it("leaves to graphql-js a document graphql-jit will not compile", async () => {
+    const execute = createCompiledExecutor(schema, { maxBytes: 1024 * 1024, compileAfter: 1 });
+    // Apollo never gets this far with an unknown operation; graphql-jit answers it with errors.
+    const request = requestOf(`query A { product(id: 1) { id } }`, {}, "C");
+    const engines = await enginesDuring(async () => {
+      for (let i = 0; i < 2; i += 1) expect(await execute(request)).toEqual(await interpreted(request));
+    });
+    expect(engines).toEqual({ compiled: 0, interpreted: 2 });
+  });
+
   it("compiles nothing when no compiled document may be kept", async () => {
     const execute = createCompiledExecutor(schema, { maxBytes: 0, compileAfter: 1 });
     const engines = await enginesDuring(async () => {

@@ -10,6 +10,7 @@ import {
 import { compileQuery, isCompiledQuery, type CompiledQuery } from "graphql-jit";
 import { LRUCache } from "lru-cache";
 import { graphqlCompiledExecutions } from "../observability/metrics.js";
+import { tokenCountOf } from "./document-store.js";
 
 export interface CompiledExecutionOptions {
   /** Memory for compiled documents, least recently used dropped first (compiledDocumentBytes); 0 compiles none. */
@@ -36,9 +37,7 @@ const MAX_SIGHTINGS = 10_000;
 
 /** A compiled document's size as the cache counts it (see COMPILED_BYTES_PER_TOKEN). */
 export function compiledDocumentBytes(document: DocumentNode): number {
-  let tokens = 0;
-  for (let token = document.loc?.startToken ?? null; token !== null; token = token.next) tokens += 1;
-  return Math.max(1, tokens) * COMPILED_BYTES_PER_TOKEN;
+  return Math.max(1, tokenCountOf(document)) * COMPILED_BYTES_PER_TOKEN;
 }
 
 /**

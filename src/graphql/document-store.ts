@@ -9,12 +9,17 @@ import type { DocumentNode } from "graphql";
  */
 const BYTES_PER_TOKEN = 480;
 
+/** How many tokens the parser linked into the document (its size in memory follows it). */
+export function tokenCountOf(document: DocumentNode): number {
+  let tokens = 0;
+  for (let token = document.loc?.startToken ?? null; token !== null; token = token.next) tokens += 1;
+  return tokens;
+}
+
 /** A document's size as its cache entry holds it: its tokens (see above) and its text (UTF-16). */
 export function retainedDocumentBytes(document: DocumentNode): number {
   const source = document.loc?.source.body ?? "";
-  let tokens = 0;
-  for (let token = document.loc?.startToken ?? null; token !== null; token = token.next) tokens += 1;
-  return tokens * BYTES_PER_TOKEN + source.length * 2;
+  return tokenCountOf(document) * BYTES_PER_TOKEN + source.length * 2;
 }
 
 /**
