@@ -58,32 +58,42 @@ export interface UndeliveredEvent extends UnpublishedEvent {
 const eventOf = (payload: unknown): OrderEvent =>
   (typeof payload === "string" ? JSON.parse(payload) : payload) as OrderEvent;
 
-/** The oldest events not yet handed to the queue (outbox_unpublished_idx). */
-export async function listUnpublished(executor: Executor, limit: number): Promise<UnpublishedEvent[]> {
+/**
+ * The oldest events not yet handed to the queue (outbox_unpublished_idx). With `settledMs`, only rows
+ * written at least that long ago (on the database's clock, which stamped them): a sweep leaves the
+ * newest rows to the relay their own commit tells, rather than publishing them a second time.
+ */
+export async function listUnpublished(executor: Executor, limit: number, settledMs = 0): Promise<UnpublishedEvent[]> {
   const rows = await executor
     .select({ id: outbox.id, payload: outbox.payload })
     .from(outbox)
-    .where(isNull(outbox.publishedAt))
+    .where(
+      settledMs === 0
+        ? isNull(outbox.publishedAt)
+        : and(isNull(outbox.publishedAt), sql`${outbox.createdAt} < NOW(3) - INTERVAL ${settledMs * 1000} MICROSECOND`),
+    )
     .orderBy(asc(outbox.id))
     .limit(limit);
   return rows.map((row) => ({ id: row.id, payload: eventOf(row.payload) }));
 }
 
 /**
- * First publication: handed to the queues at `at`, due to be published again at `retryAt` unless
- * every consumer confirms it before (a fast worker may have confirmed it already).
+ * First publication of the events `eventIds` names: handed to the queues at `at`, due to be published
+ * again at `retryAt` unless every consumer confirms it before (a fast worker may have confirmed it
+ * already). A row published already (a sweep and a relay's own publication crossing) keeps its
+ * first publication and schedule.
  */
 export async function markPublished(
   executor: Executor,
-  ids: readonly number[],
+  eventIds: readonly string[],
   at: Date,
   retryAt: Date,
 ): Promise<void> {
-  if (ids.length === 0) return;
+  if (eventIds.length === 0) return;
   await executor
     .update(outbox)
     .set({ publishedAt: at, attempts: 1, retryAt: sql`IF(${othersDelivered(null)}, NULL, ${retryAt})` })
-    .where(inArray(outbox.id, [...ids]));
+    .where(and(inArray(outbox.eventId, [...eventIds]), isNull(outbox.publishedAt)));
 }
 
 /**
@@ -124,17 +134,17 @@ export async function scheduleRepublish(tx: Tx, ids: readonly number[], retryAt:
 }
 
 /**
- * `consumer` has confirmed these events: one statement for a whole job (or group of jobs). The row
- * is done with (no more retry) once every consumer has. The first confirmation stands; a redelivery
- * confirms nothing new.
+ * `consumer` has confirmed the events `eventIds` names (outbox_event_id_uq): one statement for a
+ * whole job (or group of jobs). The row is done with (no more retry) once every consumer has. The
+ * first confirmation stands; a redelivery confirms nothing new.
  */
 export async function markDelivered(
   executor: Executor,
   consumer: Consumer,
-  ids: readonly number[],
+  eventIds: readonly string[],
   at: Date,
 ): Promise<void> {
-  if (ids.length === 0) return;
+  if (eventIds.length === 0) return;
   const set: MySqlUpdateSetSource<typeof outbox> = {
     retryAt: sql`IF(${othersDelivered(consumer)}, NULL, ${outbox.retryAt})`,
   };
@@ -142,7 +152,7 @@ export async function markDelivered(
   await executor
     .update(outbox)
     .set(set)
-    .where(inArray(outbox.id, [...ids]));
+    .where(inArray(outbox.eventId, [...eventIds]));
 }
 
 /** Per consumer: how many events it has not confirmed, and the age in seconds of the oldest (0 when none). */

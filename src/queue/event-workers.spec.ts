@@ -6,18 +6,15 @@ import { orderEvent, type OrderEvent } from "../outbox/order-event.js";
 import { countAll, deliverAll } from "./event-workers.js";
 import type { QueuedEvent } from "./queues.js";
 
-const queued = (outboxId: number): QueuedEvent => {
-  const order = { id: outboxId, memberId: 1, totalAmount: 100, createdAt: new Date("2026-11-24T03:00:00Z"), items: [] };
+/** Event number `n`: its event id ends in n. */
+const queued = (n: number): QueuedEvent => {
+  const order = { id: n, memberId: 1, totalAmount: 100, createdAt: new Date("2026-11-24T03:00:00Z"), items: [] };
   return {
-    outboxId,
-    event: orderEvent(
-      "ORDER_PAID",
-      `00000000-0000-4000-8000-${String(outboxId).padStart(12, "0")}`,
-      order.createdAt,
-      order,
-    ),
+    event: orderEvent("ORDER_PAID", `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`, order.createdAt, order),
   };
 };
+/** The numbers of the events confirmed. */
+const numbersOf = (entries: readonly QueuedEvent[]) => entries.map((entry) => Number(entry.event.eventId.slice(-12)));
 
 /** A platform answering per event id: delivered, or the error given. */
 function platform(answers: Record<number, Error | "ok">) {
@@ -41,7 +38,7 @@ async function run(answers: Record<number, Error | "ok">, ids: number[]) {
   const outcome = await deliverAll(
     target,
     ids.map(queued),
-    async (entries) => void confirmed.push(entries.map((entry) => entry.outboxId)),
+    async (entries) => void confirmed.push(numbersOf(entries)),
   ).then(
     () => null,
     (error: unknown) => error,
@@ -60,6 +57,40 @@ describe(deliverAll.name, () => {
     expect(confirmed).toEqual([[1]]);
     expect(outcome).toBeInstanceOf(DataPlatformError);
     expect(outcome).not.toBeInstanceOf(UnrecoverableError);
+  });
+
+  it("keeps only the events still owed in the job, so that its retry sends those alone", async () => {
+    const kept: number[][] = [];
+    const target = platform({ 1: "ok", 2: unavailable(), 3: "ok", 4: malformed() });
+    const outcome = await deliverAll(
+      target,
+      [1, 2, 3, 4].map(queued),
+      async () => undefined,
+      async (owed) => void kept.push(numbersOf(owed)),
+    ).catch((error: unknown) => error);
+    expect(kept).toEqual([[2, 4]]);
+    expect(outcome).toBeInstanceOf(DataPlatformError);
+  });
+
+  it("fails the attempt as it would have when keeping the owed events fails (the retry sends them all)", async () => {
+    const outcome = await deliverAll(
+      platform({ 1: "ok", 2: unavailable() }),
+      [1, 2].map(queued),
+      async () => undefined,
+      () => Promise.reject(new Error("Redis unreachable")),
+    ).catch((error: unknown) => error);
+    expect((outcome as Error).message).toBe("the data platform answered 503");
+  });
+
+  it("keeps the job as it is when nothing got through", async () => {
+    const kept: number[][] = [];
+    await deliverAll(
+      platform({ 1: unavailable() }),
+      [queued(1)],
+      async () => undefined,
+      async (owed) => void kept.push(numbersOf(owed)),
+    ).catch(() => undefined);
+    expect(kept).toEqual([]);
   });
 
   it("gives a refusal no retry can help up at once, as unrecoverable", async () => {
@@ -86,14 +117,14 @@ describe(countAll.name, () => {
   async function count(answer: () => Promise<number>, ids: number[]) {
     const confirmed: number[][] = [];
     const outcome = await countAll({ applyEvents: answer }, ids.map(queued), async (entries) => {
-      confirmed.push(entries.map((entry) => entry.outboxId));
+      confirmed.push(numbersOf(entries));
     }).then(
       (applied) => applied,
       (error: unknown) => error,
     );
     return { outcome, confirmed };
   }
-  const eventIdOf = (outboxId: number) => queued(outboxId).event.eventId;
+  const eventIdOf = (n: number) => queued(n).event.eventId;
 
   it("confirms every event once they are counted", async () => {
     expect(await count(async () => 2, [1, 2])).toEqual({ outcome: 2, confirmed: [[1, 2]] });

@@ -54,14 +54,14 @@ const CONFIRMATIONS_PER_STATEMENT = 64;
  * goes into order_event_lag_seconds: how far behind the orders this consumer is.
  */
 function confirmations(db: Db, consumer: QueueName, clock: Clock): Confirm {
-  const group = new GroupCommit<readonly number[], void>(async (jobs): Promise<Array<Outcome<void>>> => {
+  const group = new GroupCommit<readonly string[], void>(async (jobs): Promise<Array<Outcome<void>>> => {
     await retryOnLockConflict(() => markDelivered(db, consumer, jobs.flat(), clock.now()), {});
     return jobs.map(() => ({ ok: true, value: undefined }));
   }, CONFIRMATIONS_PER_STATEMENT);
   const lag = orderEventLag.labels(consumer);
   return async (confirmed) => {
     if (confirmed.length === 0) return;
-    await group.submit(confirmed.map((entry) => entry.outboxId));
+    await group.submit(confirmed.map((entry) => entry.event.eventId));
     const now = clock.now().getTime();
     for (const { event } of confirmed) lag.observe(Math.max(0, now - Date.parse(event.occurredAt)) / 1000);
   };
@@ -73,7 +73,8 @@ function handlers({ db, ranking, dataPlatform, clock }: EventWorkerDeps): Record
   const confirmDelivery = confirmations(db, QueueName.DATA_PLATFORM, clock);
   return {
     [QueueName.RANKING]: (job) => countAll(ranking, queuedOf(job.data), confirmRanking),
-    [QueueName.DATA_PLATFORM]: (job) => deliverAll(dataPlatform, queuedOf(job.data), confirmDelivery),
+    [QueueName.DATA_PLATFORM]: (job) =>
+      deliverAll(dataPlatform, queuedOf(job.data), confirmDelivery, (owed) => job.updateData({ events: [...owed] })),
   };
 }
 
@@ -102,9 +103,11 @@ export async function countAll(
 }
 
 /**
- * Delivers every event of a job (one, as the relay enqueues them; several only if EVENTS_PER_JOB
- * says so), each attempted before the job fails, and confirms the ones the platform took: a retry
- * then resends only what is still owed, or all of it if the confirmation failed, which the platform
+ * Delivers every event of a job (one, or a batch of up to EVENTS_PER_JOB), each attempted before the
+ * job fails, and confirms the ones the platform took. When some got through and others did not, the
+ * job keeps only those still owed (`keepOwed`, before the failure is thrown), so a retry sends only
+ * them: resending a whole batch would make each attempt only as likely to pass as every one of its
+ * events at once. Should keeping them fail, the retry sends the batch again, which the platform
  * deduplicates by Idempotency-Key. A refusal no retry can help (a 400 or 401: a bug or a
  * misconfiguration) ends the job at once as unrecoverable, in the failed set where an operator sees
  * it; the outbox still owes the event, so the worker's sweep publishes it again, later.
@@ -113,11 +116,14 @@ export async function deliverAll(
   dataPlatform: Pick<DataPlatformClient, "send">,
   queued: readonly QueuedEvent[],
   confirm: Confirm,
+  keepOwed: (owed: readonly QueuedEvent[]) => Promise<unknown> = async () => undefined,
 ): Promise<void> {
   const outcomes = await Promise.allSettled(queued.map((entry) => dataPlatform.send(entry.event)));
   await confirm(queued.filter((_, index) => outcomes[index]?.status === "fulfilled"));
   const failures = outcomes.filter(isRejected).map((outcome) => outcome.reason as unknown);
   if (failures.length === 0) return;
+  if (failures.length < queued.length)
+    await keepOwed(queued.filter((_, index) => outcomes[index]?.status === "rejected")).catch(() => undefined);
   if (failures.every((reason) => reason instanceof DataPlatformError && !reason.retryable))
     throw new UnrecoverableError((failures[0] as Error).message);
   throw failures[0];
@@ -130,7 +136,8 @@ const CONCURRENCY: Record<QueueName, number> = {
   // A ranking job is a batch of events counted in one pipelined round trip: a few in flight keep
   // Redis busy, and keep the ranking moving while deliveries crowd the event loop.
   [QueueName.RANKING]: 8,
-  // Deliveries wait on a remote HTTP service: more in flight hide its latency.
+  // Deliveries wait on a remote HTTP service: more in flight hide its latency. A job holds up to
+  // EVENTS_PER_JOB events, POSTed together: at most 32 × 16 requests in flight.
   [QueueName.DATA_PLATFORM]: 32,
 };
 

@@ -14,6 +14,7 @@ import {
   type UnpublishedEvent,
 } from "../outbox/outbox.repository.js";
 import { cappedBackoffMs, republishAction } from "../outbox/outbox.rules.js";
+import type { OrderEvent } from "../outbox/order-event.js";
 import { EVENTS_PER_JOB, type OrderEventJob, type QueueName } from "./queues.js";
 import { present } from "../shared/present.js";
 
@@ -45,14 +46,18 @@ export const relayOptions = (
 });
 
 /**
- * Moves committed outbox events onto the queues. `notify()` after a commit publishes at once, in the
- * background: the order path never waits for Redis. A timer sweeps whatever a notify missed, and (in
- * the worker) publishes again every event a consumer has not confirmed in time, whatever became of
- * its jobs: the outbox row, not Redis, says an event is still owed.
+ * Moves committed outbox events onto the queues. `notify(events)` after a commit publishes the
+ * events just committed at once, from memory and in the background: the order path never waits for
+ * Redis, and nothing is read back from the outbox it just wrote (a read and a JSON parse per event
+ * that cost the API a socket write per publication). A timer sweeps whatever a notify missed or
+ * could not publish (a crash between commit and enqueue, Redis down, a commit whose events were not
+ * at hand), reading the rows still unpublished, and (in the worker) publishes again every event a
+ * consumer has not confirmed in time, whatever became of its jobs: the outbox row, not Redis, says an
+ * event is still owed.
  *
- * Delivery is at least once: two relays (two API copies) may enqueue the same row, but the job id is
- * the event id (or, for a batch, a digest of its event ids), so BullMQ keeps one job, and the
- * consumers are idempotent besides.
+ * Delivery is at least once: two relays (two API copies, a sweep crossing a publication from
+ * memory) may enqueue the same event, but the job id is the event id (or, for a batch, a digest of
+ * its event ids), so BullMQ keeps one job, and the consumers are idempotent besides.
  */
 export class OutboxRelay {
   private readonly batchSize: number;
@@ -61,7 +66,11 @@ export class OutboxRelay {
   private readonly republishDue: boolean;
   private readonly clock: Clock;
   private running: Promise<void> | null = null;
-  private again = false;
+  /** Committed events to publish on the next pass, as the commits handed them over. */
+  private pending: OrderEvent[] = [];
+  /** The next pass reads the outbox for unpublished rows: every one, or (a sweep's) the settled ones. */
+  private readDue: "all" | "settled" | null = null;
+  /** The next pass also publishes again the events due (the worker's sweep). */
   private sweepDue = false;
   private timer: NodeJS.Timeout | null = null;
 
@@ -78,27 +87,41 @@ export class OutboxRelay {
     this.clock = options.clock ?? systemClock;
   }
 
-  /** Something was committed: publish soon. Never throws, never waits. */
-  notify(): void {
-    if (this.running) {
-      this.again = true; // coalesce: one more pass after the current one
-      return;
+  /**
+   * A transaction that wrote outbox events has committed: publish soon. `committed` are its events
+   * when the caller has them; without them the outbox is read. Never throws, never waits.
+   */
+  notify(committed?: readonly OrderEvent[]): void {
+    if (committed === undefined || this.pending.length + committed.length > this.batchSize * MAX_PENDING_BATCHES) {
+      // Not at hand, or more than a slow Redis lets through: the outbox has them, read them there.
+      this.readDue = "all";
+    } else {
+      for (const event of committed) this.pending.push(event);
     }
-    const sweep = this.sweepDue;
+    this.kick();
+  }
+
+  /** Starts a pass unless one is running; the running pass starts the next when it ends. */
+  private kick(): void {
+    if (this.running) return;
+    if (this.pending.length === 0 && this.readDue === null && !this.sweepDue) return;
+    const events = this.pending;
+    const read = this.readDue;
+    const republish = this.sweepDue;
+    this.pending = [];
+    this.readDue = null;
     this.sweepDue = false;
-    this.running = this.publishAll(sweep).finally(() => {
+    this.running = this.publishAll(events, read, republish).finally(() => {
       this.running = null;
-      if (this.again || this.sweepDue) {
-        this.again = false;
-        this.notify();
-      }
+      this.kick();
     });
   }
 
-  /** The timer's pass: what notify does, and the events due to be published again. */
+  /** The timer's pass: the outbox read for what notify missed, and the events due to be published again. */
   private sweep(): void {
+    this.readDue ??= "settled";
     this.sweepDue = this.republishDue;
-    this.notify();
+    this.kick();
   }
 
   /**
@@ -117,26 +140,33 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    this.again = false;
+    // Events not yet published stay in the outbox, unpublished: the next sweep (any process's) takes them.
+    this.pending = [];
+    this.readDue = null;
     this.sweepDue = false;
     await this.running;
   }
 
-  /** Publishes until no unpublished row is left; returns quietly when Redis or MariaDB fails. */
-  private async publishAll(republishDue: boolean): Promise<void> {
+  /**
+   * Publishes `events` (committed, from memory), then the rows `read` says the outbox still has
+   * unpublished; returns quietly when Redis or MariaDB fails: what was not published stays
+   * unpublished in the outbox, for the next sweep. A sweep reads only rows settled for SWEEP_SETTLED_MS:
+   * younger ones are the relays' that committed them, on their way from memory (a batch published
+   * twice gets two job ids, and would be delivered twice, deduplicated only by the consumers).
+   */
+  private async publishAll(
+    events: readonly OrderEvent[],
+    read: "all" | "settled" | null,
+    republishDue: boolean,
+  ): Promise<void> {
     try {
-      for (;;) {
-        const rows = await listUnpublished(this.db, this.batchSize);
-        if (rows.length === 0) break;
-        for (const queue of this.queues) await queue.addBulk(jobsFor(queue.name, rows));
-        const now = this.clock.now().getTime();
-        await markPublished(
-          this.db,
-          rows.map((row) => row.id),
-          new Date(now),
-          new Date(now + this.republish.firstMs),
-        );
-        if (rows.length < this.batchSize) break;
+      for (let start = 0; start < events.length; start += this.batchSize)
+        await this.publish(events.slice(start, start + this.batchSize));
+      for (let more = read !== null; more;) {
+        const rows = await listUnpublished(this.db, this.batchSize, read === "settled" ? SWEEP_SETTLED_MS : 0);
+        if (rows.length > 0) await this.publish(rows.map((row) => row.payload));
+        this.forgetPending(rows);
+        more = rows.length === this.batchSize;
       }
       if (republishDue) await this.republishAllDue();
     } catch (error) {
@@ -145,6 +175,25 @@ export class OutboxRelay {
         "outbox relay: publishing failed, the sweep will retry",
       );
     }
+  }
+
+  /** Events a read has just published are not published again when their own notify comes in meanwhile. */
+  private forgetPending(published: readonly UnpublishedEvent[]): void {
+    if (published.length === 0 || this.pending.length === 0) return;
+    const ids = new Set(published.map((row) => row.payload.eventId));
+    this.pending = this.pending.filter((event) => !ids.has(event.eventId));
+  }
+
+  /** First publication: jobs on every queue, then the rows marked published. */
+  private async publish(events: readonly OrderEvent[]): Promise<void> {
+    for (const queue of this.queues) await queue.addBulk(jobsFor(queue.name, events));
+    const now = this.clock.now().getTime();
+    await markPublished(
+      this.db,
+      events.map((event) => event.eventId),
+      new Date(now),
+      new Date(now + this.republish.firstMs),
+    );
   }
 
   /**
@@ -212,6 +261,15 @@ export class OutboxRelay {
   }
 }
 
+/** How old (by the database's clock) an unpublished row must be before a sweep publishes it. */
+const SWEEP_SETTLED_MS = 1_000;
+
+/**
+ * Committed events waiting in memory, in batches, past which a notify leaves its events to be read
+ * from the outbox: memory stays bounded while Redis is slow or down.
+ */
+const MAX_PENDING_BATCHES = 4;
+
 /** A sweep publishes again at most this many batches of due events; the next sweep takes the rest. */
 const REPUBLISH_BATCHES_PER_SWEEP = 10;
 
@@ -227,12 +285,14 @@ function groupBy(rows: readonly UndeliveredEvent[], key: (row: UndeliveredEvent)
 }
 
 /**
- * Adds the jobs `rows` make on `queue` unless a job of the same id is still pending (it will deliver
- * them); a finished job of that id is removed first, or BullMQ would ignore the add. Returns how
- * many jobs were added.
+ * Adds a job for each of `rows` on `queue` unless a job of its event id is still pending (it will
+ * deliver it); a finished job of that id is removed first, or BullMQ would ignore the add. Returns how
+ * many jobs were added. A republication is one job per event, batch queue or not: its id is the event
+ * id, which the next republication can look up (a batch's digest cannot be found by event), so an
+ * event owed through a long outage gets one job at a time, not one more per republication.
  */
 async function republishTo(queue: Queue<OrderEventJob>, rows: readonly UnpublishedEvent[]): Promise<number> {
-  const jobs = jobsFor(queue.name, rows);
+  const jobs = rows.map((row) => singleEventJob(row.payload));
   const actions = await Promise.all(jobs.map(async (job) => republishAction(await queue.getJobState(job.opts.jobId))));
   await Promise.all(jobs.filter((_, index) => actions[index] === "replace").map((job) => queue.remove(job.opts.jobId)));
   const adding = jobs.filter((_, index) => actions[index] !== "leave");
@@ -240,36 +300,43 @@ async function republishTo(queue: Queue<OrderEventJob>, rows: readonly Unpublish
   return adding.length;
 }
 
+/** A job as addBulk takes it, with its id. */
+interface EventJob {
+  name: string;
+  data: OrderEventJob;
+  opts: { jobId: string };
+}
+
+/** A job of one event, named by its type, its id the event id (enqueueing it twice is one job). */
+const singleEventJob = (event: OrderEvent): EventJob => ({
+  name: event.type,
+  data: { event },
+  opts: { jobId: event.eventId },
+});
+
 /**
- * The jobs `rows` make on queue `queueName`: one per event, or one per chunk of EVENTS_PER_JOB
+ * The jobs `events` make on queue `queueName`: one per event, or one per chunk of EVENTS_PER_JOB
  * events on a queue that takes batches (a chunk of one is a plain single-event job). A batch's id is
- * a digest of exactly the events it holds: two relays that read different sets of rows must not
+ * a digest of exactly the events it holds: two relays that publish different sets of events must not
  * make jobs of the same id, or BullMQ would keep the first and drop the events only the second holds.
  */
-export function jobsFor(
-  queueName: string,
-  rows: readonly UnpublishedEvent[],
-): Array<{ name: string; data: OrderEventJob; opts: { jobId: string } }> {
+export function jobsFor(queueName: string, events: readonly OrderEvent[]): EventJob[] {
   // A queue without a batch size (any other name) gets a job per event.
   const size = (EVENTS_PER_JOB as Partial<Record<string, number>>)[queueName] ?? 1;
-  const jobs: Array<{ name: string; data: OrderEventJob; opts: { jobId: string } }> = [];
-  for (let start = 0; start < rows.length; start += size) {
-    const chunk = rows.slice(start, start + size);
-    if (chunk.length === 1) {
-      const [row] = chunk as [UnpublishedEvent];
-      jobs.push({
-        name: row.payload.type,
-        data: { outboxId: row.id, event: row.payload },
-        opts: { jobId: row.payload.eventId },
-      });
+  const jobs: EventJob[] = [];
+  for (let start = 0; start < events.length; start += size) {
+    const chunk = events.slice(start, start + size);
+    const [first] = chunk;
+    if (chunk.length === 1 && first) {
+      jobs.push(singleEventJob(first));
       continue;
     }
     const digest = createHash("sha1")
-      .update(chunk.map((row) => row.payload.eventId).join(","))
+      .update(chunk.map((event) => event.eventId).join(","))
       .digest("hex");
     jobs.push({
       name: "ORDER_EVENT_BATCH",
-      data: { events: chunk.map((row) => ({ outboxId: row.id, event: row.payload })) },
+      data: { events: chunk.map((event) => ({ event })) },
       // BullMQ refuses custom ids with a colon; the digest has none.
       opts: { jobId: `batch-${digest}` },
     });

@@ -16,9 +16,12 @@ export const QueueName = {
 } as const satisfies Record<string, Consumer>;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
-/** One outbox event on its way to a consumer; the outbox id lets an operator trace it back. */
+/**
+ * One outbox event on its way to a consumer. Its event id names its outbox row (unique): the relay
+ * publishes events it has just committed from memory, before any outbox id is read back. Jobs
+ * enqueued before this shape also carry an `outboxId`, which is ignored.
+ */
 export interface QueuedEvent {
-  outboxId: number;
   event: OrderEvent;
 }
 
@@ -29,20 +32,25 @@ export interface QueuedEvent {
  */
 export type OrderEventJob = QueuedEvent | { events: QueuedEvent[] };
 
-/** The events a job carries, with their outbox ids, in outbox order. */
+/** The events a job carries, in the order they were published. */
 export const queuedOf = (job: OrderEventJob): QueuedEvent[] => ("events" in job ? job.events : [job]);
 
-/** The events a job carries, in outbox order. */
+/** The events a job carries, in the order they were published. */
 export const eventsOf = (job: OrderEventJob): OrderEvent[] => queuedOf(job).map((queued) => queued.event);
 
 /**
- * Events per job. The ranking counts a batch in one pipelined round trip, and each event at most
- * once however often its batch is retried (markers), so batching costs it nothing. A delivery stays
- * one event per job: an event the platform refuses is retried alone, on its own backoff.
+ * Events per job, at most: a relay's pass makes a job of each chunk of the events it publishes
+ * together, so at a trickle of orders a job holds one event and under load a batch. The ranking
+ * counts a batch in one pipelined round trip, and each event at most once however often its batch
+ * is retried (markers). A delivery POSTs each event of its batch on its own (the platform takes one
+ * event per request) and confirms those the platform took; a failure retries the job, which sends
+ * the batch again and the platform's Idempotency-Key drops what it already has. Batching the
+ * deliveries is what keeps the worker's CPU per order down under a flash sale: a BullMQ job costs
+ * its worker a few round trips to Redis (taken, finished), more than the POST it carries.
  */
 export const EVENTS_PER_JOB: Record<QueueName, number> = {
   [QueueName.RANKING]: 100,
-  [QueueName.DATA_PLATFORM]: 1,
+  [QueueName.DATA_PLATFORM]: 16,
 };
 
 /**

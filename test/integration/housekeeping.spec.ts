@@ -39,9 +39,9 @@ describe(runHousekeeping.name, () => {
     // hand: the first by both consumers, the other by the ranking only (the platform still owes it).
     await waitUntilDrained(app.database.db, [], 10_000);
     const ids = async (where: string) =>
-      ((await app.database.pool.query(`SELECT id FROM outbox WHERE ${where}`))[0] as Array<{ id: number }>).map(
-        (row) => row.id,
-      );
+      (
+        (await app.database.pool.query(`SELECT event_id FROM outbox WHERE ${where}`))[0] as Array<{ event_id: string }>
+      ).map((row) => row.event_id);
     const first = await ids(`aggregate_id = ${Number(delivered)}`);
     await markDelivered(app.database.db, "ranking", await ids("TRUE"), new Date());
     await markDelivered(app.database.db, "data-platform", first, new Date());

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { runInTransaction } from "../../db/transaction.js";
 import { appendOutboxEvents } from "../../outbox/outbox.repository.js";
-import { orderEvent, type OrderSnapshot } from "../../outbox/order-event.js";
+import { orderEvent, type OrderEvent, type OrderSnapshot } from "../../outbox/order-event.js";
 import { notFound } from "../../shared/errors.js";
 import { orderTransaction, type CardRefund, type OrderDeps } from "./order.deps.js";
 import type { OrderQueries } from "./order-queries.service.js";
@@ -49,6 +49,8 @@ export class CancelOrderService {
     missing: () => Error,
   ): Promise<OrderRow> {
     let refundedToCard: readonly CardRefund[] = [];
+    // Set by the try that commits (a deadlock retry writes its own): what the relay publishes.
+    let events: OrderEvent[] = [];
     await runInTransaction(
       this.deps.db,
       async (tx) => {
@@ -85,14 +87,14 @@ export class CancelOrderService {
           payments,
           items: items.map((item) => (cancelledIds.has(item.id) ? { ...item, status: "CANCELLED" } : item)),
         };
-        await appendOutboxEvents(
-          tx,
-          result.cancelled.map((line) => orderEvent("ORDER_ITEM_CANCELLED", randomUUID(), at, snapshot, line.id)),
+        events = result.cancelled.map((line) =>
+          orderEvent("ORDER_ITEM_CANCELLED", randomUUID(), at, snapshot, line.id),
         );
+        await appendOutboxEvents(tx, events);
       },
       { ...orderTransaction(this.deps), askLostCommit: { pool: this.deps.pool, unit: "cancel_order" } },
     );
-    this.deps.outbox.notify();
+    this.deps.outbox.notify(events);
     this.deps.cardRefunds.sendSoon(refundedToCard.map((refund) => refund.paymentKey));
     return this.queries.orderOf(memberId, orderId);
   }

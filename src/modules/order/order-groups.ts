@@ -4,8 +4,7 @@ import type { Pool, TransactionOptions } from "../../db/transaction.js";
 import { groupFallbacks } from "../../observability/metrics.js";
 import type { Clock } from "../../shared/clock.js";
 import { DomainError } from "../../shared/errors.js";
-import type { PlacedOrder } from "./order.repository.js";
-import { payOrders, WalletHeld, type OrderRequest } from "./pay-orders.js";
+import { payOrders, WalletHeld, type OrderRequest, type PaidOrder } from "./pay-orders.js";
 
 /** Largest group of orders committed in one transaction. */
 const MAX_ORDER_GROUP = 64;
@@ -21,7 +20,7 @@ const ORDER_GROUP_STUCK_MS = 1_000;
  * held, or nothing of its group was committed). Lone placements run outside the group's turn, so an
  * order that has to wait for a lock never holds up the orders queued behind the group.
  */
-export type GroupAnswer = { placed: PlacedOrder } | { placeAlone: true };
+export type GroupAnswer = { placed: PaidOrder } | { placeAlone: true };
 const PLACE_ALONE: GroupAnswer = { placeAlone: true };
 
 /**
@@ -54,7 +53,7 @@ export class OrderGroups {
 
   /** One group in one transaction. If it fails as a whole and is known to have committed nothing, each order is placed alone. */
   private async placeGroup(requests: OrderRequest[]): Promise<Array<Outcome<GroupAnswer>>> {
-    let outcomes: Array<Outcome<PlacedOrder>>;
+    let outcomes: Array<Outcome<PaidOrder>>;
     try {
       outcomes = await runBatchedTransaction(
         this.pool,

@@ -1,13 +1,18 @@
 import type { Db, Pool, TransactionOptions, Tx } from "../../db/transaction.js";
+import type { OrderEvent } from "../../outbox/order-event.js";
 import type { Clock } from "../../shared/clock.js";
 import type { CartService } from "../cart/cart.service.js";
 import type { CatalogService } from "../catalog/catalog.service.js";
 import type { IdempotencyService } from "../idempotency/idempotency.service.js";
 import type { PointService } from "../point/point.service.js";
 
-/** Told after a commit that wrote outbox events; must return at once (publishing happens in the background). */
+/**
+ * Told after a commit that wrote outbox events, with those events when the caller has them (they are
+ * then published from memory; without them the relay reads the outbox). Must return at once:
+ * publishing happens in the background.
+ */
 export interface OutboxSignal {
-  notify(): void;
+  notify(committed?: readonly OrderEvent[]): void;
 }
 
 /** A card refund owed at the PG for a cancelled line (the payment-gateway module's pg_refund outbox). */

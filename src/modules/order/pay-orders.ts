@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { BatchedTransaction } from "../../db/batched-transaction.js";
 import type { Outcome } from "../../db/group-commit.js";
-import { orderEvent, type OrderSnapshot } from "../../outbox/order-event.js";
+import { orderEvent, type OrderEvent, type OrderSnapshot } from "../../outbox/order-event.js";
 import type { Clock } from "../../shared/clock.js";
 import { DomainError } from "../../shared/errors.js";
 import type { OptionView } from "../catalog/catalog.service.js";
@@ -48,6 +48,11 @@ export class StockTakenMeanwhile extends Error {
   }
 }
 
+/** An order paid in the transaction, with its ORDER_PAID event for the relay to publish after COMMIT. */
+export interface PaidOrder extends PlacedOrder {
+  event: OrderEvent;
+}
+
 /** An order that passed every rule, before it is written. */
 interface AcceptedOrder {
   memberId: number;
@@ -71,7 +76,7 @@ export async function payOrders(
   requests: readonly OrderRequest[],
   walletLocking: WalletLocking,
   clock: Clock,
-): Promise<Array<Outcome<PlacedOrder>>> {
+): Promise<Array<Outcome<PaidOrder>>> {
   const productIds = [...new Set(requests.flatMap((request) => request.requested.map((line) => line.productId)))];
   const memberIds = [...new Set(requests.map((request) => request.memberId))];
   const { options, balances } = await readForPlacement(tx, memberIds, productIds, walletLocking);
@@ -80,7 +85,7 @@ export async function payOrders(
   // Every order refused: nothing to write, and no commit token either.
   if (accepted.length === 0) tx.endWithoutWriting();
   const placed =
-    accepted.length === 0 ? new Map<AcceptedOrder, PlacedOrder>() : await writePaidOrders(tx, accepted, clock.now());
+    accepted.length === 0 ? new Map<AcceptedOrder, PaidOrder>() : await writePaidOrders(tx, accepted, clock.now());
   return decisions.map((decision) =>
     decision.ok ? { ok: true, value: present(placed.get(decision.value), "a paid order") } : decision,
   );
@@ -91,12 +96,12 @@ async function writePaidOrders(
   tx: BatchedTransaction,
   accepted: readonly AcceptedOrder[],
   paidAt: Date,
-): Promise<Map<AcceptedOrder, PlacedOrder>> {
+): Promise<Map<AcceptedOrder, PaidOrder>> {
   const ids = await writeOrders(
     tx,
     accepted.map((order) => ({ ...order, paidAt, lines: order.priced })),
   );
-  const placed = new Map<AcceptedOrder, PlacedOrder>();
+  const placed = new Map<AcceptedOrder, PaidOrder>();
   const events = accepted.map((order, position) => {
     const { orderId, itemIds } = present(ids[position], `the ids of order ${position}`);
     const snapshot: OrderSnapshot = {
@@ -111,8 +116,9 @@ async function writePaidOrders(
         status: "PAID",
       })),
     };
-    placed.set(order, placedOrder(snapshot, order.priced, paidAt));
-    return orderEvent("ORDER_PAID", randomUUID(), paidAt, snapshot);
+    const event = orderEvent("ORDER_PAID", randomUUID(), paidAt, snapshot);
+    placed.set(order, { ...placedOrder(snapshot, order.priced, paidAt), event });
+    return event;
   });
   appendOutboxAtCommit(tx, events);
   const lines = accepted.flatMap((order) => order.lines);

@@ -7,7 +7,7 @@ import { OrderGroups } from "./order-groups.js";
 import type { OrderQueries } from "./order-queries.service.js";
 import type { PlacedOrder } from "./order.repository.js";
 import { ensureStockCovers, stockKeptChanging, validateOrderSource, type RequestedLine } from "./order.rules.js";
-import { payOrders, StockTakenMeanwhile } from "./pay-orders.js";
+import { payOrders, StockTakenMeanwhile, type PaidOrder } from "./pay-orders.js";
 import { present } from "../../shared/present.js";
 
 export interface PlaceOrderInput {
@@ -17,7 +17,7 @@ export interface PlaceOrderInput {
 }
 
 /** What one lone transaction did: paid the order now, or found the order an earlier request with its key paid. */
-type LoneResult = { paid: PlacedOrder } | { replayOf: number };
+type LoneResult = { paid: PaidOrder } | { replayOf: number };
 
 /** Tries of an order whose stock vanished between the read and the take but is back when re-read. */
 const STOCK_RACE_ATTEMPTS = 3;
@@ -101,7 +101,7 @@ export class PlaceOrderService {
     if (input.idempotencyKey == null) return { paid: await this.pay(tx, memberId, source, input) };
     // Set only when this transaction pays; a replay leaves it unset. Each try of the transaction
     // (a deadlock retry) starts with its own.
-    let paid: PlacedOrder | undefined;
+    let paid: PaidOrder | undefined;
     const { orderId } = await this.deps.idempotency.once(await tx.drizzle(), {
       memberId,
       scope: "PLACE_ORDER",
@@ -121,7 +121,7 @@ export class PlaceOrderService {
     memberId: number,
     source: "items" | "cart",
     input: PlaceOrderInput,
-  ): Promise<PlacedOrder> {
+  ): Promise<PaidOrder> {
     const cart = source === "cart" ? await this.deps.carts.lockLinesForOrder(await tx.drizzle(), memberId) : null;
     if (cart?.lines.length === 0) throw badUserInput("fromCart", "the cart is empty");
     const [paying] = await payOrders(
@@ -141,10 +141,10 @@ export class PlaceOrderService {
     return outcome.value;
   }
 
-  /** After a commit that placed an order (a replay is not counted): the outbox relay is told at once. */
-  private committed(placed: PlacedOrder): PlacedOrder {
+  /** After a commit that placed an order (a replay is not counted): the outbox relay gets its event at once. */
+  private committed({ event, ...placed }: PaidOrder): PlacedOrder {
     ordersPlaced.inc();
-    this.deps.outbox.notify();
+    this.deps.outbox.notify([event]);
     return placed;
   }
 }
