@@ -62,6 +62,7 @@ describe(loadConfig.name, () => {
       rateLimits: {
         mutationBurst: 200,
         mutationsPerSecond: 50,
+        mutationLeaseMs: 1_000,
         loginFailuresPerId: 10,
         loginFailuresPerIp: 100,
         loginWindowSeconds: 900,
@@ -135,6 +136,7 @@ describe(loadConfig.name, () => {
       GRAPHQL_COMPILE_AFTER: "5",
       RATE_LIMIT_MUTATION_BURST: "10",
       RATE_LIMIT_MUTATIONS_PER_SECOND: "2",
+      RATE_LIMIT_LEASE_MS: "0",
       RATE_LIMIT_LOGIN_FAILURES: "3",
       RATE_LIMIT_LOGIN_FAILURES_PER_IP: "30",
       RATE_LIMIT_LOGIN_WINDOW_SECONDS: "60",
@@ -190,6 +192,7 @@ describe(loadConfig.name, () => {
       rateLimits: {
         mutationBurst: 10,
         mutationsPerSecond: 2,
+        mutationLeaseMs: 0,
         loginFailuresPerId: 3,
         loginFailuresPerIp: 30,
         loginWindowSeconds: 60,

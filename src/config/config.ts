@@ -126,6 +126,11 @@ export interface RateLimits {
   mutationBurst: number;
   /** ...and sustained, per second. Defaults far above any shopper, flash sale included. */
   mutationsPerSecond: number;
+  /**
+   * How long an API process may keep mutation tokens it took from the member's bucket ahead of use
+   * (RATE_LIMIT_LEASE_MS; 0: every mutation asks Redis).
+   */
+  mutationLeaseMs: number;
   /** Failed logins of one loginId within the window that lock it for the rest of the window. */
   loginFailuresPerId: number;
   /** Failed logins from one IP within the window (a password-spraying source). */
@@ -325,6 +330,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimits: {
       mutationBurst: integer(env, "RATE_LIMIT_MUTATION_BURST", 200, 1, 1_000_000),
       mutationsPerSecond: integer(env, "RATE_LIMIT_MUTATIONS_PER_SECOND", 50, 1, 1_000_000),
+      mutationLeaseMs: integer(env, "RATE_LIMIT_LEASE_MS", 1_000, 0, 60_000),
       loginFailuresPerId: integer(env, "RATE_LIMIT_LOGIN_FAILURES", 10, 1, 1_000_000),
       loginFailuresPerIp: integer(env, "RATE_LIMIT_LOGIN_FAILURES_PER_IP", 100, 1, 1_000_000),
       loginWindowSeconds: integer(env, "RATE_LIMIT_LOGIN_WINDOW_SECONDS", 15 * 60, 1, 86_400),

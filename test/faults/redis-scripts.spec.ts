@@ -75,6 +75,7 @@ describe("Lua scripts as ioredis commands", () => {
       {
         mutationBurst: 2,
         mutationsPerSecond: 0.001,
+        mutationLeaseMs: 1_000,
         loginFailuresPerId: 1,
         loginFailuresPerIp: 100,
         loginWindowSeconds: 60,

@@ -3,6 +3,9 @@ import { balanceOf, signUpMember } from "../helpers/factories.js";
 import { errorCode, expectData, postGraphQL, type GraphQLResponse } from "../helpers/graphql.js";
 import { startTestApp, type TestApp } from "../helpers/test-app.js";
 import { TestClock } from "../helpers/test-clock.js";
+import { RateLimiter } from "../../src/modules/rate-limit/rate-limiter.js";
+import { RateLimitKeys } from "../../src/modules/rate-limit/rate-limit.rules.js";
+import { type DomainError, ErrorCode } from "../../src/shared/errors.js";
 
 const LOGIN = `mutation ($l: String!, $p: String!) { login(loginId: $l, password: $p) { token } }`;
 const CHARGE = `mutation { chargePoint(amount: 1) { balance } }`;
@@ -88,6 +91,46 @@ describe("mutation rate limit per mutation", () => {
       expect(await balanceOf(still, member)).toBe(5);
     } finally {
       await still.close();
+    }
+  });
+});
+
+describe("mutation tokens leased by API processes", () => {
+  it("two API processes, each sending one member's mutations one after another, let exactly the burst through, asking Redis far less often", async () => {
+    // The clock stands still: the bucket does not refill, so the burst is all there is.
+    const clock = new TestClock(new Date("2026-03-01T00:00:00Z"));
+    const limits = { ...app.config.rateLimits, mutationBurst: 150, mutationsPerSecond: 1_000, mutationLeaseMs: 1_000 };
+    const keys = new RateLimitKeys(`${app.config.redisPrefix}:leases`);
+    let asked = 0;
+    const processes = [0, 1].map(() => new RateLimiter(app.redis, keys, limits, clock, app.log));
+    // Counts the bucket's round trips: the real command, wrapped.
+    const take = app.redis.rateLimitTakeToken.bind(app.redis);
+    app.redis.rateLimitTakeToken = (...args: Parameters<typeof take>) => {
+      asked += 1;
+      return take(...args);
+    };
+    try {
+      // Each process passes mutations until the first refusal (its lease and the bucket both empty).
+      const passed = await Promise.all(
+        processes.map(async (limiter) => {
+          let count = 0;
+          for (;;) {
+            try {
+              await limiter.takeMutations(4242, 1);
+              count += 1;
+            } catch (error) {
+              expect((error as DomainError).code).toBe(ErrorCode.RATE_LIMITED);
+              return count;
+            }
+          }
+        }),
+      );
+      expect(passed[0]! + passed[1]!).toBe(150);
+      expect(Math.min(...passed)).toBeGreaterThan(0);
+      expect(asked).toBeLessThan(40);
+      console.info(`leases: ${passed.join(" + ")} mutations through, ${asked} round trips to the bucket`);
+    } finally {
+      app.redis.rateLimitTakeToken = take;
     }
   });
 });

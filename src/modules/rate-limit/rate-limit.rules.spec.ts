@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../shared/errors.js";
-import { RateLimitKeys, rateLimited, retryAfterSeconds, tokensToTake } from "./rate-limit.rules.js";
+import {
+  MAX_LEASE,
+  RateLimitKeys,
+  leaseCeiling,
+  nextLeaseSize,
+  rateLimited,
+  retryAfterSeconds,
+  tokensToTake,
+} from "./rate-limit.rules.js";
 
 describe(retryAfterSeconds.name, () => {
   it.each([
@@ -52,5 +60,29 @@ describe(RateLimitKeys.name, () => {
   it("counts a loginId under the canonical form it is given, byte for byte", () => {
     expect(keys.loginFailures("demo")).toBe("shop:rl:login:demo");
     expect(keys.loginFailures("\u00E0lice")).not.toBe(keys.loginFailures("alice"));
+  });
+});
+
+describe(leaseCeiling.name, () => {
+  it.each([
+    [200, 50, 1_000, 32], // the defaults: MAX_LEASE
+    [200, 10, 1_000, 10], // a second of the member's rate
+    [5, 1_000_000, 1_000, 5], // never more than the bucket holds
+    [200, 50, 0, 1], // leasing off: one token at a time
+    [200, 1, 500, 1], // less than a token a lease: still one
+  ])("burst %d, %d/s, leases of %d ms: at most %d tokens", (burst, rate, leaseMs, ceiling) => {
+    expect(leaseCeiling(burst, rate, leaseMs)).toBe(ceiling);
+  });
+
+  it("never passes MAX_LEASE", () => {
+    expect(leaseCeiling(1_000_000, 1_000_000, 60_000)).toBe(MAX_LEASE);
+  });
+});
+
+describe(nextLeaseSize.name, () => {
+  it("starts at one token, then doubles up to the ceiling", () => {
+    const sizes = [nextLeaseSize(null, 20)];
+    for (let i = 0; i < 6; i += 1) sizes.push(nextLeaseSize(sizes.at(-1)!, 20));
+    expect(sizes).toEqual([1, 2, 4, 8, 16, 20, 20]);
   });
 });

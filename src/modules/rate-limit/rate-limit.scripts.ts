@@ -3,33 +3,37 @@ import type { RedisClient } from "../../redis/connection.js";
 import { defineCommands, type ScriptCommand } from "../../redis/commands.js";
 
 /**
- * Token bucket, refilled continuously: `capacity` tokens at most, `rate` per second. Takes `cost`
- * tokens if there are that many, else none (a request's mutations pass or fail together). The bucket
- * is a hash (tokens, time in ms) that expires once it would be full again.
+ * Token bucket, refilled continuously: `capacity` tokens at most, `rate` per second. Takes at least
+ * `cost` tokens and up to `upTo` (as many as the bucket holds), or none if it holds fewer than
+ * `cost` (a request's mutations pass or fail together); what is taken beyond `cost` is the caller's
+ * lease. The bucket is a hash (tokens, time in ms) that expires once it would be full again.
  *
- * KEYS: bucket; ARGV: capacity, rate per second, now (ms), cost (1..capacity)
- * Returns { allowed (1|0), milliseconds until `cost` tokens are available }
+ * KEYS: bucket; ARGV: capacity, rate per second, now (ms), cost (1..capacity), upTo (>= cost)
+ * Returns { allowed (1|0), milliseconds until `cost` tokens are available, tokens taken }
  */
 const TAKE_TOKEN = `
 local capacity = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
 local cost = tonumber(ARGV[4])
+local upTo = tonumber(ARGV[5])
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens = tonumber(state[1]) or capacity
 local at = tonumber(state[2]) or now
 tokens = math.min(capacity, tokens + math.max(0, now - at) * rate / 1000)
 local allowed = 0
 local wait = 0
+local taken = 0
 if tokens >= cost then
-  tokens = tokens - cost
+  taken = math.min(upTo, math.floor(tokens))
+  tokens = tokens - taken
   allowed = 1
 else
   wait = math.ceil((cost - tokens) * 1000 / rate)
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) * 1000 / rate) + 1000)
-return { allowed, wait }
+return { allowed, wait, taken }
 `;
 
 /**
@@ -62,14 +66,15 @@ return count
 
 /** The rate limiter's scripts as ioredis commands on a client (see defineCommands). */
 interface RateLimitCommands<Context extends ClientContext> {
-  /** TAKE_TOKEN: { allowed (1|0), milliseconds until `cost` tokens are available }. */
+  /** TAKE_TOKEN: { allowed (1|0), milliseconds until `cost` tokens are available, tokens taken }. */
   rateLimitTakeToken(
     bucket: string,
     capacity: number,
     ratePerSecond: number,
     nowMs: number,
     cost: number,
-  ): Result<[number, number], Context>;
+    upTo: number,
+  ): Result<[number, number, number], Context>;
   /** TAKE_ATTEMPT: { allowed (1|0), milliseconds left in the window }. */
   rateLimitTakeAttempt(counter: string, limit: number, windowSeconds: number): Result<[number, number], Context>;
   /** RETURN_ATTEMPT: the count before. */

@@ -2,7 +2,8 @@ import type { Logger } from "../../observability/logger.js";
 import type { RedisClient } from "../../redis/connection.js";
 import type { Clock } from "../../shared/clock.js";
 import type { RateLimits } from "../../config/config.js";
-import { rateLimited, tokensToTake, type RateLimitKeys } from "./rate-limit.rules.js";
+import { MutationLeases } from "./mutation-leases.js";
+import { leaseCeiling, rateLimited, tokensToTake, type RateLimitKeys } from "./rate-limit.rules.js";
 import { defineRateLimitCommands } from "./rate-limit.scripts.js";
 
 /**
@@ -14,6 +15,7 @@ import { defineRateLimitCommands } from "./rate-limit.scripts.js";
  */
 export class RateLimiter {
   private lastWarnedAt = 0;
+  private readonly leases: MutationLeases;
 
   constructor(
     private readonly redis: RedisClient,
@@ -23,6 +25,10 @@ export class RateLimiter {
     private readonly log: Logger,
   ) {
     defineRateLimitCommands(redis);
+    this.leases = new MutationLeases(
+      limits.mutationLeaseMs,
+      leaseCeiling(limits.mutationBurst, limits.mutationsPerSecond, limits.mutationLeaseMs),
+    );
   }
 
   /**
@@ -31,15 +37,25 @@ export class RateLimiter {
    */
   async takeMutations(memberId: number, count: number): Promise<void> {
     const { mutationBurst, mutationsPerSecond } = this.limits;
+    const tokens = tokensToTake(count, mutationBurst);
+    const now = this.clock.now().getTime();
+    const withdrawal = this.leases.withdraw(memberId, tokens, now);
+    if (withdrawal === null) return; // covered by the tokens this process holds for the member
     const reply = await this.safely(() =>
       this.redis.rateLimitTakeToken(
         this.keys.mutations(memberId),
         mutationBurst,
         mutationsPerSecond,
-        this.clock.now().getTime(),
-        tokensToTake(count, mutationBurst),
+        now,
+        withdrawal.cost,
+        withdrawal.upTo,
       ),
     );
+    if (reply?.[0] === 1) {
+      this.leases.deposit(memberId, tokens, withdrawal, reply[2], now);
+      return;
+    }
+    this.leases.giveBack(memberId, withdrawal, now);
     if (reply?.[0] === 0) throw rateLimited("too many requests", reply[1]);
   }
 

@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { MutationLeases } from "./mutation-leases.js";
+
+const LEASE_MS = 1_000;
+const MEMBER = 7;
+
+/** A bucket of `tokens` that grants as TAKE_TOKEN does: at least the cost, up to `upTo`, or nothing. */
+function bucket(tokens: number) {
+  return {
+    left: tokens,
+    asked: 0,
+    take(cost: number, upTo: number): number | null {
+      this.asked += 1;
+      if (this.left < cost) return null;
+      const taken = Math.min(upTo, this.left);
+      this.left -= taken;
+      return taken;
+    },
+  };
+}
+
+/** One request of `count` mutations through the leases and the bucket; whether it passed. */
+function request(leases: MutationLeases, shared: ReturnType<typeof bucket>, count: number, now: number): boolean {
+  const withdrawal = leases.withdraw(MEMBER, count, now);
+  if (withdrawal === null) return true;
+  const taken = shared.take(withdrawal.cost, withdrawal.upTo);
+  if (taken === null) {
+    leases.giveBack(MEMBER, withdrawal, now);
+    return false;
+  }
+  leases.deposit(MEMBER, count, withdrawal, taken, now);
+  return true;
+}
+
+describe(MutationLeases.name, () => {
+  it("asks the bucket for one token first, then leases that double while the member keeps coming", () => {
+    const leases = new MutationLeases(LEASE_MS, 8);
+    const shared = bucket(1_000);
+    const asks: number[] = [];
+    for (let i = 0; i < 31; i += 1) {
+      const before = shared.asked;
+      expect(request(leases, shared, 1, 0)).toBe(true);
+      if (shared.asked > before) asks.push(i);
+    }
+    // Leases of 1, 2, 4, 8, 8, 8: the bucket asked on the 1st, 2nd, 4th, 8th, 16th and 24th mutation.
+    expect(asks).toEqual([0, 1, 3, 7, 15, 23]);
+    expect(1_000 - shared.left).toBe(31);
+  });
+
+  it("never lets more through than the bucket holds, whatever the sizes of the requests", () => {
+    const leases = new MutationLeases(LEASE_MS, 8);
+    const shared = bucket(20);
+    let passed = 0;
+    for (const count of [1, 3, 1, 5, 2, 4, 1, 1, 3, 2, 1, 5, 1]) if (request(leases, shared, count, 0)) passed += count;
+    expect(passed).toBeLessThanOrEqual(20);
+    expect(passed + shared.left).toBeLessThanOrEqual(20);
+  });
+
+  it("hands what it holds to a request that needs more, and takes it back when the bucket refuses", () => {
+    const leases = new MutationLeases(LEASE_MS, 8);
+    const shared = bucket(4);
+    expect(request(leases, shared, 1, 0)).toBe(true); // lease of 1: 3 left
+    expect(request(leases, shared, 1, 0)).toBe(true); // lease of 2: 1 left in the bucket, 1 held
+    const withdrawal = leases.withdraw(MEMBER, 3, 0)!;
+    expect(withdrawal).toMatchObject({ held: 1, cost: 2 });
+    expect(shared.take(withdrawal.cost, withdrawal.upTo)).toBeNull();
+    leases.giveBack(MEMBER, withdrawal, 0);
+    // The token held is still there, for a request it covers, without asking the bucket.
+    const asked = shared.asked;
+    expect(request(leases, shared, 1, 0)).toBe(true);
+    expect(shared.asked).toBe(asked);
+  });
+
+  it("lets a lease lapse after its time: its tokens are not used, and the next lease is one token again", () => {
+    const leases = new MutationLeases(LEASE_MS, 8);
+    const shared = bucket(100);
+    for (let i = 0; i < 3; i += 1) request(leases, shared, 1, 0); // leases of 1 and 2, then one held
+    const asked = shared.asked;
+    expect(leases.withdraw(MEMBER, 1, LEASE_MS)).toEqual({ held: 0, cost: 1, upTo: 1, size: 1 });
+    expect(shared.asked).toBe(asked);
+  });
+
+  it("gives nothing back to a lease that lapsed meanwhile", () => {
+    const leases = new MutationLeases(LEASE_MS, 8);
+    const shared = bucket(100);
+    request(leases, shared, 1, 0);
+    request(leases, shared, 1, 0); // one held
+    const withdrawal = leases.withdraw(MEMBER, 5, 0)!;
+    leases.giveBack(MEMBER, withdrawal, LEASE_MS);
+    expect(leases.withdraw(MEMBER, 1, LEASE_MS)).toMatchObject({ held: 0 });
+  });
+
+  it("with leases off (0 ms), asks the bucket for exactly what each request needs", () => {
+    const leases = new MutationLeases(0, 1);
+    const shared = bucket(100);
+    for (let i = 0; i < 5; i += 1) expect(request(leases, shared, 2, i)).toBe(true);
+    expect(shared.asked).toBe(5);
+    expect(shared.left).toBe(90);
+  });
+});

