@@ -3,6 +3,8 @@ import https from "node:https";
 import type { OrderEvent } from "../../outbox/order-event.js";
 
 const DEFAULT_TIMEOUT_MS = 5_000;
+/** Connections to the platform at most (requests in flight). */
+const MAX_CONNECTIONS = 32;
 const MAX_BODY_IN_MESSAGE = 200;
 
 /**
@@ -67,7 +69,10 @@ export class DataPlatformClient {
     }
     this.transport = this.url.protocol === "https:" ? https : http;
     // Idle sockets are unref'd by the agent and dropped before the server's announced keep-alive timeout.
-    this.agent = new this.transport.Agent({ keepAlive: true });
+    // At most MAX_CONNECTIONS requests in flight, the rest wait their turn in the agent (inside their
+    // timeout): a worker delivering batches of events would otherwise keep hundreds in flight, and
+    // their answers would crowd the ranking's jobs out of the event loop they share.
+    this.agent = new this.transport.Agent({ keepAlive: true, maxSockets: MAX_CONNECTIONS });
   }
 
   /** Delivers one event; resolves on a 2xx, throws DataPlatformError on anything else. */
