@@ -90,6 +90,21 @@ describe(MutationLeases.name, () => {
     expect(leases.withdraw(MEMBER, 1, LEASE_MS)).toMatchObject({ held: 0 });
   });
 
+  it("lets one of the requests arriving together ask for a lease, the others for what they need", () => {
+    const leases = new MutationLeases(LEASE_MS, 32);
+    const shared = bucket(1_000);
+    for (let i = 0; i < 15; i += 1) request(leases, shared, 1, 0); // leases of 1, 2, 4 and 8, all used
+    const together = Array.from({ length: 20 }, () => leases.withdraw(MEMBER, 1, 0)!);
+    expect(together.map((withdrawal) => withdrawal.upTo)).toEqual([16, ...Array<number>(19).fill(1)]);
+    for (const withdrawal of together)
+      leases.deposit(MEMBER, 1, withdrawal, shared.take(withdrawal.cost, withdrawal.upTo)!, 0);
+    // One lease of 16 and 19 single tokens: 15 tokens held, none taken for nothing.
+    expect(1_000 - shared.left).toBe(15 + 16 + 19);
+    const asked = shared.asked;
+    for (let i = 0; i < 15; i += 1) expect(request(leases, shared, 1, 0)).toBe(true);
+    expect(shared.asked).toBe(asked);
+  });
+
   it("with leases off (0 ms), asks the bucket for exactly what each request needs", () => {
     const leases = new MutationLeases(0, 1);
     const shared = bucket(100);

@@ -9,8 +9,10 @@ interface Lease {
   tokens: number;
   /** When the tokens lapse (the service's clock, ms). */
   expiresAt: number;
-  /** The size of the last lease taken, doubled for the next (see nextLeaseSize). */
-  size: number;
+  /** The size of the last lease asked for, doubled for the next (see nextLeaseSize); null before the first. */
+  size: number | null;
+  /** Requests of this member at the bucket now. */
+  asking: number;
 }
 
 /** What a request asks of the bucket: the tokens it still needs (`cost`), and up to how many to take. */
@@ -19,7 +21,7 @@ export interface Withdrawal {
   held: number;
   cost: number;
   upTo: number;
-  /** The lease size this request asks for. */
+  /** The lease size this request asks for (0: none, another request of the member is asking). */
   size: number;
 }
 
@@ -46,36 +48,50 @@ export class MutationLeases {
    * else empties it into the request, which asks the bucket for the rest and up to a new lease.
    */
   withdraw(memberId: number, count: number, now: number): Withdrawal | null {
-    const lease = this.live(memberId, now);
+    let lease = this.live(memberId, now);
     if (lease && lease.tokens >= count) {
       lease.tokens -= count;
       return null;
     }
-    const held = lease?.tokens ?? 0;
-    const size = nextLeaseSize(lease?.size ?? null, this.ceiling);
-    if (lease) {
-      lease.tokens = 0;
-      lease.size = size;
+    if (!lease) {
+      lease = { tokens: 0, expiresAt: now + this.leaseMs, size: null, asking: 0 };
+      this.leases.set(memberId, lease);
     }
+    const held = lease.tokens;
     const cost = count - held;
+    lease.tokens = 0;
+    // Only one request at a time asks for a lease: requests arriving together while it is at the
+    // bucket ask for what they need, or each would take a whole lease and together drain the bucket.
+    const size = lease.asking === 0 ? nextLeaseSize(lease.size, this.ceiling) : 0;
+    if (size > 0) lease.size = size;
+    lease.asking += 1;
     return { held, cost, upTo: Math.max(cost, size), size };
   }
 
   /** The bucket gave `taken` tokens to a request of `count` that held `withdrawal.held`: the rest is leased. */
   deposit(memberId: number, count: number, withdrawal: Withdrawal, taken: number, now: number): void {
-    const left = withdrawal.held + taken - count;
-    const lease = this.live(memberId, now);
-    this.leases.set(memberId, {
-      tokens: (lease?.tokens ?? 0) + left,
-      expiresAt: now + this.leaseMs,
-      size: Math.max(lease?.size ?? 1, withdrawal.size),
-    });
+    const lease = this.answered(memberId, now);
+    lease.tokens += withdrawal.held + taken - count;
+    lease.expiresAt = now + this.leaseMs;
   }
 
   /** The bucket refused (or could not be asked): the tokens the request held go back to the lease. */
   giveBack(memberId: number, withdrawal: Withdrawal, now: number): void {
+    const lapsed = this.live(memberId, now) === undefined;
+    const lease = this.answered(memberId, now);
+    if (!lapsed) lease.tokens += withdrawal.held; // tokens of a lapsed lease lapse with it
+  }
+
+  /** The member's lease once a request's answer from the bucket is in (a new one if it lapsed meanwhile). */
+  private answered(memberId: number, now: number): Lease {
     const lease = this.live(memberId, now);
-    if (lease) lease.tokens += withdrawal.held;
+    if (lease) {
+      lease.asking = Math.max(0, lease.asking - 1);
+      return lease;
+    }
+    const fresh: Lease = { tokens: 0, expiresAt: now + this.leaseMs, size: null, asking: 0 };
+    this.leases.set(memberId, fresh);
+    return fresh;
   }
 
   /** The member's lease unless it lapsed (a lapsed one is forgotten, its size with it). */
