@@ -105,6 +105,51 @@ describe(MutationLeases.name, () => {
     expect(shared.asked).toBe(asked);
   });
 
+  it("has requests arriving while a lease is asked for wait for it, and cover them from it when it is granted", async () => {
+    const leases = new MutationLeases(LEASE_MS, 8);
+    const shared = bucket(1_000);
+    request(leases, shared, 1, 0); // a lease of 1, used: the next ask is for 2
+    expect(leases.leaseAsked(MEMBER, 1, 0)).toBeNull(); // nothing in flight
+    const asking = leases.withdraw(MEMBER, 1, 0)!;
+    expect(asking).toMatchObject({ cost: 1, upTo: 2 });
+    const answer = leases.leaseAsked(MEMBER, 1, 0)!;
+    expect(answer).not.toBeNull();
+    leases.deposit(MEMBER, 1, asking, shared.take(asking.cost, asking.upTo)!, 0);
+    expect(await answer).toBe(true);
+    // The waiter is covered by the lease's spare token, without asking the bucket.
+    expect(leases.leaseAsked(MEMBER, 1, 0)).toBeNull();
+    expect(leases.withdraw(MEMBER, 1, 0)).toBeNull();
+    expect(shared.asked).toBe(2);
+  });
+
+  it("tells the requests waiting for a lease that the bucket refused it, so they ask for themselves", async () => {
+    const leases = new MutationLeases(LEASE_MS, 8);
+    request(leases, bucket(1), 1, 0);
+    const asking = leases.withdraw(MEMBER, 1, 0)!;
+    const answer = leases.leaseAsked(MEMBER, 1, 0)!;
+    leases.giveBack(MEMBER, asking, 0);
+    expect(await answer).toBe(false);
+    expect(leases.leaseAsked(MEMBER, 1, 0)).toBeNull();
+  });
+
+  it("does not have a request wait for an ask that brings nothing spare (a first lease of one token)", () => {
+    const leases = new MutationLeases(LEASE_MS, 8);
+    expect(leases.withdraw(MEMBER, 1, 0)).toMatchObject({ upTo: 1, size: 1 });
+    expect(leases.leaseAsked(MEMBER, 1, 0)).toBeNull();
+  });
+
+  it("keeps the newer ask in flight when an older one, whose lease lapsed meanwhile, is answered", () => {
+    const leases = new MutationLeases(LEASE_MS, 8);
+    const shared = bucket(100);
+    request(leases, shared, 1, 0);
+    const older = leases.withdraw(MEMBER, 1, 0)!; // asks for 2
+    request(leases, shared, 1, LEASE_MS); // the lease lapsed: a first lease of 1 again
+    const newer = leases.withdraw(MEMBER, 1, LEASE_MS)!; // asks for 2
+    expect(newer.ask).toBeDefined();
+    leases.deposit(MEMBER, 1, older, shared.take(older.cost, older.upTo)!, LEASE_MS);
+    expect(leases.leaseAsked(MEMBER, 5, LEASE_MS)).toBe(newer.ask!.answer);
+  });
+
   it("with leases off (0 ms), asks the bucket for exactly what each request needs", () => {
     const leases = new MutationLeases(0, 1);
     const shared = bucket(100);

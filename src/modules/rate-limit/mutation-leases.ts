@@ -15,6 +15,12 @@ interface Lease {
   asking: number;
 }
 
+/** A lease being asked for: settles true when the bucket granted it, false when it refused or could not be asked. */
+interface LeaseAsk {
+  readonly answer: Promise<boolean>;
+  readonly settle: (granted: boolean) => void;
+}
+
 /** What a request asks of the bucket: the tokens it still needs (`cost`), and up to how many to take. */
 export interface Withdrawal {
   /** Tokens the lease gave the request: fewer than it needs. */
@@ -23,6 +29,8 @@ export interface Withdrawal {
   upTo: number;
   /** The lease size this request asks for (0: none, another request of the member is asking). */
   size: number;
+  /** Set when the request asks for more than it needs: requests arriving meanwhile wait for it (see leaseAsked). */
+  ask?: LeaseAsk;
 }
 
 /**
@@ -37,11 +45,25 @@ export interface Withdrawal {
  */
 export class MutationLeases {
   private readonly leases = new LRUCache<number, Lease>({ max: MAX_MEMBERS_LEASED });
+  /** The lease ask in flight per member, if any. */
+  private readonly asks = new Map<number, LeaseAsk>();
 
   constructor(
     private readonly leaseMs: number,
     private readonly ceiling: number,
   ) {}
+
+  /**
+   * The answer to the lease a request of the member is asking the bucket for, when the member's lease
+   * cannot cover `count` now: waiting for it (one round trip at most) beats each request asking the
+   * bucket itself, which under 64 charges at once for one wallet was most of them (null: nothing to
+   * wait for, withdraw now).
+   */
+  leaseAsked(memberId: number, count: number, now: number): Promise<boolean> | null {
+    const lease = this.live(memberId, now);
+    if (lease && lease.tokens >= count) return null;
+    return this.asks.get(memberId)?.answer ?? null;
+  }
 
   /**
    * Takes `count` tokens from the member's lease if it holds that many (returns null: nothing to ask);
@@ -65,7 +87,14 @@ export class MutationLeases {
     const size = lease.asking === 0 ? nextLeaseSize(lease.size, this.ceiling) : 0;
     if (size > 0) lease.size = size;
     lease.asking += 1;
-    return { held, cost, upTo: Math.max(cost, size), size };
+    const withdrawal: Withdrawal = { held, cost, upTo: Math.max(cost, size), size };
+    if (size > cost) {
+      let settle: (granted: boolean) => void = () => undefined;
+      const answer = new Promise<boolean>((resolve) => (settle = resolve));
+      withdrawal.ask = { answer, settle };
+      this.asks.set(memberId, withdrawal.ask);
+    }
+    return withdrawal;
   }
 
   /** The bucket gave `taken` tokens to a request of `count` that held `withdrawal.held`: the rest is leased. */
@@ -73,6 +102,7 @@ export class MutationLeases {
     const lease = this.answered(memberId, now);
     lease.tokens += withdrawal.held + taken - count;
     lease.expiresAt = now + this.leaseMs;
+    this.settle(memberId, withdrawal, true);
   }
 
   /** The bucket refused (or could not be asked): the tokens the request held go back to the lease. */
@@ -80,6 +110,15 @@ export class MutationLeases {
     const lapsed = this.live(memberId, now) === undefined;
     const lease = this.answered(memberId, now);
     if (!lapsed) lease.tokens += withdrawal.held; // tokens of a lapsed lease lapse with it
+    this.settle(memberId, withdrawal, false);
+  }
+
+  /** Wakes the requests waiting for this withdrawal's lease (they resume after the caller's own step). */
+  private settle(memberId: number, withdrawal: Withdrawal, granted: boolean): void {
+    if (!withdrawal.ask) return;
+    // A newer ask may have taken the member's place when this one's lease lapsed while it was asking.
+    if (this.asks.get(memberId) === withdrawal.ask) this.asks.delete(memberId);
+    withdrawal.ask.settle(granted);
   }
 
   /** The member's lease once a request's answer from the bucket is in (a new one if it lapsed meanwhile). */
