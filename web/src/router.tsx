@@ -1,4 +1,4 @@
-import { useEffect, useRef, useSyncExternalStore, type MouseEvent, type ReactNode } from "react";
+import { useLayoutEffect, useRef, useSyncExternalStore, type MouseEvent, type ReactNode } from "react";
 
 /**
  * A history router in one file: the address is the state, `navigate` changes it, `useLocation` reads
@@ -87,7 +87,9 @@ export function Link({ to, children, className }: { to: string; children: ReactN
  */
 export function PageTitle({ children }: { children: string }) {
   const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => {
+  // A layout effect: the focus moves in the same task as the page's DOM, never after a paint in which
+  // the heading shows unfocused (a test, or a keyboard user pressing Tab then, started from the body).
+  useLayoutEffect(() => {
     document.title = `${children} · Shop`;
     heading.current?.focus();
   }, [children]);
