@@ -184,9 +184,14 @@ export class OutboxRelay {
     this.pending = this.pending.filter((event) => !ids.has(event.eventId));
   }
 
-  /** First publication: jobs on every queue, then the rows marked published. */
+  /**
+   * First publication: jobs on every queue, then the rows marked published. The queues are written
+   * together, one round trip for all rather than one per queue; should one fail after the other took
+   * its jobs, the rows stay unpublished and the sweep republishes them, as it always did when the
+   * second of two writes failed (consumers confirm per event, so nothing counts twice).
+   */
   private async publish(events: readonly OrderEvent[]): Promise<void> {
-    for (const queue of this.queues) await queue.addBulk(jobsFor(queue.name, events));
+    await Promise.all(this.queues.map((queue) => queue.addBulk(jobsFor(queue.name, events))));
     const now = this.clock.now().getTime();
     await markPublished(
       this.db,
