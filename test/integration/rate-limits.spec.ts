@@ -35,7 +35,7 @@ describe("mutation rate limit per member", () => {
     const still = await startTestApp(
       "rate_limits_burst",
       { RATE_LIMIT_MUTATION_BURST: "5", RATE_LIMIT_MUTATIONS_PER_SECOND: "2" },
-      { clock: new TestClock(new Date("2026-03-01T00:00:00Z")) },
+      { clock: new TestClock(new Date()) },
     );
     try {
       const member = await signUpMember(still);
@@ -77,7 +77,7 @@ describe("mutation rate limit per mutation", () => {
     const still = await startTestApp(
       "rate_limits_per_field",
       { RATE_LIMIT_MUTATION_BURST: "5", RATE_LIMIT_MUTATIONS_PER_SECOND: "1" },
-      { clock: new TestClock(new Date("2026-03-01T00:00:00Z")) },
+      { clock: new TestClock(new Date()) },
     );
     try {
       const member = await signUpMember(still);
@@ -95,11 +95,19 @@ describe("mutation rate limit per mutation", () => {
   });
 });
 
+/**
+ * A rate slow enough that Redis keeps an emptied bucket (its PEXPIRE, on Redis's own clock) far longer
+ * than a test runs, with leases that still reach 32 tokens (the rate over a lease's life).
+ */
+const SLOW_RATE_LEASES_OF_32 = { mutationsPerSecond: 10, mutationLeaseMs: 3_200 };
+
 describe("mutation tokens leased by API processes", () => {
   it("two API processes, each sending one member's mutations one after another, let exactly the burst through, asking Redis far less often", async () => {
-    // The clock stands still: the bucket does not refill, so the burst is all there is.
-    const clock = new TestClock(new Date("2026-03-01T00:00:00Z"));
-    const limits = { ...app.config.rateLimits, mutationBurst: 150, mutationsPerSecond: 1_000, mutationLeaseMs: 1_000 };
+    // The clock stands still: the bucket does not refill, so the burst is all there is. Redis expires
+    // the bucket on its own clock, once a stopped clock's refill would have filled it (here 16 s and
+    // more: 10 tokens/s), long after this test; leases of 32 (10/s for 3.2 s).
+    const clock = new TestClock(new Date());
+    const limits = { ...app.config.rateLimits, mutationBurst: 150, ...SLOW_RATE_LEASES_OF_32 };
     const keys = new RateLimitKeys(`${app.config.redisPrefix}:leases`);
     let asked = 0;
     const processes = [0, 1].map(() => new RateLimiter(app.redis, keys, limits, clock, app.log));
@@ -137,8 +145,8 @@ describe("mutation tokens leased by API processes", () => {
 
 describe("mutation tokens leased by API processes, requests arriving together", () => {
   it("two API processes, each sending 64 of one member's mutations at once, let exactly the burst through, most covered by leases", async () => {
-    const clock = new TestClock(new Date("2026-03-01T00:00:00Z"));
-    const limits = { ...app.config.rateLimits, mutationBurst: 640, mutationsPerSecond: 1_000, mutationLeaseMs: 1_000 };
+    const clock = new TestClock(new Date());
+    const limits = { ...app.config.rateLimits, mutationBurst: 640, ...SLOW_RATE_LEASES_OF_32 };
     const keys = new RateLimitKeys(`${app.config.redisPrefix}:leases-together`);
     let granted = 0;
     const processes = [0, 1].map(() => new RateLimiter(app.redis, keys, limits, clock, app.log));
